@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm start`: a local Workers dev server on :8000 with local D1/R2 under .wrangler/.
+// Creates a random AUTH_SECRET in the git-ignored .dev.vars on first run, applies the
+// migrations to the local D1, then hands over to `wrangler dev`.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+const wrangler = (args, opts = {}) => spawnSync('npx', ['wrangler', ...args], { stdio: 'inherit', env, ...opts });
+
+const devVars = '.dev.vars';
+const current = existsSync(devVars) ? readFileSync(devVars, 'utf8') : '';
+if (!/^AUTH_SECRET=/m.test(current)) {
+  const line = `AUTH_SECRET=${randomBytes(32).toString('hex')}\n`;
+  if (current === '') writeFileSync(devVars, line, { mode: 0o600 });
+  else appendFileSync(devVars, (current.endsWith('\n') ? '' : '\n') + line);
+  console.log('Created a random local AUTH_SECRET in .dev.vars');
+}
+
+const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local']);
+if (migrated.status !== 0) process.exit(migrated.status ?? 1);
+
+const dev = spawn('npx', ['wrangler', 'dev', ...process.argv.slice(2)], { stdio: 'inherit', env });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
+dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,89 @@
+/**
+ * PBKDF2-SHA256 password hashing through WebCrypto (available on Workers, Node and Bun).
+ * Stored as `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` so the cost can be raised later
+ * without invalidating existing hashes.
+ */
+
+/** Cloudflare Workers refuse PBKDF2 above 100,000 iterations (miniflare does not): keep it here. */
+export const PBKDF2_ITERATIONS = 100_000;
+const SALT_BYTES = 16;
+const HASH_BITS = 256;
+const SCHEME = 'pbkdf2-sha256';
+
+const encoder = new TextEncoder();
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations },
+    key,
+    HASH_BITS,
+  );
+  return new Uint8Array(bits);
+}
+
+/** Compares in time that depends only on the lengths, not on where the bytes differ. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
+}
+
+interface ParsedHash {
+  iterations: number;
+  salt: Uint8Array;
+  hash: Uint8Array;
+}
+
+function parseHash(stored: string): ParsedHash | undefined {
+  const [scheme, iter, salt, hash] = stored.split('$');
+  const iterations = Number(iter);
+  if (scheme !== SCHEME || !Number.isInteger(iterations) || iterations < 1 || !salt || !hash) return undefined;
+  if (iterations > PBKDF2_ITERATIONS) return undefined; // the runtime could not compute it anyway
+  try {
+    return { iterations, salt: fromBase64(salt), hash: fromBase64(hash) };
+  } catch {
+    return undefined;
+  }
+}
+
+// Verified against when the email is unknown, so both failures cost one full derivation.
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * Checks a password against a stored hash, or against a decoy when there is no user, so an
+ * unknown email takes as long as a wrong password.
+ */
+export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+  decoyHash ??= hashPassword('decoy password never matches');
+  const parsed = parseHash(stored ?? (await decoyHash)) ?? parseHash(await decoyHash);
+  if (!parsed) return false;
+  const candidate = await derive(password, parsed.salt, parsed.iterations);
+  return constantTimeEqual(candidate, parsed.hash) && stored !== undefined;
+}
+
+/** True when a stored hash was made with weaker parameters than today's and should be redone. */
+export function needsRehash(stored: string): boolean {
+  const parsed = parseHash(stored);
+  return !parsed || parsed.iterations < PBKDF2_ITERATIONS;
+}

@@ -1,0 +1,61 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+export interface Session {
+  userId: number;
+  /** The user's token version when the token was issued; logout bumps the stored one. */
+  tokenVersion: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+}
+
+const ALG = 'HS256';
+const keys = new Map<string, Uint8Array>();
+
+// Per isolate/process: encode the secret once.
+function keyFor(secret: string): Uint8Array {
+  let key = keys.get(secret);
+  if (!key) {
+    key = new TextEncoder().encode(secret);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+export async function issueToken(
+  secret: string,
+  session: Session,
+  ttlSeconds: number,
+  now: Date,
+): Promise<IssuedToken> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const expiresAt = iat + ttlSeconds;
+  const token = await new SignJWT({ ver: session.tokenVersion })
+    .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+    .setSubject(String(session.userId))
+    .setIssuedAt(iat)
+    .setExpirationTime(expiresAt)
+    .sign(keyFor(secret));
+  return { token, expiresAt };
+}
+
+/** Returns the session a token carries, or undefined for any bad, expired or foreign token. */
+export async function readToken(secret: string, token: string, now: Date): Promise<Session | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, keyFor(secret), {
+      algorithms: [ALG],
+      currentDate: now,
+      requiredClaims: ['sub', 'iat', 'exp'],
+    });
+    const userId = Number(payload.sub);
+    const tokenVersion = payload.ver;
+    if (!Number.isSafeInteger(userId) || userId < 1) return undefined;
+    if (typeof tokenVersion !== 'number' || !Number.isSafeInteger(tokenVersion)) return undefined;
+    return { userId, tokenVersion };
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,68 @@
+import { z } from '@hono/zod-openapi';
+
+/** Settings shared by every runtime; names match wrangler.toml vars and env vars. */
+const boolish = z.enum(['auto', 'true', 'false']);
+
+export const configSchema = z.object({
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
+  SECURE_COOKIES: boolish.default('auto'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+  MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024),
+  AUTH_SECRET: z.string().optional(),
+});
+
+export interface Config {
+  sessionTtlSeconds: number;
+  /** `auto`: Secure when the request came over https. */
+  secureCookies: 'auto' | 'always' | 'never';
+  corsOrigins: string[];
+  maxUploadBytes: number;
+  /** Undefined when missing or too short; authenticated routes then answer 500. */
+  authSecret: string | undefined;
+  /** Why authSecret is unusable, for the log. */
+  authSecretProblem: string | undefined;
+}
+
+export const MIN_SECRET_BYTES = 32;
+
+/** Parses settings once; throws with every bad field named. */
+export function parseConfig(source: Record<string, unknown>): Config {
+  const picked = Object.fromEntries(
+    Object.keys(configSchema.shape).map((k) => [k, source[k] === '' && k !== 'CORS_ORIGINS' ? undefined : source[k]]),
+  );
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    const fields = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${fields}`);
+  }
+  const env = result.data;
+  const secret = env.AUTH_SECRET;
+  const secretBytes = secret === undefined ? 0 : new TextEncoder().encode(secret).byteLength;
+  const authSecretProblem =
+    secret === undefined
+      ? 'AUTH_SECRET is not set'
+      : secretBytes < MIN_SECRET_BYTES
+        ? `AUTH_SECRET is ${secretBytes} bytes; at least ${MIN_SECRET_BYTES} are required`
+        : undefined;
+  return {
+    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    secureCookies: env.SECURE_COOKIES === 'auto' ? 'auto' : env.SECURE_COOKIES === 'true' ? 'always' : 'never',
+    corsOrigins: env.CORS_ORIGINS,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    authSecret: authSecretProblem ? undefined : secret,
+    authSecretProblem,
+  };
+}

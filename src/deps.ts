@@ -1,0 +1,25 @@
+import type { Config } from './config';
+import type { Db } from './db/client';
+import type { ImageStore } from './storage/image-store';
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything the app needs from its runtime, built once by the entry point. */
+export interface Deps {
+  db: Db;
+  store: ImageStore;
+  config: Config;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** One JSON line per event: what Workers logs, journald and docker logs all read well. */
+export const consoleLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};

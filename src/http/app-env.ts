@@ -1,0 +1,12 @@
+import type { RequestIdVariables } from 'hono/request-id';
+import type { Session } from '../auth/token';
+import type { Deps } from '../deps';
+
+/** Hono's typing of what middleware puts on the context. */
+export interface AppEnv {
+  Variables: RequestIdVariables & {
+    deps: Deps;
+    /** Set by requireAuth from a verified token; the services check its version against the database. */
+    session: Session;
+  };
+}

@@ -1,0 +1,62 @@
+import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { PatternRouter } from 'hono/router/pattern-router';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './app-env';
+import { ProblemError, problemResponse } from './problem';
+
+/** The one place non-validation errors become problem details. */
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof ProblemError) {
+    return problemResponse(c, err.status as ContentfulStatusCode, err.detail, {
+      errors: err.errors,
+      headers: err.headers,
+    });
+  }
+  if (err instanceof HTTPException) {
+    // Hono's own: malformed JSON/multipart bodies, csrf refusals, 415 from the media-type gate.
+    const status = (err.status >= 400 ? err.status : 500) as ContentfulStatusCode;
+    const detail = err.message || (status === 403 ? 'Cross-site request refused.' : undefined);
+    return problemResponse(c, status, detail);
+  }
+  const requestId = c.get('requestId');
+  const logger = c.get('deps')?.logger;
+  const fields = {
+    request_id: requestId,
+    method: c.req.method,
+    path: c.req.path,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  };
+  if (logger) logger.error('unhandled error', fields);
+  else console.error(JSON.stringify({ level: 'error', message: 'unhandled error', ...fields }));
+  return problemResponse(c, 500, `An unexpected error occurred. Quote request id ${requestId} when reporting it.`);
+};
+
+/**
+ * Unknown path → 404; known path with another method → 405 with `Allow`.
+ * Built from the app's own route table, so it cannot drift from the routes.
+ */
+export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
+  let router: PatternRouter<string> | undefined;
+  const methodsFor = (path: string): string[] => {
+    if (!router) {
+      router = new PatternRouter<string>();
+      for (const r of app.routes) if (r.method !== 'ALL') router.add('ALL', r.path, r.method);
+    }
+    const [matches] = router.match('GET', path);
+    const methods = new Set(matches.map(([method]) => method));
+    if (methods.has('GET')) methods.add('HEAD');
+    if (methods.size) methods.add('OPTIONS');
+    return [...methods];
+  };
+  return (c: Context<AppEnv>) => {
+    const allowed = methodsFor(c.req.path);
+    if (allowed.length && !allowed.includes(c.req.method)) {
+      return problemResponse(c, 405, `${c.req.method} is not allowed here. Allowed: ${allowed.join(', ')}.`, {
+        headers: { Allow: allowed.join(', ') },
+      });
+    }
+    return problemResponse(c, 404, `No resource at ${c.req.path}.`);
+  };
+}

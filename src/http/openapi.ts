@@ -1,0 +1,22 @@
+import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env';
+import { problemResponseSpec } from './problem';
+
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
+
+/** Which API a route belongs to: legacy paths keep the old service's shapes. */
+export type Surface = 'legacy' | 'v1';
+
+/** Security requirement for authenticated operations: cookie or bearer. */
+export const authenticated: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }];
+
+/** Error responses shared by authenticated operations. */
+export const authErrors = {
+  401: problemResponseSpec('Not authenticated, or the token is invalid, expired or revoked'),
+  500: problemResponseSpec('Unexpected error, or authentication not configured'),
+} as const;
+
+export const validationError = { 400: problemResponseSpec('Invalid request: the problem names the fields') } as const;
+
+export const unixSeconds = (ms: number) => Math.floor(ms / 1000);
+export const isoTime = (ms: number) => new Date(ms).toISOString();

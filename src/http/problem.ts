@@ -1,0 +1,93 @@
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export const fieldErrorSchema = z
+  .object({
+    name: z.string().openapi({ example: 'email' }),
+    in: z.enum(['body', 'query', 'path', 'header', 'cookie']).openapi({ example: 'body' }),
+    message: z.string().openapi({ example: 'Invalid email address' }),
+  })
+  .openapi('FieldError');
+
+export const problemSchema = z
+  .object({
+    type: z.string().openapi({ example: 'about:blank' }),
+    title: z.string().openapi({ example: 'Bad Request' }),
+    status: z.number().int().openapi({ example: 400 }),
+    detail: z.string().optional().openapi({ example: 'The request body is not valid JSON.' }),
+    instance: z.string().optional().openapi({ example: '/api/user/register' }),
+    request_id: z.string().optional(),
+    errors: z.array(fieldErrorSchema).optional(),
+  })
+  .openapi('Problem', { description: 'RFC 9457 problem details' });
+
+export type Problem = z.infer<typeof problemSchema>;
+export type FieldError = z.infer<typeof fieldErrorSchema>;
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const titleFor = (status: number) => TITLES[status] ?? 'Error';
+
+/**
+ * An error that renders as problem details. Services throw it; `onError` renders it.
+ */
+export class ProblemError extends HTTPException {
+  readonly detail: string | undefined;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+  constructor(
+    status: ContentfulStatusCode,
+    detail?: string,
+    extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(status, { message: detail ?? titleFor(status), cause: extra.cause });
+    this.detail = detail;
+    this.errors = extra.errors;
+    this.headers = extra.headers;
+  }
+}
+
+export function problemResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  detail?: string,
+  extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+): Response {
+  const body: Problem = {
+    type: 'about:blank',
+    title: titleFor(status),
+    status,
+    ...(detail ? { detail } : {}),
+    instance: c.req.path,
+    ...(c.get('requestId') ? { request_id: c.get('requestId') } : {}),
+    ...(extra.errors ? { errors: extra.errors } : {}),
+  };
+  return c.newResponse(JSON.stringify(body), status, {
+    'Content-Type': PROBLEM_CONTENT_TYPE,
+    ...extra.headers,
+  });
+}
+
+/** The OpenAPI response entry for an error status, sharing one schema. */
+export const problemResponseSpec = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
+});

@@ -1,0 +1,31 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from './app-env';
+import { type FieldError, problemResponse } from './problem';
+
+const LOCATION: Record<string, FieldError['in']> = {
+  json: 'body',
+  form: 'body',
+  query: 'query',
+  param: 'path',
+  header: 'header',
+  cookie: 'cookie',
+};
+
+/** A router whose validation failures all become one problem shape naming the fields. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const where = LOCATION[result.target] ?? 'body';
+      const errors: FieldError[] = result.error.issues.map((issue) => ({
+        name: issue.path.length ? issue.path.join('.') : where,
+        in: where,
+        message: issue.message,
+      }));
+      const names = [...new Set(errors.map((e) => e.name))].join(', ');
+      return problemResponse(c, 400, `Invalid ${where === 'path' ? 'path parameter' : where}: ${names}`, { errors });
+    },
+  });
+}
+
+export type Router = ReturnType<typeof createRouter>;

@@ -1,0 +1,30 @@
+import { createApp } from './app';
+import { parseConfig } from './config';
+import { d1Database } from './db/client';
+import { consoleLogger, type Deps } from './deps';
+import { r2Store } from './storage/r2';
+
+type App = ReturnType<typeof createApp>;
+
+// Built once per isolate: the bindings object does not change between requests.
+let cached: { env: Env; app: App; deps: Deps } | undefined;
+
+function appFor(env: Env) {
+  if (cached?.env !== env) {
+    const deps: Deps = {
+      db: d1Database(env.DB),
+      store: r2Store(env.IMAGES),
+      config: parseConfig(env as unknown as Record<string, unknown>),
+      clock: () => new Date(),
+      logger: consoleLogger,
+    };
+    cached = { env, app: createApp(deps), deps };
+  }
+  return cached;
+}
+
+export default {
+  fetch(request, env, ctx) {
+    return appFor(env).app.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;

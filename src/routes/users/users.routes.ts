@@ -1,0 +1,101 @@
+import { createRoute, type z } from '@hono/zod-openapi';
+import { requireAuth } from '../../auth/middleware';
+import { formAsJson, jsonOrFormBody } from '../../http/body';
+import { authErrors, authenticated, type Surface, validationError } from '../../http/openapi';
+import { problemResponseSpec } from '../../http/problem';
+import {
+  legacyTokenSchema,
+  legacyUserSchema,
+  loginSchema,
+  logoutSchema,
+  registerSchema,
+  tokenSchema,
+  userSchema,
+} from './users.schemas';
+
+const bodyErrors = {
+  ...validationError,
+  413: problemResponseSpec('Body too large'),
+  415: problemResponseSpec('Body is neither JSON nor a form'),
+} as const;
+
+function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, user: U, token: T) {
+  const legacy = surface === 'legacy';
+  const id = (name: string) => (legacy ? `legacy${name[0]?.toUpperCase()}${name.slice(1)}` : name);
+  const deprecation = (v1: string) =>
+    legacy ? { deprecated: true, description: `Legacy path kept for existing clients; use \`${v1}\`.` } : {};
+  const tags = [legacy ? 'Legacy: users' : 'Users'];
+
+  return {
+    register: createRoute({
+      method: 'post',
+      path: '/register',
+      operationId: id('register'),
+      tags,
+      summary: 'Create an account',
+      ...deprecation('POST /api/v1/user/register'),
+      middleware: [formAsJson] as const,
+      request: { body: jsonOrFormBody(registerSchema, 'Email and password (8–1024 characters)') },
+      responses: {
+        201: { description: 'Account created', content: { 'application/json': { schema: user } } },
+        ...bodyErrors,
+        409: problemResponseSpec('Email already registered (compared case-insensitively)'),
+      },
+    }),
+    login: createRoute({
+      method: 'post',
+      path: '/login',
+      operationId: id('login'),
+      tags,
+      summary: 'Log in: sets the auth_token cookie and returns a bearer token',
+      ...deprecation('POST /api/v1/user/login'),
+      middleware: [formAsJson] as const,
+      request: { body: jsonOrFormBody(loginSchema, 'Email and password') },
+      responses: {
+        200: {
+          description: 'Logged in. The same token is set as the HttpOnly `auth_token` cookie.',
+          headers: {
+            'Set-Cookie': { schema: { type: 'string' }, description: 'auth_token=…; HttpOnly; SameSite=Lax' },
+          },
+          content: { 'application/json': { schema: token } },
+        },
+        ...bodyErrors,
+        401: problemResponseSpec('Wrong email or password (the same answer for both)'),
+        500: problemResponseSpec('Authentication not configured'),
+      },
+    }),
+    logout: createRoute({
+      method: 'post',
+      path: '/logout',
+      operationId: id('logout'),
+      tags,
+      summary: 'Log out: clears the cookie and revokes every outstanding token of the user',
+      ...deprecation('POST /api/v1/user/logout'),
+      security: authenticated,
+      middleware: [requireAuth] as const,
+      responses: legacy
+        ? {
+            200: { description: 'Logged out', content: { 'application/json': { schema: logoutSchema } } },
+            ...authErrors,
+          }
+        : { 204: { description: 'Logged out' }, ...authErrors },
+    }),
+    me: createRoute({
+      method: 'get',
+      path: '/',
+      operationId: id('getCurrentUser'),
+      tags,
+      summary: 'The current user',
+      ...deprecation('GET /api/v1/user'),
+      security: authenticated,
+      middleware: [requireAuth] as const,
+      responses: {
+        200: { description: 'The current user', content: { 'application/json': { schema: user } } },
+        ...authErrors,
+      },
+    }),
+  };
+}
+
+export const legacyUserRoutes = userRoutes('legacy', legacyUserSchema, legacyTokenSchema);
+export const v1UserRoutes = userRoutes('v1', userSchema, tokenSchema);

@@ -1,0 +1,35 @@
+/** Where image bytes live: R2 on Workers, a directory on Node/Bun. Keys are ours, never user input. */
+
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+export interface StoredObjectInfo {
+  key: string;
+  size: number;
+  /** Quoted strong entity tag, ready for the `ETag` header. */
+  etag: string;
+  uploaded: Date;
+}
+
+export interface StoredObject extends StoredObjectInfo {
+  body: ReadableStream<Uint8Array>;
+  /** The slice `body` holds when a range was asked for. */
+  range?: ByteRange;
+}
+
+export interface PutOptions {
+  contentType: string;
+  /** Exact byte length of the body. */
+  size: number;
+}
+
+export interface ImageStore {
+  put(key: string, body: ReadableStream<Uint8Array> | Blob, options: PutOptions): Promise<StoredObjectInfo>;
+  get(key: string, range?: ByteRange): Promise<StoredObject | null>;
+  head(key: string): Promise<StoredObjectInfo | null>;
+  delete(keys: string[]): Promise<void>;
+  /** Pages through stored keys, for housekeeping. */
+  list(options: { cursor?: string; limit?: number }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
+}
