@@ -19,7 +19,7 @@ export default defineConfig(async () => {
       }),
     ],
     test: {
-      include: ['test/**/*.test.ts'],
+      include: ['test/workers/**/*.test.ts'],
       setupFiles: ['./test/setup/apply-migrations.ts'],
     },
   };
