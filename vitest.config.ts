@@ -5,22 +5,40 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
   return {
-    plugins: [
-      cloudflareTest({
-        main: './src/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            // A fresh secret per run: none is ever committed.
-            AUTH_SECRET: randomBytes(32).toString('hex'),
+    test: {
+      projects: [
+        {
+          // Inside workerd (miniflare) with real D1/R2 bindings from wrangler.toml.
+          plugins: [
+            cloudflareTest({
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  // A fresh secret per run: none is ever committed.
+                  AUTH_SECRET: randomBytes(32).toString('hex'),
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            include: ['test/workers/**/*.test.ts'],
+            setupFiles: ['./test/setup/apply-migrations.ts'],
           },
         },
-      }),
-    ],
-    test: {
-      include: ['test/workers/**/*.test.ts'],
-      setupFiles: ['./test/setup/apply-migrations.ts'],
+        {
+          // Plain Node: real servers on loopback ports (Node and Bun runtimes), tooling checks.
+          test: {
+            name: 'node',
+            environment: 'node',
+            include: ['test/node/**/*.test.ts'],
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
+        },
+      ],
     },
   };
 });
