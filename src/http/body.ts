@@ -1,9 +1,11 @@
 import type { z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { AppEnv } from './app-env';
 import { ProblemError } from './problem';
 
 const FORM = /^application\/x-www-form-urlencoded\b/i;
+const MULTIPART = /^multipart\/form-data\b/i;
 
 /** Repeated keys become arrays (`tags=a&tags=b`), single keys stay strings. */
 export function formToObject(text: string): Record<string, string | string[]> {
@@ -24,6 +26,11 @@ export function formToObject(text: string): Record<string, string | string[]> {
 export const formAsJson: MiddlewareHandler = async (c, next) => {
   const raw = c.req.raw;
   const type = raw.headers.get('content-type');
+  // zod-openapi's media-type gate counts multipart as a form type, but only the JSON body is
+  // validated and handed to the handler: a multipart body would arrive as `{}`. Refuse it.
+  if (MULTIPART.test(type ?? '')) {
+    throw new ProblemError(415, 'Send the body as application/json or application/x-www-form-urlencoded.');
+  }
   const isForm = FORM.test(type ?? '');
   if (isForm || (type === null && raw.body === null)) {
     const body = isForm ? JSON.stringify(formToObject(new TextDecoder().decode(await raw.arrayBuffer()))) : '{}';
@@ -60,3 +67,17 @@ export function jsonOrFormBody<S extends z.ZodType>(schema: S, description: stri
     },
   };
 }
+
+/** Room for multipart boundaries, part headers and the tags field around the image itself. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/** The upload limit from config, refused from Content-Length before the body is read. */
+export const limitUpload: MiddlewareHandler<AppEnv> = (c, next) => {
+  const max = c.get('deps').config.maxUploadBytes;
+  return bodyLimit({
+    maxSize: max + MULTIPART_OVERHEAD_BYTES,
+    onError: () => {
+      throw new ProblemError(413, `The upload exceeds the limit of ${max} bytes.`);
+    },
+  })(c, next);
+};
