@@ -1,0 +1,180 @@
+/**
+ * Everything the Node and Bun entries share: settings, the libsql database, the directory
+ * store, listening (on both loopbacks for `localhost`) and graceful shutdown. The entries only
+ * say how their runtime listens.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createApp } from '../app';
+import { openLibsql } from '../db/libsql';
+import { consoleLogger, type Deps, type Logger } from '../deps';
+import { fsStore } from '../storage/fs';
+import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
+
+export type Runtime = 'node' | 'bun';
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+export interface Listener {
+  /** The address and port actually bound (the port matters when 0 was asked for). */
+  address: string;
+  port: number;
+  /** Stops accepting connections; resolves once the requests in flight have been answered. */
+  close(): Promise<void>;
+  /** Drops every connection still open. */
+  forceClose(): void;
+}
+
+export interface ListenOptions {
+  hostname: string;
+  port: number;
+  /** The largest request body the app may accept; a runtime with its own cap must allow it. */
+  maxRequestBodyBytes: number;
+}
+
+export type Listen = (fetch: FetchHandler, options: ListenOptions) => Promise<Listener>;
+
+export interface LocalServer {
+  runtime: Runtime;
+  settings: LocalSettings;
+  deps: Deps;
+  /** The port every address listens on. */
+  port: number;
+  /** One URL per bound address, e.g. `http://127.0.0.1:8000`. */
+  urls: string[];
+  /** Stops accepting, waits up to `graceMs` for requests in flight, then closes the database. */
+  shutdown(reason?: string, graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  runtime: Runtime;
+  listen: Listen;
+  env?: Env;
+  logger?: Logger;
+}
+
+export const SHUTDOWN_GRACE_MS = 10_000;
+/** Temp files older than this are left over from a crash, not an upload in progress. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Room for multipart framing and the other fields around the largest image. */
+const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+
+/** `localhost` means both loopbacks, as under `wrangler dev`: clients may resolve it to either. */
+const addressesFor = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host]);
+const urlFor = (address: string, port: number) => `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+const errnoOf = (err: unknown) => (err as { code?: unknown } | undefined)?.code;
+/** IPv6 switched off on this host: serving `localhost` on 127.0.0.1 alone is still right. */
+const IPV6_UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+export async function startLocal({ runtime, listen, env = process.env, logger = consoleLogger }: StartOptions) {
+  const settings = loadSettings(env);
+  for (const warning of settings.warnings) logger.warn(warning);
+
+  const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
+  const listeners: Listener[] = [];
+  try {
+    const store = fsStore(settings.imagesDir);
+    await mkdir(store.root, { recursive: true });
+    store.removeStaleTempFiles(STALE_TEMP_MS).then(
+      (n) => n > 0 && logger.info('removed temp files left by an interrupted upload', { count: n }),
+      (err) => logger.warn('could not sweep temp files', { error: String(err) }),
+    );
+
+    const deps: Deps = {
+      db: database.db,
+      store,
+      config: settings.config,
+      clock: () => new Date(),
+      logger,
+    };
+    const app = createApp(deps);
+    const fetch: FetchHandler = (request) => app.fetch(request);
+
+    let port = settings.port;
+    for (const [i, hostname] of addressesFor(settings.host).entries()) {
+      try {
+        const listener = await listen(fetch, {
+          hostname,
+          port,
+          maxRequestBodyBytes: settings.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES,
+        });
+        listeners.push(listener);
+        port = listener.port; // the second loopback takes the port the first one got
+      } catch (err) {
+        if (i === 0 || !IPV6_UNAVAILABLE.has(String(errnoOf(err)))) throw err;
+        logger.warn(`not listening on ${hostname}`, { error: String(err) });
+      }
+    }
+
+    const urls = listeners.map((l) => urlFor(l.address, l.port));
+    logger.info('listening', {
+      runtime,
+      urls,
+      port,
+      database: database.file ?? (settings.databaseUrl.startsWith('file:') ? 'in-memory' : 'remote libsql'),
+      images_dir: store.root,
+    });
+
+    let stopping: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown', graceMs = SHUTDOWN_GRACE_MS) => {
+      stopping ??= (async () => {
+        logger.info('shutting down', { reason, grace_ms: graceMs });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const drained = Promise.all(listeners.map((l) => l.close())).then(() => true);
+        const timedOut = new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), graceMs);
+        });
+        const finished = await Promise.race([drained, timedOut]);
+        clearTimeout(timer);
+        if (!finished) {
+          logger.warn('requests still in flight after the grace period; closing their connections');
+          for (const l of listeners) l.forceClose();
+        }
+        database.close();
+        logger.info('stopped', { reason });
+      })();
+      return stopping;
+    };
+
+    return { runtime, settings, deps, port, urls, shutdown } satisfies LocalServer;
+  } catch (err) {
+    for (const l of listeners) l.forceClose();
+    database.close();
+    throw err;
+  }
+}
+
+/**
+ * The process around `startLocal`: reads `.env` (Bun already has), refuses to start with a
+ * clear message on bad settings, and shuts down gracefully on SIGTERM/SIGINT.
+ */
+export async function main(runtime: Runtime, listen: Listen, logger: Logger = consoleLogger): Promise<void> {
+  // Bun loads .env itself; Node has the same behaviour through loadEnvFile (it never overrides
+  // variables already set).
+  if (runtime === 'node' && existsSync('.env')) process.loadEnvFile('.env');
+
+  let server: LocalServer;
+  try {
+    server = await startLocal({ runtime, listen, logger });
+  } catch (err) {
+    if (err instanceof SettingsError) logger.error(`refusing to start: ${err.message}`);
+    else logger.error('could not start', { error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+    process.exit(1);
+  }
+
+  let signals = 0;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (++signals > 1) {
+        logger.warn(`${signal} again: exiting without waiting`);
+        process.exit(1);
+      }
+      server.shutdown(signal).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error('shutdown failed', { error: String(err) });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Settings of the Node and Bun servers: the shared ones through `parseConfig` (same names and
+ * defaults as the Workers vars), plus where to listen and where data lives.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from '@hono/zod-openapi';
+import { type Config, parseConfig } from '../config';
+
+const localSchema = z.object({
+  HOST: z.string().trim().min(1).default('localhost'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
+  DATABASE_URL: z.string().trim().min(1).default('file:./data/imageapi.db'),
+  DATABASE_AUTH_TOKEN: z.string().optional(),
+  IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
+  NODE_ENV: z.string().optional(),
+});
+
+export interface LocalSettings {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  databaseAuthToken: string | undefined;
+  imagesDir: string;
+  development: boolean;
+  config: Config;
+  /** Things the operator should know, logged at start. */
+  warnings: string[];
+}
+
+/** A setting that makes starting pointless; the message is meant for the operator. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** `AUTH_SECRET=…` from a wrangler-style `.dev.vars` (what `npm start` creates), if any. */
+export function devVarsSecret(file = '.dev.vars'): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const line = readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .find((l) => /^\s*AUTH_SECRET\s*=/.test(l));
+  const value = line
+    ?.slice(line.indexOf('=') + 1)
+    .trim()
+    .replace(/^(['"])(.*)\1$/, '$2');
+  return value || undefined;
+}
+
+/**
+ * Reads the settings; throws `SettingsError` when the server must not start. Outside
+ * development a missing or short AUTH_SECRET is fatal. In development (NODE_ENV=development)
+ * the secret falls back to `.dev.vars`, then to a random one that lasts until the process ends.
+ */
+export function loadSettings(env: Env, readDevVars: () => string | undefined = devVarsSecret): LocalSettings {
+  const parsed = localSchema.safeParse(
+    Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v])),
+  );
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new SettingsError(`Invalid configuration: ${fields}`);
+  }
+  const local = parsed.data;
+  const development = local.NODE_ENV === 'development';
+  const warnings: string[] = [];
+
+  let config: Config;
+  try {
+    config = parseConfig(env);
+  } catch (err) {
+    throw new SettingsError((err as Error).message);
+  }
+  const problem = config.authSecretProblem;
+  if (problem) {
+    if (!development) {
+      throw new SettingsError(
+        `${problem}. Set AUTH_SECRET to at least 32 random bytes, e.g. ` +
+          '`AUTH_SECRET=$(openssl rand -hex 32)` in the environment or in .env; ' +
+          'for a local trial, NODE_ENV=development uses a throwaway secret instead.',
+      );
+    }
+    const fromDevVars = readDevVars();
+    const devConfig = fromDevVars ? parseConfig({ ...env, AUTH_SECRET: fromDevVars }) : undefined;
+    if (devConfig && !devConfig.authSecretProblem) {
+      config = devConfig;
+      warnings.push(`${problem}; using the one in .dev.vars (development)`);
+    } else {
+      warnings.push(
+        `${problem}; using a random secret for this process only (development): sessions end when it stops`,
+      );
+      config = parseConfig({ ...env, AUTH_SECRET: randomBytes(32).toString('hex') });
+    }
+  }
+
+  return {
+    host: local.HOST,
+    port: local.PORT,
+    databaseUrl: local.DATABASE_URL,
+    databaseAuthToken: local.DATABASE_AUTH_TOKEN,
+    imagesDir: local.IMAGES_DIR,
+    development,
+    config,
+    warnings,
+  };
+}

@@ -1,0 +1,326 @@
+/**
+ * The ImageStore for Node and Bun: one file per key under a root directory.
+ * Uses only `node:` APIs that Bun implements too. Keys are ours (random), but they are still
+ * validated so that no value can name a path outside the root.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import { type FileHandle, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo } from './image-store';
+
+/** One or more `/`-separated segments of safe characters; segments starting with `.` are ours. */
+const KEY = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/;
+const MAX_KEY_LENGTH = 1024;
+const READ_CHUNK = 64 * 1024;
+const LIST_MAX = 1000;
+/** Temp files are `.<name>.<random>.tmp` beside their target; `list` and key validation skip dot-names. */
+const TEMP_SUFFIX = '.tmp';
+
+export class InvalidKeyError extends Error {
+  override name = 'InvalidKeyError';
+}
+
+/**
+ * Throws unless `key` is a relative, `/`-separated path of `[A-Za-z0-9_.-]` segments with no
+ * empty, `.`-leading (so no `.`/`..`), absolute or backslash parts.
+ */
+export function assertValidKey(key: string): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_LENGTH || !KEY.test(key)) {
+    throw new InvalidKeyError(`Invalid storage key ${JSON.stringify(String(key).slice(0, 100))}`);
+  }
+}
+
+type BigStats = Awaited<ReturnType<typeof statBig>>;
+const statBig = (path: string) => stat(path, { bigint: true });
+
+/**
+ * Strong validator without a sidecar file: a rewrite always gets a new inode (temp file +
+ * rename) and a new nanosecond mtime, so two different contents never share a tag.
+ */
+const etagOf = (s: BigStats) => `"${s.ino.toString(36)}-${s.mtimeNs.toString(36)}-${s.size.toString(36)}"`;
+
+const infoOf = (key: string, s: BigStats): StoredObjectInfo => ({
+  key,
+  size: Number(s.size),
+  etag: etagOf(s),
+  uploaded: new Date(Number(s.mtimeNs / 1_000_000n)),
+});
+
+const isMissing = (err: unknown) => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+};
+
+function chunksOf(body: ReadableStream<Uint8Array> | Blob): ReadableStream<Uint8Array> {
+  return body instanceof Blob ? (body.stream() as ReadableStream<Uint8Array>) : body;
+}
+
+/** An opaque list cursor: the last key of the previous page. */
+const encodeCursor = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
+function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  try {
+    assertValidKey(key);
+  } catch {
+    throw new InvalidKeyError('Invalid list cursor');
+  }
+  return key;
+}
+
+export interface FsStoreOptions {
+  /** fsync each file (and its directory) before it becomes visible. Default true. */
+  durable?: boolean;
+}
+
+export interface FsImageStore extends ImageStore {
+  readonly root: string;
+  /** Removes temp files left by a crash mid-upload that are older than `olderThanMs`. */
+  removeStaleTempFiles(olderThanMs: number): Promise<number>;
+}
+
+export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageStore {
+  const root = resolve(rootDir);
+  const durable = options.durable ?? true;
+
+  const pathOf = (key: string): string => {
+    assertValidKey(key);
+    const path = join(root, ...key.split('/'));
+    // Belt and braces: the regex already makes escaping impossible.
+    if (!path.startsWith(root + sep)) throw new InvalidKeyError(`Invalid storage key ${JSON.stringify(key)}`);
+    return path;
+  };
+
+  async function syncDir(dir: string): Promise<void> {
+    if (!durable) return;
+    // Makes the rename itself durable; not every platform can open a directory, which is fine.
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(dir, 'r');
+      await handle.sync();
+    } catch {
+      // best effort
+    } finally {
+      await handle?.close().catch(() => {});
+    }
+  }
+
+  async function put(
+    key: string,
+    body: ReadableStream<Uint8Array> | Blob,
+    { size }: PutOptions,
+  ): Promise<StoredObjectInfo> {
+    const path = pathOf(key);
+    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid size ${size}`);
+    const dir = dirname(path);
+    await mkdir(dir, { recursive: true });
+    const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
+    const reader = chunksOf(body).getReader();
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, 'wx', 0o644);
+      let written = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        written += value.byteLength;
+        if (written > size) throw new Error(`Body for ${key} is longer than the declared ${size} bytes`);
+        // A short write is possible in principle: loop until the whole chunk is on disk.
+        for (let off = 0; off < value.byteLength; ) {
+          const { bytesWritten } = await handle.write(value, off, value.byteLength - off);
+          off += bytesWritten;
+        }
+      }
+      if (written !== size) throw new Error(`Body for ${key} ended after ${written} of ${size} bytes`);
+      if (durable) await handle.sync();
+      await handle.close();
+      handle = undefined;
+      const info = infoOf(key, await statBig(temp));
+      await rename(temp, path);
+      await syncDir(dir);
+      return info;
+    } catch (err) {
+      await reader.cancel(err).catch(() => {});
+      await handle?.close().catch(() => {});
+      await unlink(temp).catch(() => {});
+      throw err;
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  async function get(key: string, range?: ByteRange): Promise<StoredObject | null> {
+    const path = pathOf(key);
+    if (range && !(Number.isSafeInteger(range.offset) && range.offset >= 0)) {
+      throw new RangeError(`Invalid range offset ${range.offset}`);
+    }
+    if (range && !(Number.isSafeInteger(range.length) && range.length >= 0)) {
+      throw new RangeError(`Invalid range length ${range.length}`);
+    }
+    let s: BigStats;
+    try {
+      s = await statBig(path);
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    if (!s.isFile()) return null;
+    const info = infoOf(key, s);
+    // A range past the end is clamped, like an HTTP server serving a suffix of a short file.
+    const start = Math.min(range?.offset ?? 0, info.size);
+    const end = range ? Math.min(start + range.length, info.size) : info.size;
+
+    // The file is opened on the first pull, not here: a caller that never reads the body
+    // (a HEAD request, a 304) must not leave a file descriptor behind.
+    let handle: FileHandle | undefined;
+    let position = start;
+    const closeHandle = async () => {
+      const h = handle;
+      handle = undefined;
+      await h?.close().catch(() => {});
+    };
+    const bodyStream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (!handle) {
+            handle = await open(path, 'r');
+            const now = await handle.stat({ bigint: true });
+            if (etagOf(now) !== info.etag) throw new Error(`Stored object ${key} changed while being read`);
+          }
+          const want = Math.min(READ_CHUNK, end - position);
+          if (want <= 0) {
+            await closeHandle();
+            controller.close();
+            return;
+          }
+          const buffer = new Uint8Array(want);
+          const { bytesRead } = await handle.read(buffer, 0, want, position);
+          if (bytesRead === 0) throw new Error(`Stored object ${key} is shorter than its size`);
+          position += bytesRead;
+          controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+          if (position >= end) {
+            await closeHandle();
+            controller.close();
+          }
+        } catch (err) {
+          await closeHandle();
+          controller.error(err);
+        }
+      },
+      cancel: closeHandle,
+    });
+    return { ...info, body: bodyStream, ...(range ? { range: { offset: start, length: end - start } } : {}) };
+  }
+
+  async function head(key: string): Promise<StoredObjectInfo | null> {
+    const path = pathOf(key);
+    try {
+      const s = await statBig(path);
+      return s.isFile() ? infoOf(key, s) : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async function remove(keys: string[]): Promise<void> {
+    // Validate everything first so a bad key deletes nothing.
+    const paths = keys.map(pathOf);
+    for (const path of paths) {
+      try {
+        await unlink(path);
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Depth-first walk in key order. Directory entries sort as `name/`, so the walk yields keys in
+   * the same order as comparing whole keys (`a-b` < `a/x` < `a0`), and whole subtrees before the
+   * cursor are skipped unread.
+   */
+  async function list({ cursor, limit }: { cursor?: string; limit?: number }) {
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    const max = Math.max(1, Math.min(LIST_MAX, Math.floor(limit ?? LIST_MAX)));
+    const found: { key: string; path: string }[] = [];
+
+    async function walk(dir: string, prefix: string): Promise<boolean> {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return true;
+        throw err;
+      }
+      const named = entries
+        .filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isDirectory()))
+        .map((e) => ({ entry: e, sortKey: prefix + e.name + (e.isDirectory() ? '/' : '') }))
+        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+      for (const { entry, sortKey } of named) {
+        if (entry.isDirectory()) {
+          if (after !== undefined && sortKey < after && !after.startsWith(sortKey)) continue;
+          if (!(await walk(join(dir, entry.name), sortKey))) return false;
+        } else {
+          if (after !== undefined && sortKey <= after) continue;
+          if (!KEY.test(sortKey)) continue; // stray file with a name we would never write
+          found.push({ key: sortKey, path: join(dir, entry.name) });
+          // One extra tells whether there is another page.
+          if (found.length > max) return false;
+        }
+      }
+      return true;
+    }
+
+    await walk(root, '');
+    const page = found.slice(0, max);
+    const objects: StoredObjectInfo[] = [];
+    for (const { key, path } of page) {
+      try {
+        objects.push(infoOf(key, await statBig(path)));
+      } catch (err) {
+        if (!isMissing(err)) throw err; // deleted since the walk
+      }
+    }
+    const last = page.at(-1);
+    return { objects, ...(found.length > max && last ? { cursor: encodeCursor(last.key) } : {}) };
+  }
+
+  async function removeStaleTempFiles(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    async function walk(dir: string): Promise<void> {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) return;
+        throw err;
+      }
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        if (e.isDirectory() && !e.name.startsWith('.')) await walk(path);
+        else if (e.isFile() && e.name.startsWith('.') && e.name.endsWith(TEMP_SUFFIX)) {
+          let s: Stats;
+          try {
+            s = await lstat(path);
+          } catch {
+            continue;
+          }
+          if (
+            s.mtimeMs < cutoff &&
+            (await unlink(path).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    }
+    await walk(root);
+    return removed;
+  }
+
+  return { root, put, get, head, delete: remove, list, removeStaleTempFiles };
+}
