@@ -58,6 +58,12 @@ const i32le = (b: Uint8Array, at: number): number | undefined => {
   return v === undefined ? undefined : v | 0;
 };
 
+/** True when `values` are the bytes at offset `at`. */
+function bytesAt(b: Uint8Array, at: number, ...values: number[]): boolean {
+  if (at < 0 || at + values.length > b.length) return false;
+  return values.every((v, i) => b[at + i] === v);
+}
+
 /** True when the ASCII string `text` is at offset `at`. */
 function ascii(b: Uint8Array, at: number, text: string): boolean {
   if (at < 0 || at + text.length > b.length) return false;
@@ -82,8 +88,7 @@ function found(contentType: string, extension: string, width?: number, height?: 
 // Formats. Each returns `undefined` when the magic does not match.
 
 function png(b: Uint8Array): SniffedImage | undefined {
-  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-  if (!signature.every((v, i) => b[i] === v)) return undefined;
+  if (!bytesAt(b, 0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return undefined;
   // IHDR must be the first chunk; its length is fixed at 13.
   if (u32(b, 8, false) !== 13 || !ascii(b, 12, 'IHDR')) return found('image/png', 'png');
   return found('image/png', 'png', u32(b, 16, false), u32(b, 20, false));
@@ -95,13 +100,13 @@ const isStartOfFrame = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m 
 const isStandalone = (m: number) => m === 0x01 || (m >= 0xd0 && m <= 0xd8);
 
 function jpeg(b: Uint8Array): SniffedImage | undefined {
-  if (b[0] !== 0xff || b[1] !== 0xd8 || b[2] !== 0xff) return undefined;
+  if (!bytesAt(b, 0, 0xff, 0xd8, 0xff)) return undefined;
   let at = 2;
   while (at < b.length) {
     // Like libjpeg, tolerate stray bytes between segments: decoders skip to the next 0xFF.
     while (at < b.length && b[at] !== 0xff) at++;
     // Any number of 0xFF fill bytes may precede a marker.
-    while (b[at] === 0xff) at++;
+    while (at < b.length && b[at] === 0xff) at++;
     const marker = u8(b, at);
     if (marker === undefined) break;
     at++;
@@ -132,14 +137,14 @@ function webp(b: Uint8Array): SniffedImage | undefined {
     // A key frame (bit 0 of the frame tag clear) has a start code and 14-bit sizes after the tag.
     const tag = u8(b, data);
     if (tag === undefined || (tag & 1) !== 0) return found('image/webp', 'webp');
-    if (b[data + 3] !== 0x9d || b[data + 4] !== 0x01 || b[data + 5] !== 0x2a) return found('image/webp', 'webp');
+    if (!bytesAt(b, data + 3, 0x9d, 0x01, 0x2a)) return found('image/webp', 'webp');
     const w = u16(b, data + 6, true);
     const h = u16(b, data + 8, true);
     return found('image/webp', 'webp', w === undefined ? w : w & 0x3fff, h === undefined ? h : h & 0x3fff);
   }
   if (chunk === 'VP8L') {
     const bits = u32(b, data + 1, true);
-    if (b[data] !== 0x2f || bits === undefined) return found('image/webp', 'webp');
+    if (u8(b, data) !== 0x2f || bits === undefined) return found('image/webp', 'webp');
     return found('image/webp', 'webp', (bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1);
   }
   if (chunk === 'VP8X') {
