@@ -75,11 +75,14 @@ let decoyHash: Promise<string> | undefined;
  * unknown email takes as long as a wrong password.
  */
 export async function verifyPassword(password: string, stored: string | undefined): Promise<boolean> {
+  const real = stored === undefined ? undefined : parseHash(stored);
+  // An unreadable stored hash is treated like a missing user: the work is done against the
+  // decoy, and the answer is no even if the password happens to be the decoy's.
   decoyHash ??= hashPassword('decoy password never matches');
-  const parsed = parseHash(stored ?? (await decoyHash)) ?? parseHash(await decoyHash);
+  const parsed = real ?? parseHash(await decoyHash);
   if (!parsed) return false;
   const candidate = await derive(password, parsed.salt, parsed.iterations);
-  return constantTimeEqual(candidate, parsed.hash) && stored !== undefined;
+  return constantTimeEqual(candidate, parsed.hash) && real !== undefined;
 }
 
 /** True when a stored hash was made with weaker parameters than today's and should be redone. */

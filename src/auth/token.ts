@@ -49,9 +49,11 @@ export async function readToken(secret: string, token: string, now: Date): Promi
       currentDate: now,
       requiredClaims: ['sub', 'iat', 'exp'],
     });
+    // We only ever issue the decimal id as a string: anything else (a number, '1e0', ' 1') is not ours.
+    if (typeof payload.sub !== 'string' || !/^[1-9][0-9]{0,15}$/.test(payload.sub)) return undefined;
     const userId = Number(payload.sub);
     const tokenVersion = payload.ver;
-    if (!Number.isSafeInteger(userId) || userId < 1) return undefined;
+    if (!Number.isSafeInteger(userId)) return undefined;
     if (typeof tokenVersion !== 'number' || !Number.isSafeInteger(tokenVersion)) return undefined;
     return { userId, tokenVersion };
   } catch (err) {

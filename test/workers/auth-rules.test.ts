@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import {
+  constantTimeEqual,
+  hashPassword,
+  needsRehash,
+  PBKDF2_ITERATIONS,
+  verifyPassword,
+} from '../../src/auth/password';
+import { issueToken, readToken } from '../../src/auth/token';
+import { MIN_SECRET_BYTES, parseConfig } from '../../src/config';
+
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe('constantTimeEqual', () => {
+  it.each([
+    ['equal', bytes(1, 2, 3), bytes(1, 2, 3), true],
+    ['both empty', bytes(), bytes(), true],
+    ['differ in the first byte', bytes(9, 2, 3), bytes(1, 2, 3), false],
+    ['differ in the last byte', bytes(1, 2, 3), bytes(1, 2, 4), false],
+    ['one bit apart', bytes(0b1000_0000), bytes(0), false],
+    ['a prefix of the other', bytes(1, 2), bytes(1, 2, 3), false],
+    ['longer than the other', bytes(1, 2, 3, 0), bytes(1, 2, 3), false],
+    ['one empty', bytes(), bytes(0), false],
+  ])('%s → %s', (_label, a, b, expected) => {
+    expect(constantTimeEqual(a, b)).toBe(expected);
+    expect(constantTimeEqual(b, a)).toBe(expected);
+  });
+});
+
+describe('password hashing', () => {
+  it('verifies the right password and refuses a wrong or missing one', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+    expect(await verifyPassword('correct horse battery staple', stored)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapl', stored)).toBe(false);
+    expect(await verifyPassword('Correct horse battery staple', stored)).toBe(false);
+    expect(await verifyPassword('correct horse battery staple', undefined)).toBe(false);
+  });
+
+  it('hashes the exact characters, including non-ASCII', async () => {
+    const stored = await hashPassword('pässwörd 🔑');
+    expect(await verifyPassword('pässwörd 🔑', stored)).toBe(true);
+    // The same letters in decomposed form are other bytes.
+    expect(await verifyPassword('pa\u0308sswo\u0308rd 🔑', stored)).toBe(false);
+  });
+
+  it('still verifies hashes made with fewer iterations, and flags them for rehashing', async () => {
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('legacy password'), 'PBKDF2', false, [
+      'deriveBits',
+    ]);
+    const hash = new Uint8Array(
+      await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1000 }, key, 256),
+    );
+    const b64 = (u: Uint8Array) => btoa(String.fromCharCode(...u));
+    const stored = `pbkdf2-sha256$1000$${b64(salt)}$${b64(hash)}`;
+    expect(await verifyPassword('legacy password', stored)).toBe(true);
+    expect(await verifyPassword('other password', stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
+    expect(needsRehash(await hashPassword('x'))).toBe(false);
+  });
+
+  it.each([
+    '',
+    'plain text',
+    'pbkdf2-sha256$abc$AAAA$AAAA',
+    'pbkdf2-sha256$0$AAAA$AAAA',
+    'pbkdf2-sha256$100000$$AAAA',
+    'pbkdf2-sha256$100000$AAAA$',
+    'pbkdf2-sha256$100000$!!!$AAAA',
+    `pbkdf2-sha256$${PBKDF2_ITERATIONS + 1}$AAAAAAAAAAAAAAAAAAAAAA==$AAAA`,
+    'sha1$100000$AAAA$AAAA',
+  ])('refuses every password against an unreadable stored hash %j', async (stored) => {
+    expect(await verifyPassword('decoy password never matches', stored)).toBe(false);
+    expect(await verifyPassword('anything at all', stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
+  });
+});
+
+describe('tokens', () => {
+  const secret = 's'.repeat(MIN_SECRET_BYTES);
+  const now = new Date('2026-03-01T00:00:00Z');
+
+  it('round-trips the session and expires exactly at exp', async () => {
+    const issued = await issueToken(secret, { userId: 42, tokenVersion: 3 }, 60, now);
+    expect(issued.expiresAt).toBe(now.getTime() / 1000 + 60);
+    expect(await readToken(secret, issued.token, now)).toEqual({ userId: 42, tokenVersion: 3 });
+    expect(await readToken(secret, issued.token, new Date(now.getTime() + 59_000))).toBeDefined();
+    expect(await readToken(secret, issued.token, new Date(now.getTime() + 60_000))).toBeUndefined();
+    expect(await readToken(`${secret}!`, issued.token, now)).toBeUndefined();
+  });
+});
+
+describe('parseConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig({});
+    expect(config).toEqual({
+      sessionTtlSeconds: 86_400,
+      secureCookies: 'auto',
+      corsOrigins: [],
+      maxUploadBytes: 20 * 1024 * 1024,
+      authSecret: undefined,
+      authSecretProblem: 'AUTH_SECRET is not set',
+    });
+  });
+
+  it('treats empty strings (unset vars) as defaults', () => {
+    const config = parseConfig({ SESSION_TTL_SECONDS: '', SECURE_COOKIES: '', CORS_ORIGINS: '', MAX_UPLOAD_BYTES: '' });
+    expect(config.sessionTtlSeconds).toBe(86_400);
+    expect(config.secureCookies).toBe('auto');
+    expect(config.corsOrigins).toEqual([]);
+  });
+
+  it('reads wrangler-style string vars', () => {
+    const secret = 'k'.repeat(32);
+    const config = parseConfig({
+      SESSION_TTL_SECONDS: '3600',
+      SECURE_COOKIES: 'true',
+      CORS_ORIGINS: ' https://a.example.com/ ,http://localhost:5173',
+      MAX_UPLOAD_BYTES: '1024',
+      AUTH_SECRET: secret,
+      UNRELATED: 'ignored',
+    });
+    expect(config).toEqual({
+      sessionTtlSeconds: 3600,
+      secureCookies: 'always',
+      corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
+      maxUploadBytes: 1024,
+      authSecret: secret,
+      authSecretProblem: undefined,
+    });
+    expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
+  });
+
+  it('counts the secret in UTF-8 bytes and never keeps a short one', () => {
+    const short = parseConfig({ AUTH_SECRET: '€'.repeat(10) }); // 30 bytes
+    expect(short.authSecret).toBeUndefined();
+    expect(short.authSecretProblem).toBe('AUTH_SECRET is 30 bytes; at least 32 are required');
+    expect(short.authSecretProblem).not.toContain('€');
+    expect(parseConfig({ AUTH_SECRET: '€'.repeat(11) }).authSecret).toBe('€'.repeat(11));
+  });
+
+  it.each([
+    ['SESSION_TTL_SECONDS', 'soon'],
+    ['SESSION_TTL_SECONDS', '10'],
+    ['SESSION_TTL_SECONDS', '1.5'],
+    ['SESSION_TTL_SECONDS', String(10 * 365 * 86_400)],
+    ['SECURE_COOKIES', 'yes'],
+    ['CORS_ORIGINS', 'not a url'],
+    ['CORS_ORIGINS', 'ftp://files.example.com'],
+    ['MAX_UPLOAD_BYTES', '-1'],
+    ['MAX_UPLOAD_BYTES', 'lots'],
+  ])('refuses %s=%j, naming the setting', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`Invalid configuration: .*${name}`));
+  });
+
+  it('names every bad setting at once', () => {
+    expect(() => parseConfig({ SESSION_TTL_SECONDS: 'x', SECURE_COOKIES: 'y' })).toThrow(
+      /SESSION_TTL_SECONDS.*SECURE_COOKIES|SECURE_COOKIES.*SESSION_TTL_SECONDS/,
+    );
+  });
+});
