@@ -2,15 +2,13 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
-import { limitBody } from './http/body';
+import { SMALL_BODY_LIMIT } from './http/body';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { mountDocs } from './routes/docs';
+import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
-
-/** Small JSON/form bodies (credentials, tag lists) never need more than this. */
-export const SMALL_BODY_BYTES = 64 * 1024;
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
 export function createApp(deps: Deps) {
@@ -33,11 +31,14 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
-  app.use('/api/user/*', limitBody(SMALL_BODY_BYTES));
-  app.use('/api/v1/user/*', limitBody(SMALL_BODY_BYTES));
+  app.use('/api/user/*', SMALL_BODY_LIMIT);
+  app.use('/api/v1/user/*', SMALL_BODY_LIMIT);
 
-  app.route('/api/user', legacyUserRouter());
+  // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user', v1UserRouter());
+  app.route('/api/v1', v1ImageRouter());
+  app.route('/api/user', legacyUserRouter());
+  app.route('/api', legacyImageRouter());
   mountDocs(app);
 
   app.notFound(notFoundOrMethodNotAllowed(app));

@@ -68,6 +68,10 @@ export function jsonOrFormBody<S extends z.ZodType>(schema: S, description: stri
   };
 }
 
+/** Small JSON/form bodies (credentials, tag lists) never need more than this. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+export const SMALL_BODY_LIMIT = limitBody(SMALL_BODY_BYTES);
+
 /** Room for multipart boundaries, part headers and the tags field around the image itself. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 

@@ -1,0 +1,158 @@
+import { and, desc, eq, getTableColumns, gte, lt, or, type SQL, sql } from 'drizzle-orm';
+import type { Session } from '../auth/token';
+import type { Db } from './client';
+import { images, imageTags, tags } from './schema';
+
+/**
+ * Queries over images and their tags. Subqueries name tables and columns by hand, with
+ * aliases, so they never depend on how drizzle qualifies (or not) a column in context.
+ * Reads return each image with its tags as one JSON column
+ * (a correlated subquery), so a page of any length costs one statement.
+ */
+
+// Hand-qualified: drizzle renders columns unqualified in a single-table select list, which
+// would bind them to the subquery's own tables.
+const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
+
+const withTags = { ...getTableColumns(images), tagsJson };
+
+export type ImageWithTagsRow = typeof images.$inferSelect & { tagsJson: string };
+
+export interface ImageRecord {
+  id: number;
+  ownerId: number;
+  name: string;
+  contentType: string;
+  size: number;
+  storageKey: string;
+  sha256: string;
+  width: number | null;
+  height: number | null;
+  createdAt: number;
+  tags: string[];
+}
+
+export function toRecord(row: ImageWithTagsRow): ImageRecord {
+  const { tagsJson: json, ...rest } = row;
+  return { ...rest, tags: JSON.parse(json) as string[] };
+}
+
+export const imageById = (db: Db, ownerId: number, imageId: number) =>
+  db
+    .select(withTags)
+    .from(images)
+    .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId)))
+    .limit(1);
+
+export interface ListFilter {
+  ownerId: number;
+  /** All must be on the image. */
+  tags: string[];
+  from?: number;
+  until?: number;
+  /** Newest-first keyset position: items strictly older than this. */
+  before?: { createdAt: number; id: number };
+  limit?: number;
+}
+
+const jsonList = (values: readonly string[]) => JSON.stringify(values);
+
+export function listImages(db: Db, f: ListFilter) {
+  const conditions: (SQL | undefined)[] = [eq(images.ownerId, f.ownerId)];
+  if (f.from !== undefined) conditions.push(gte(images.createdAt, f.from));
+  if (f.until !== undefined) conditions.push(lt(images.createdAt, f.until));
+  if (f.tags.length) {
+    // Tag names are unique per owner, so counting matches is enough; one bound list, any length.
+    conditions.push(
+      sql`(SELECT count(*) FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" AND t.name IN (SELECT value FROM json_each(${jsonList(f.tags)}))) = ${f.tags.length}`,
+    );
+  }
+  if (f.before) {
+    conditions.push(
+      or(
+        lt(images.createdAt, f.before.createdAt),
+        and(eq(images.createdAt, f.before.createdAt), lt(images.id, f.before.id)),
+      ),
+    );
+  }
+  const query = db
+    .select(withTags)
+    .from(images)
+    .where(and(...conditions))
+    .orderBy(desc(images.createdAt), desc(images.id));
+  return f.limit === undefined ? query : query.limit(f.limit);
+}
+
+/**
+ * True only while the session is live and owns the image: write statements carry it so a
+ * batch changes nothing for a revoked token or someone else's image.
+ */
+export const ownedBy = (session: Session, imageId: number) =>
+  sql`EXISTS (SELECT 1 FROM images AS gi INNER JOIN users AS gu ON gu.id = gi.owner_id WHERE gi.id = ${imageId} AND gu.id = ${session.userId} AND gu.token_version = ${session.tokenVersion})`;
+
+// Writes are drizzle builders (not `db.run(sql)`), which D1's batch cannot bind.
+
+/** Creates the owner's tag rows that do not exist yet. Columns in table order: id, owner_id, name. */
+export const ensureTags = (db: Db, ownerId: number, names: readonly string[], guard: SQL = sql`1`) =>
+  db
+    .insert(tags)
+    .select(sql`SELECT NULL, ${ownerId}, value FROM json_each(${jsonList(names)}) WHERE ${guard}`)
+    .onConflictDoNothing();
+
+/**
+ * Links tags to an image in the given order, after any it already has. `imageId` may be a
+ * subquery (an upload links by storage key, whose id is not known inside the batch).
+ * Columns in table order: image_id, tag_id, position.
+ */
+export const linkTags = (
+  db: Db,
+  ownerId: number,
+  imageId: SQL | number,
+  names: readonly string[],
+  guard: SQL = sql`1`,
+) =>
+  db
+    .insert(imageTags)
+    .select(
+      sql`SELECT ${imageId}, t.id,
+            (SELECT coalesce(max(it.position), -1) + 1 FROM image_tags AS it WHERE it.image_id = ${imageId}) + j.key
+          FROM json_each(${jsonList(names)}) AS j INNER JOIN tags AS t ON t.owner_id = ${ownerId} AND t.name = j.value
+          WHERE ${guard}`,
+    )
+    .onConflictDoNothing();
+
+export const unlinkAllTags = (db: Db, imageId: number, guard: SQL) =>
+  db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard));
+
+export const unlinkTag = (db: Db, ownerId: number, imageId: number, name: string, guard: SQL) =>
+  db
+    .delete(imageTags)
+    .where(
+      and(
+        eq(imageTags.imageId, imageId),
+        sql`"image_tags"."tag_id" = (SELECT t.id FROM tags AS t WHERE t.owner_id = ${ownerId} AND t.name = ${name})`,
+        guard,
+      ),
+    );
+
+export const tagCountBelow = (imageId: number, max: number) =>
+  sql`(SELECT count(*) FROM image_tags AS ct WHERE ct.image_id = ${imageId}) < ${max}`;
+
+export const imageIdByStorageKey = (key: string) => sql`(SELECT si.id FROM images AS si WHERE si.storage_key = ${key})`;
+
+/** The owner's tags that are on at least one image, with counts. */
+export const tagCounts = (db: Db, ownerId: number) =>
+  db
+    .select({ name: tags.name, count: sql<number>`count(${imageTags.imageId})`.mapWith(Number) })
+    .from(tags)
+    .innerJoin(imageTags, eq(imageTags.tagId, tags.id))
+    .where(eq(tags.ownerId, ownerId))
+    .groupBy(tags.id)
+    .orderBy(tags.name);
+
+/** Which of these storage keys rows still point at (for housekeeping). */
+export const referencedKeys = (db: Db, keys: readonly string[]) =>
+  db
+    .select({ key: images.storageKey })
+    .from(images)
+    .where(sql`"images"."storage_key" IN (SELECT value FROM json_each(${jsonList(keys)}))`);

@@ -1,0 +1,417 @@
+import { createRoute } from '@hono/zod-openapi';
+import { requireAuth } from '../../auth/middleware';
+import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../../http/body';
+import { authErrors, authenticated, validationError } from '../../http/openapi';
+import { problemResponseSpec } from '../../http/problem';
+import {
+  imagePageSchema,
+  imageParams,
+  imageSchema,
+  imageTagParams,
+  imageTagsSchema,
+  legacyDeletedSchema,
+  legacyImageParams,
+  legacyImageSchema,
+  legacyImageTagParams,
+  legacyListQuery,
+  listQuery,
+  tagCountsSchema,
+  tagNamesSchema,
+  tagsBody,
+  uploadForm,
+} from './images.schemas';
+
+const V1_TAGS = ['Images'];
+const V1_TAG_TAGS = ['Tags'];
+const LEGACY_TAGS = ['Legacy: images'];
+
+const legacy = (v1: string) => ({
+  deprecated: true,
+  description: `Legacy path kept for existing clients; use \`${v1}\`.`,
+});
+
+const notFound = { 404: problemResponseSpec('No such image (another user’s image answers the same)') } as const;
+
+const uploadErrors = {
+  ...validationError,
+  413: problemResponseSpec('Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent)'),
+  415: problemResponseSpec('Not a supported image type (sniffed from the bytes; SVG is refused), or not multipart'),
+  ...authErrors,
+} as const;
+
+const smallBodyErrors = {
+  ...validationError,
+  413: problemResponseSpec('Body too large'),
+  415: problemResponseSpec('Body is neither JSON nor a form'),
+} as const;
+
+const binary = { schema: { type: 'string' as const, format: 'binary' } };
+
+const fileHeaders = {
+  ETag: { schema: { type: 'string' as const }, description: 'Strong tag: the quoted SHA-256 of the bytes' },
+  'Last-Modified': { schema: { type: 'string' as const } },
+  'Content-Disposition': { schema: { type: 'string' as const }, description: "inline; filename*=UTF-8''…" },
+  'Cache-Control': { schema: { type: 'string' as const } },
+  'Accept-Ranges': { schema: { type: 'string' as const } },
+};
+
+const fileRequestHeaders = {
+  // Documented for clients; read straight from the request by the handler.
+  parameters: [
+    { name: 'If-None-Match', in: 'header' as const, required: false, schema: { type: 'string' as const } },
+    {
+      name: 'Range',
+      in: 'header' as const,
+      required: false,
+      schema: { type: 'string' as const, example: 'bytes=0-1023' },
+    },
+    { name: 'If-Range', in: 'header' as const, required: false, schema: { type: 'string' as const } },
+  ],
+};
+
+const fileResponses = {
+  200: { description: 'The image bytes', headers: fileHeaders, content: { 'image/*': binary } },
+  206: {
+    description: 'The requested byte range',
+    headers: { ...fileHeaders, 'Content-Range': { schema: { type: 'string' as const } } },
+    content: { 'image/*': binary },
+  },
+  304: { description: 'Not modified (If-None-Match matched)' },
+  ...notFound,
+  416: problemResponseSpec('Range not satisfiable'),
+  ...authErrors,
+} as const;
+
+const auth = { security: authenticated, middleware: [requireAuth] };
+
+// ---- v1 -------------------------------------------------------------------------------------
+
+export const uploadImage = createRoute({
+  method: 'post',
+  path: '/images',
+  operationId: 'uploadImage',
+  tags: V1_TAGS,
+  summary: 'Upload an image with tags',
+  ...auth,
+  middleware: [requireAuth, limitUpload] as const,
+  request: {
+    body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
+  },
+  responses: {
+    201: {
+      description: 'Stored. `Location` points at the metadata.',
+      headers: { Location: { schema: { type: 'string' } } },
+      content: { 'application/json': { schema: imageSchema } },
+    },
+    ...uploadErrors,
+  },
+});
+
+export const listImages = createRoute({
+  method: 'get',
+  path: '/images',
+  operationId: 'listImages',
+  tags: V1_TAGS,
+  summary: 'List your images, newest first, with filters and cursor pagination',
+  ...auth,
+  request: { query: listQuery },
+  responses: {
+    200: { description: 'A page of images', content: { 'application/json': { schema: imagePageSchema } } },
+    ...validationError,
+    ...authErrors,
+  },
+});
+
+export const getImage = createRoute({
+  method: 'get',
+  path: '/images/{id}',
+  operationId: 'getImage',
+  tags: V1_TAGS,
+  summary: 'Image metadata',
+  ...auth,
+  request: { params: imageParams },
+  responses: {
+    200: { description: 'The image', content: { 'application/json': { schema: imageSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const deleteImage = createRoute({
+  method: 'delete',
+  path: '/images/{id}',
+  operationId: 'deleteImage',
+  tags: V1_TAGS,
+  summary: 'Delete an image, its tag links and its bytes',
+  ...auth,
+  request: { params: imageParams },
+  responses: { 204: { description: 'Deleted' }, ...validationError, ...notFound, ...authErrors },
+});
+
+export const getImageFile = createRoute({
+  method: 'get',
+  path: '/images/{id}/file',
+  operationId: 'getImageFile',
+  tags: V1_TAGS,
+  summary: 'The image bytes (ETag / If-None-Match, Range)',
+  ...auth,
+  request: { params: imageParams },
+  ...fileRequestHeaders,
+  responses: { ...fileResponses, ...validationError },
+});
+
+export const getImageTags = createRoute({
+  method: 'get',
+  path: '/images/{id}/tags',
+  operationId: 'getImageTags',
+  tags: V1_TAG_TAGS,
+  summary: 'The tags of an image, in order',
+  ...auth,
+  request: { params: imageParams },
+  responses: {
+    200: { description: 'Tags', content: { 'application/json': { schema: imageTagsSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const replaceImageTags = createRoute({
+  method: 'put',
+  path: '/images/{id}/tags',
+  operationId: 'replaceImageTags',
+  tags: V1_TAG_TAGS,
+  summary: 'Replace all tags of an image',
+  ...auth,
+  middleware: [requireAuth, SMALL_BODY_LIMIT, formAsJson] as const,
+  request: { params: imageParams, body: jsonOrFormBody(tagsBody, 'JSON `{"tags": [...]}` or form `tags=a&tags=b`') },
+  responses: {
+    200: { description: 'The new tags', content: { 'application/json': { schema: imageTagsSchema } } },
+    ...smallBodyErrors,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const clearImageTags = createRoute({
+  method: 'delete',
+  path: '/images/{id}/tags',
+  operationId: 'clearImageTags',
+  tags: V1_TAG_TAGS,
+  summary: 'Remove all tags of an image',
+  ...auth,
+  request: { params: imageParams },
+  responses: {
+    200: { description: 'No tags left', content: { 'application/json': { schema: imageTagsSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const addImageTag = createRoute({
+  method: 'post',
+  path: '/images/{id}/tags/{tag}',
+  operationId: 'addImageTag',
+  tags: V1_TAG_TAGS,
+  summary: 'Add one tag at the end',
+  ...auth,
+  request: { params: imageTagParams },
+  responses: {
+    201: { description: 'Added; all tags', content: { 'application/json': { schema: imageTagsSchema } } },
+    200: { description: 'Already there; all tags', content: { 'application/json': { schema: imageTagsSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const removeImageTag = createRoute({
+  method: 'delete',
+  path: '/images/{id}/tags/{tag}',
+  operationId: 'removeImageTag',
+  tags: V1_TAG_TAGS,
+  summary: 'Remove one tag (no error if it was not there)',
+  ...auth,
+  request: { params: imageTagParams },
+  responses: {
+    200: { description: 'Remaining tags', content: { 'application/json': { schema: imageTagsSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const listTags = createRoute({
+  method: 'get',
+  path: '/tags',
+  operationId: 'listTags',
+  tags: V1_TAG_TAGS,
+  summary: 'Your tags with how many images carry each',
+  ...auth,
+  responses: {
+    200: { description: 'Tags in use, by name', content: { 'application/json': { schema: tagCountsSchema } } },
+    ...authErrors,
+  },
+});
+
+// ---- legacy ---------------------------------------------------------------------------------
+
+export const legacyUploadImage = createRoute({
+  method: 'post',
+  path: '/images',
+  operationId: 'legacyUploadImage',
+  tags: LEGACY_TAGS,
+  summary: 'Upload an image with tags',
+  ...legacy('POST /api/v1/images'),
+  ...auth,
+  middleware: [requireAuth, limitUpload] as const,
+  request: {
+    body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
+  },
+  responses: {
+    201: {
+      description: 'Stored',
+      headers: { Location: { schema: { type: 'string' } } },
+      content: { 'application/json': { schema: legacyImageSchema } },
+    },
+    ...uploadErrors,
+  },
+});
+
+export const legacyListImages = createRoute({
+  method: 'get',
+  path: '/images',
+  operationId: 'legacyListImages',
+  tags: LEGACY_TAGS,
+  summary: 'All your images, newest first (start_date and end_date go together)',
+  ...legacy('GET /api/v1/images'),
+  ...auth,
+  request: { query: legacyListQuery },
+  responses: {
+    200: { description: 'Images', content: { 'application/json': { schema: legacyImageSchema.array() } } },
+    ...validationError,
+    ...authErrors,
+  },
+});
+
+export const legacyGetImageFile = createRoute({
+  method: 'get',
+  path: '/image/{img_id}',
+  operationId: 'legacyGetImageFile',
+  tags: LEGACY_TAGS,
+  summary: 'The image bytes',
+  ...legacy('GET /api/v1/images/{id}/file'),
+  ...auth,
+  request: { params: legacyImageParams },
+  ...fileRequestHeaders,
+  responses: { ...fileResponses, ...validationError },
+});
+
+export const legacyDeleteImage = createRoute({
+  method: 'delete',
+  path: '/image/{img_id}',
+  operationId: 'legacyDeleteImage',
+  tags: LEGACY_TAGS,
+  summary: 'Delete an image',
+  ...legacy('DELETE /api/v1/images/{id}'),
+  ...auth,
+  request: { params: legacyImageParams },
+  responses: {
+    200: { description: 'Deleted', content: { 'application/json': { schema: legacyDeletedSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const legacyGetTags = createRoute({
+  method: 'get',
+  path: '/{img_id}/tags',
+  operationId: 'legacyGetImageTags',
+  tags: LEGACY_TAGS,
+  summary: 'The tags of an image',
+  ...legacy('GET /api/v1/images/{id}/tags'),
+  ...auth,
+  request: { params: legacyImageParams },
+  responses: {
+    200: { description: 'Tags', content: { 'application/json': { schema: tagNamesSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const legacyReplaceTags = createRoute({
+  method: 'put',
+  path: '/{img_id}/tags',
+  operationId: 'legacyReplaceImageTags',
+  tags: LEGACY_TAGS,
+  summary: 'Replace all tags',
+  ...legacy('PUT /api/v1/images/{id}/tags'),
+  ...auth,
+  middleware: [requireAuth, SMALL_BODY_LIMIT, formAsJson] as const,
+  request: {
+    params: legacyImageParams,
+    body: jsonOrFormBody(tagsBody, 'JSON `{"tags": [...]}` or form `tags=a&tags=b`'),
+  },
+  responses: {
+    200: { description: 'The new tags', content: { 'application/json': { schema: tagNamesSchema } } },
+    ...smallBodyErrors,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const legacyClearTags = createRoute({
+  method: 'delete',
+  path: '/{img_id}/tags',
+  operationId: 'legacyClearImageTags',
+  tags: LEGACY_TAGS,
+  summary: 'Remove all tags',
+  ...legacy('DELETE /api/v1/images/{id}/tags'),
+  ...auth,
+  request: { params: legacyImageParams },
+  responses: {
+    200: { description: 'No tags left', content: { 'application/json': { schema: tagNamesSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const legacyAddTag = createRoute({
+  method: 'post',
+  path: '/{img_id}/tags/{tag}',
+  operationId: 'legacyAddImageTag',
+  tags: LEGACY_TAGS,
+  summary: 'Add one tag',
+  ...legacy('POST /api/v1/images/{id}/tags/{tag}'),
+  ...auth,
+  request: { params: legacyImageTagParams },
+  responses: {
+    201: { description: 'Added; all tags', content: { 'application/json': { schema: tagNamesSchema } } },
+    200: { description: 'Already there; all tags', content: { 'application/json': { schema: tagNamesSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});
+
+export const legacyRemoveTag = createRoute({
+  method: 'delete',
+  path: '/{img_id}/tags/{tag}',
+  operationId: 'legacyRemoveImageTag',
+  tags: LEGACY_TAGS,
+  summary: 'Remove one tag',
+  ...legacy('DELETE /api/v1/images/{id}/tags/{tag}'),
+  ...auth,
+  request: { params: legacyImageTagParams },
+  responses: {
+    200: { description: 'Remaining tags', content: { 'application/json': { schema: tagNamesSchema } } },
+    ...validationError,
+    ...notFound,
+    ...authErrors,
+  },
+});

@@ -1,0 +1,224 @@
+import { z } from '@hono/zod-openapi';
+import { checkTag, checkTagList, splitTagField } from '../../services/tag-rules';
+import {
+  intersect,
+  type ParsedInstant,
+  parseInstant,
+  rangeEnd,
+  rangeStart,
+  type TimeRange,
+  utcDay,
+} from '../../services/time-filters';
+
+/** Positive integer ids only: `1e3`, ` 1` and `01` are not ids. */
+const positiveId = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, 'Must be a positive integer')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'Must be a positive integer');
+
+export const legacyImageParams = z.object({
+  img_id: positiveId.openapi({ param: { name: 'img_id', in: 'path' }, type: 'integer', example: 42 }),
+});
+
+export const imageParams = z.object({
+  id: positiveId.openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 42 }),
+});
+
+const tagParam = z
+  .string()
+  .transform((raw, ctx) => {
+    const checked = checkTag(raw);
+    if (checked.ok) return checked.tag;
+    ctx.addIssue({ code: 'custom', message: checked.message });
+    return z.NEVER;
+  })
+  .openapi({ param: { name: 'tag', in: 'path' }, type: 'string', example: 'garden', description: 'URL-encoded' });
+
+export const legacyImageTagParams = legacyImageParams.extend({ tag: tagParam });
+export const imageTagParams = imageParams.extend({ tag: tagParam });
+
+const toTagList = (value: string | string[] | undefined, ctx: z.RefinementCtx): string[] => {
+  const split = splitTagField(value);
+  if (!Array.isArray(split)) {
+    ctx.addIssue({ code: 'custom', message: split.error });
+    return z.NEVER;
+  }
+  const checked = checkTagList(split);
+  if (checked.ok) return checked.tags;
+  for (const message of checked.messages) ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+/** A tag list in any of the shapes clients send it, checked and de-duplicated. */
+const tagListInput = z.union([z.array(z.string()), z.string()]).transform(toTagList);
+const optionalTagListInput = z
+  .union([z.array(z.string()), z.string()])
+  .optional()
+  .transform(toTagList);
+
+const TAGS_HELP =
+  'Tags: trimmed, 1–64 characters, no control characters, at most 50, duplicates dropped keeping the first. ' +
+  'Send a JSON array of strings, repeated fields, or one comma-separated field.';
+
+export const uploadForm = z
+  .object({
+    image: z
+      .instanceof(File, { message: 'Required: an `image` file part' })
+      .openapi({ type: 'string', format: 'binary', description: 'PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF' }),
+    tags: optionalTagListInput.openapi({
+      description: TAGS_HELP,
+      example: ['cat', 'garden'],
+      type: 'array',
+      items: { type: 'string' },
+    }),
+  })
+  .openapi('ImageUpload');
+
+export const tagsBody = z
+  .object({
+    tags: tagListInput.openapi({ description: TAGS_HELP, type: 'array', items: { type: 'string' }, example: ['cat'] }),
+  })
+  .openapi('TagList');
+
+const instant = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): ParsedInstant | undefined => {
+      if (value === undefined) return undefined;
+      const parsed = parseInstant(value);
+      if (!parsed) ctx.addIssue({ code: 'custom', message: `${name} must be unix seconds or ISO 8601` });
+      return parsed;
+    });
+
+const dateParams = {
+  start_date: instant('start_date').openapi({
+    description: 'From this instant (unix seconds or ISO 8601; a bare date means its midnight UTC)',
+    example: '1764288000',
+    type: 'string',
+  }),
+  end_date: instant('end_date').openapi({
+    description: 'Up to and including this instant (a bare date means the whole day, UTC)',
+    example: '2026-11-28',
+    type: 'string',
+  }),
+  date: instant('date').openapi({
+    description: 'Only images created on this UTC day (a date, unix seconds or ISO 8601 date-time)',
+    example: '2026-11-28',
+    type: 'string',
+  }),
+};
+
+const tagFilter = z
+  .union([z.array(z.string()), z.string()])
+  .optional()
+  .transform((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v))
+  .openapi({
+    param: { style: 'form', explode: true },
+    description: 'Only images with this tag; repeat for images having all of them',
+    type: 'array',
+    items: { type: 'string' },
+  });
+
+type DateQuery = { start_date?: ParsedInstant; end_date?: ParsedInstant; date?: ParsedInstant };
+
+/** The time range the date filters ask for; refuses start after end. */
+function toRange(q: DateQuery, ctx: z.RefinementCtx): TimeRange {
+  let range: TimeRange = {};
+  if (q.start_date) range.from = rangeStart(q.start_date);
+  if (q.end_date) range.until = rangeEnd(q.end_date);
+  if (range.from !== undefined && range.until !== undefined && range.from >= range.until) {
+    ctx.addIssue({ code: 'custom', path: ['start_date'], message: 'start_date must not be after end_date' });
+  }
+  if (q.date) range = intersect(range, utcDay(q.date));
+  return range;
+}
+
+export const legacyListQuery = z
+  .object({ tag: tagFilter, ...dateParams })
+  .superRefine((q, ctx) => {
+    // The original service required both ends together.
+    if ((q.start_date === undefined) !== (q.end_date === undefined)) {
+      const missing = q.start_date === undefined ? 'start_date' : 'end_date';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'start_date and end_date must be given together' });
+    }
+  })
+  .transform((q, ctx) => ({ tags: q.tag, ...toRange(q, ctx) }));
+
+export const MAX_PAGE = 200;
+
+export const listQuery = z
+  .object({
+    tag: tagFilter,
+    ...dateParams,
+    limit: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return 50;
+        const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
+        if (!(n >= 1 && n <= MAX_PAGE)) ctx.addIssue({ code: 'custom', message: `limit must be 1 to ${MAX_PAGE}` });
+        return n;
+      })
+      .openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 50, description: 'Page size' }),
+    cursor: z.string().optional().openapi({ description: '`next_cursor` from the previous page' }),
+  })
+  .transform((q, ctx) => ({ tags: q.tag, limit: q.limit, cursor: q.cursor, ...toRange(q, ctx) }));
+
+// Responses: rows are mapped explicitly (see present.ts), never passed through.
+
+export const legacyImageSchema = z
+  .object({
+    img_id: z.number().int().openapi({ example: 42 }),
+    name: z.string().openapi({ example: 'photo.png' }),
+    size: z.number().int().openapi({ example: 48213 }),
+    content_type: z.string().openapi({ example: 'image/png' }),
+    tags: z.array(z.string()).openapi({ example: ['cat', 'garden'] }),
+    created_at: z.number().openapi({ description: 'Unix seconds', example: 1_764_288_000 }),
+    sha256: z.string().openapi({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
+    width: z.number().int().nullable().openapi({ example: 640 }),
+    height: z.number().int().nullable().openapi({ example: 480 }),
+  })
+  .openapi('LegacyImage');
+
+export const imageSchema = z
+  .object({
+    id: z.number().int().openapi({ example: 42 }),
+    name: z.string().openapi({ example: 'photo.png' }),
+    size: z.number().int().openapi({ example: 48213 }),
+    content_type: z.string().openapi({ example: 'image/png' }),
+    tags: z.array(z.string()).openapi({ example: ['cat', 'garden'] }),
+    created_at: z.string().openapi({ format: 'date-time', example: '2026-11-28T00:00:00.000Z' }),
+    created_at_unix: z.number().openapi({ description: 'Unix seconds', example: 1_764_288_000 }),
+    sha256: z.string().openapi({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
+    width: z.number().int().nullable().openapi({ example: 640 }),
+    height: z.number().int().nullable().openapi({ example: 480 }),
+    file_url: z.string().openapi({ example: '/api/v1/images/42/file' }),
+  })
+  .openapi('Image');
+
+export const imagePageSchema = z
+  .object({
+    items: z.array(imageSchema),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null at the end' }),
+  })
+  .openapi('ImagePage');
+
+export const tagNamesSchema = z.array(z.string()).openapi('LegacyTagNames', { example: ['cat', 'garden'] });
+
+export const imageTagsSchema = z
+  .object({ tags: z.array(z.string()).openapi({ example: ['cat', 'garden'] }) })
+  .openapi('ImageTags');
+
+export const tagCountsSchema = z
+  .object({
+    items: z.array(
+      z.object({ name: z.string().openapi({ example: 'cat' }), count: z.number().int().openapi({ example: 3 }) }),
+    ),
+  })
+  .openapi('TagCounts');
+
+export const legacyDeletedSchema = z
+  .object({ img_id: z.number().int(), deleted: z.literal(true) })
+  .openapi('LegacyDeleted');
