@@ -116,7 +116,9 @@ function jpeg(b: Uint8Array): SniffedImage | undefined {
     const length = u16(b, at, false);
     if (length === undefined || length < 2) break;
     if (isStartOfFrame(marker)) {
-      // length(2) precision(1) height(2) width(2). A height of 0 (defined later by DNL) is omitted.
+      // length(2) precision(1) height(2) width(2) components(1)... A frame header too short for
+      // its fields is corrupt; a height of 0 (defined later by DNL) is unknown. Both are omitted.
+      if (length < 8) return found('image/jpeg', 'jpg');
       return found('image/jpeg', 'jpg', u16(b, at + 5, false), u16(b, at + 3, false));
     }
     at += length;
@@ -254,7 +256,7 @@ function avifSize(b: Uint8Array, after: number): [number, number] | undefined {
 }
 
 function primaryItem(b: Uint8Array, meta: Box): number | undefined {
-  const pitm = child(b, meta, 'pitm', 4);
+  const pitm = child(b, meta, 'pitm', 4); // meta is a FullBox: skip version and flags
   if (!pitm) return undefined;
   const wide = u8(b, pitm.start) !== 0;
   if (pitm.start + 4 + (wide ? 4 : 2) > pitm.end) return undefined;

@@ -165,8 +165,9 @@ describe('sniffImage: JPEG segment walk', () => {
     expect(sniff(file)).toEqual({ contentType: 'image/jpeg', extension: 'jpg' });
   });
 
-  it('survives segment lengths of 0 and 1 and a run of fill bytes to the end', () => {
+  it('survives segment lengths of 0 and 1, a frame header too short for its fields and trailing fill bytes', () => {
     for (const file of [
+      bytes(0xff, 0xd8, 0xff, 0xc0, 0x00, 0x05, 0x08, 0x00, 0x05, 0x00, 0x07, 0x01, 0x01, 0x11, 0x00),
       bytes(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x00, 0xff, 0xc0),
       bytes(0xff, 0xd8, 0xff, 0xe0, 0x00, 0x01),
       new Uint8Array(10_000).fill(0xff).fill(0xd8, 1, 2),
