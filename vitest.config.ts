@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { prepareDocsAssets } from './scripts/docs-assets';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
+  // wrangler.toml's `[assets]` directory must exist before the Workers pool reads the config.
+  prepareDocsAssets();
   return {
     test: {
       projects: [

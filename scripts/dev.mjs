@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: a local Workers dev server on :8000 with local D1/R2 under .wrangler/.
 // Creates a random AUTH_SECRET in the git-ignored .dev.vars on first run, applies the
-// migrations to the local D1, then hands over to `wrangler dev`.
+// migrations to the local D1, then hands over to `wrangler dev` (whose `[build]` step in
+// wrangler.toml copies Swagger UI's files into the static-assets directory). Extra arguments go
+// to `wrangler dev`, e.g. `npm start -- --port 8787 --persist-to /tmp/imageapi`.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,9 +20,15 @@ if (!/^AUTH_SECRET=/m.test(current)) {
   console.log('Created a random local AUTH_SECRET in .dev.vars');
 }
 
-const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local']);
+// `wrangler dev --persist-to DIR` keeps its local D1 there: migrate that one, not the default.
+const args = process.argv.slice(2);
+const persistAt = args.findIndex((a) => a === '--persist-to' || a.startsWith('--persist-to='));
+const persistTo =
+  persistAt < 0 ? [] : args[persistAt].includes('=') ? [args[persistAt]] : args.slice(persistAt, persistAt + 2);
+
+const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...persistTo]);
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-const dev = spawn('npx', ['wrangler', 'dev', ...process.argv.slice(2)], { stdio: 'inherit', env });
+const dev = spawn('npx', ['wrangler', 'dev', ...args], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
+import type { DocsAssetSource } from './routes/docs/assets';
 import type { ImageStore } from './storage/image-store';
 
 export interface Logger {
@@ -15,6 +16,11 @@ export interface Deps {
   config: Config;
   clock: () => Date;
   logger: Logger;
+  /**
+   * Swagger UI's files for the docs page. Node/Bun pass `nodeDocsAssets()`
+   * (src/routes/docs/assets-node.ts); Workers leave it out: static assets serve them.
+   */
+  docsAssets?: DocsAssetSource;
 }
 
 /** One JSON line per event: what Workers logs, journald and docker logs all read well. */

@@ -1,0 +1,27 @@
+/**
+ * The Swagger UI files the docs page loads. They are served by this deployment, never from a
+ * CDN, so the docs work offline and no third party sees who reads them.
+ *
+ * - Workers: `scripts/docs-assets.ts` copies them from `node_modules/swagger-ui-dist` into the
+ *   static-assets directory named in wrangler.toml (`[assets]`, under the same URL prefix), so
+ *   the platform answers them before the worker runs. The route below then only sees misses.
+ * - Node/Bun: the entry passes `nodeDocsAssets()` (./assets-node.ts) as `deps.docsAssets`, and
+ *   the route below serves them from the installed package.
+ */
+
+/** URL prefix of the files. `@hono/swagger-ui` derives it from its `baseUrl` option. */
+export const DOCS_ASSET_BASE_URL = '/api/apidoc';
+export const DOCS_ASSET_PREFIX = `${DOCS_ASSET_BASE_URL}/swagger-ui-dist`;
+
+/** File name in swagger-ui-dist → content type. Nothing outside this list is served. */
+export const DOCS_ASSETS = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+} as const;
+
+export type DocsAssetName = keyof typeof DOCS_ASSETS;
+
+export const isDocsAsset = (name: string): name is DocsAssetName => Object.hasOwn(DOCS_ASSETS, name);
+
+/** Where a runtime reads the files from; resolves `null` when it has no such file. */
+export type DocsAssetSource = (name: DocsAssetName) => Promise<Uint8Array<ArrayBuffer> | ReadableStream | null>;
