@@ -2,6 +2,7 @@ import { createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
+import { sweepOrphanBytes } from './services/images';
 import { r2Store } from './storage/r2';
 
 type App = ReturnType<typeof createApp>;
@@ -26,5 +27,10 @@ function appFor(env: Env) {
 export default {
   fetch(request, env, ctx) {
     return appFor(env).app.fetch(request, env, ctx);
+  },
+  // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
+  // whose byte removal failed, are removed once nothing points at them.
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(sweepOrphanBytes(appFor(env).deps).then(() => undefined));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,50 @@
+import { env } from 'cloudflare:workers';
+import { createApp } from '../../../src/app';
+import { parseConfig } from '../../../src/config';
+import { d1Database } from '../../../src/db/client';
+import type { Deps, Logger } from '../../../src/deps';
+import { r2Store } from '../../../src/storage/r2';
+import type { Target } from '../../support/target';
+
+export interface LogEntry {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown> | undefined;
+}
+
+const randomSecret = () => [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16)).join('');
+
+/**
+ * An app over the real D1/R2 bindings whose parts a test can replace (a failing store, a
+ * counting database), with a hand-driven clock and a logger that keeps what it is told.
+ */
+export function appHarness(override: (deps: Deps) => Partial<Deps> = () => ({})) {
+  let now = Date.now();
+  const logs: LogEntry[] = [];
+  const record =
+    (level: LogEntry['level']): Logger['info'] =>
+    (message, fields) =>
+      logs.push({ level, message, fields });
+  const base: Deps = {
+    db: d1Database(env.DB),
+    store: r2Store(env.IMAGES),
+    config: parseConfig({ AUTH_SECRET: randomSecret() }),
+    clock: () => new Date(now),
+    logger: { info: record('info'), warn: record('warn'), error: record('error') },
+  };
+  const deps = { ...base, ...override(base) };
+  const app = createApp(deps);
+  const target: Target = {
+    name: 'harness',
+    fetch: (path, init) => app.request(new URL(path, 'http://localhost:8000').toString(), init),
+  };
+  return {
+    deps,
+    base,
+    logs,
+    target,
+    advance(ms: number) {
+      now += ms;
+    },
+  };
+}
