@@ -36,7 +36,7 @@ export function appHarness(override: (deps: Deps) => Partial<Deps> = () => ({}))
   const app = createApp(deps);
   const target: Target = {
     name: 'harness',
-    fetch: (path, init) => app.request(new URL(path, 'http://localhost:8000').toString(), init),
+    fetch: async (path, init) => app.request(new URL(path, 'http://localhost:8000').toString(), init),
   };
   return {
     deps,
