@@ -6,10 +6,22 @@ import type { Listen } from './local';
 /** How often idle keep-alive connections are closed while draining. */
 const DRAIN_POLL_MS = 100;
 
+/**
+ * Workers and Bun hand the app `body === null` for a request without a body; @hono/node-server
+ * gives every POST/PUT/... a stream, even an empty one. Normalised here so the app sees the same
+ * Request on every runtime (its "no body at all" handling depends on it).
+ */
+export function withNullBodyWhenEmpty(request: Request): Request {
+  if (request.method === 'GET' || request.method === 'HEAD') return request;
+  const length = request.headers.get('content-length');
+  if (request.headers.has('transfer-encoding') || (length !== null && length.trim() !== '0')) return request;
+  return new Request(request.url, { method: request.method, headers: request.headers, signal: request.signal });
+}
+
 /** Serves through @hono/node-server on one address. */
 export const nodeListen: Listen = (fetch, { hostname, port }) =>
   new Promise((resolve, reject) => {
-    const server = createAdaptorServer({ fetch: (request) => fetch(request) }) as Server;
+    const server = createAdaptorServer({ fetch: (request) => fetch(withNullBodyWhenEmpty(request)) }) as Server;
     server.once('error', reject);
     server.listen(port, hostname, () => {
       server.off('error', reject);

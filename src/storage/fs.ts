@@ -52,6 +52,20 @@ const isMissing = (err: unknown) => {
   return code === 'ENOENT' || code === 'ENOTDIR';
 };
 
+/**
+ * A key is a file and the keys below it a directory, so `a` and `a/b` cannot both exist
+ * (R2 would allow it; this app's keys never nest that way).
+ */
+function conflictOr(err: unknown, key: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EEXIST' || code === 'ENOTDIR' || code === 'EISDIR') {
+    return new Error(`Storage key ${key} conflicts with an existing key: a key cannot also be a folder of other keys`, {
+      cause: err,
+    });
+  }
+  return err;
+}
+
 function chunksOf(body: ReadableStream<Uint8Array> | Blob): ReadableStream<Uint8Array> {
   return body instanceof Blob ? (body.stream() as ReadableStream<Uint8Array>) : body;
 }
@@ -113,7 +127,11 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     const path = pathOf(key);
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid size ${size}`);
     const dir = dirname(path);
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw conflictOr(err, key);
+    }
     const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
     const reader = chunksOf(body).getReader();
     let handle: FileHandle | undefined;
@@ -143,7 +161,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       await reader.cancel(err).catch(() => {});
       await handle?.close().catch(() => {});
       await unlink(temp).catch(() => {});
-      throw err;
+      throw conflictOr(err, key);
     } finally {
       reader.releaseLock();
     }
@@ -179,36 +197,40 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       handle = undefined;
       await h?.close().catch(() => {});
     };
-    const bodyStream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          if (!handle) {
-            handle = await open(path, 'r');
-            const now = await handle.stat({ bigint: true });
-            if (etagOf(now) !== info.etag) throw new Error(`Stored object ${key} changed while being read`);
-          }
-          const want = Math.min(READ_CHUNK, end - position);
-          if (want <= 0) {
+    // highWaterMark 0: nothing is pulled (so nothing opened) before the consumer reads.
+    const bodyStream = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            if (!handle) {
+              handle = await open(path, 'r');
+              const now = await handle.stat({ bigint: true });
+              if (etagOf(now) !== info.etag) throw new Error(`Stored object ${key} changed while being read`);
+            }
+            const want = Math.min(READ_CHUNK, end - position);
+            if (want <= 0) {
+              await closeHandle();
+              controller.close();
+              return;
+            }
+            const buffer = new Uint8Array(want);
+            const { bytesRead } = await handle.read(buffer, 0, want, position);
+            if (bytesRead === 0) throw new Error(`Stored object ${key} is shorter than its size`);
+            position += bytesRead;
+            controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
+            if (position >= end) {
+              await closeHandle();
+              controller.close();
+            }
+          } catch (err) {
             await closeHandle();
-            controller.close();
-            return;
+            controller.error(err);
           }
-          const buffer = new Uint8Array(want);
-          const { bytesRead } = await handle.read(buffer, 0, want, position);
-          if (bytesRead === 0) throw new Error(`Stored object ${key} is shorter than its size`);
-          position += bytesRead;
-          controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
-          if (position >= end) {
-            await closeHandle();
-            controller.close();
-          }
-        } catch (err) {
-          await closeHandle();
-          controller.error(err);
-        }
+        },
+        cancel: closeHandle,
       },
-      cancel: closeHandle,
-    });
+      { highWaterMark: 0 },
+    );
     return { ...info, body: bodyStream, ...(range ? { range: { offset: start, length: end - start } } : {}) };
   }
 

@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assertValidKey, type FsImageStore, fsStore, InvalidKeyError } from '../../src/storage/fs';
+import type { StoredObject } from '../../src/storage/image-store';
+
+let dir: string;
+let store: FsImageStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'imageapi-fs-'));
+  store = fsStore(join(dir, 'images'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+/** Every file under `root`, relative, dot-files included. */
+async function filesUnder(root: string): Promise<string[]> {
+  if (!existsSync(root)) return [];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
+    .sort();
+}
+
+const bytes = (n: number) => new Uint8Array(randomBytes(n));
+
+/** A stream of `data` cut into `pieces` chunks; `fail` makes it error after the first chunk. */
+function streamOf(data: Uint8Array, pieces = 3, fail?: Error): ReadableStream<Uint8Array> {
+  const size = Math.ceil(data.byteLength / pieces) || 1;
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (fail && at > 0) return controller.error(fail);
+      if (at >= data.byteLength) return controller.close();
+      controller.enqueue(data.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+const bodyOf = (object: StoredObject | null): ReadableStream<Uint8Array> => {
+  if (!object) throw new Error('expected a stored object');
+  return object.body;
+};
+
+const read = async (object: StoredObject | null) => new Uint8Array(await new Response(bodyOf(object)).arrayBuffer());
+
+describe('fs store: round trip', () => {
+  it('stores a stream and gives the same bytes, size and a strong quoted ETag back', async () => {
+    const data = bytes(200_000); // several read chunks
+    const put = await store.put('images/a/one.bin', streamOf(data, 7), { contentType: 'image/png', size: data.length });
+    expect(put).toMatchObject({ key: 'images/a/one.bin', size: data.length });
+    expect(put.etag).toMatch(/^"[^"\s]+"$/);
+    expect(put.uploaded).toBeInstanceOf(Date);
+    expect(Math.abs(put.uploaded.getTime() - Date.now())).toBeLessThan(60_000);
+
+    const got = await store.get('images/a/one.bin');
+    expect(got).not.toBeNull();
+    expect(got?.range).toBeUndefined();
+    expect({ ...got, body: undefined }).toEqual({ ...put, body: undefined });
+    expect(await read(got)).toEqual(data);
+    expect(await store.head('images/a/one.bin')).toEqual(put);
+    // On disk under the root, with nothing else beside it.
+    expect(await filesUnder(store.root)).toEqual(['images/a/one.bin']);
+    expect(new Uint8Array(await readFile(join(store.root, 'images/a/one.bin')))).toEqual(data);
+  });
+
+  it('stores a Blob, and an empty body', async () => {
+    const data = bytes(1234);
+    await store.put('b', new Blob([data]), { contentType: 'image/gif', size: data.length });
+    expect(await read(await store.get('b'))).toEqual(data);
+
+    const empty = await store.put('empty', new Blob([]), { contentType: 'image/gif', size: 0 });
+    expect(empty.size).toBe(0);
+    expect((await read(await store.get('empty'))).length).toBe(0);
+  });
+
+  it('answers null for missing keys and gives a new ETag when a key is rewritten', async () => {
+    expect(await store.get('nope')).toBeNull();
+    expect(await store.head('nope/deeper')).toBeNull();
+    const first = await store.put('k', new Blob([bytes(10)]), { contentType: 'x', size: 10 });
+    const second = await store.put('k', new Blob([bytes(10)]), { contentType: 'x', size: 10 });
+    expect(second.etag).not.toBe(first.etag);
+    expect((await store.head('k'))?.etag).toBe(second.etag);
+  });
+
+  it('does not open the file until the body is read, and a cancelled body releases it', async () => {
+    const data = bytes(300_000);
+    await store.put('c', new Blob([data]), { contentType: 'x', size: data.length });
+    const unread = await store.get('c');
+    expect(unread?.size).toBe(data.length);
+    const partial = await store.get('c');
+    const reader = bodyOf(partial).getReader();
+    const first = (await reader.read()).value ?? new Uint8Array();
+    expect(first.length).toBeGreaterThan(0);
+    expect(first).toEqual(data.subarray(0, first.length));
+    await reader.cancel();
+    // Deleting after a cancelled read works and the object is gone.
+    await store.delete(['c']);
+    expect(await store.head('c')).toBeNull();
+  });
+
+  it('fails the body rather than serve other bytes when the object changed before it was read', async () => {
+    await store.put('d', new Blob([bytes(50)]), { contentType: 'x', size: 50 });
+    const stale = await store.get('d');
+    await store.put('d', new Blob([bytes(50)]), { contentType: 'x', size: 50 });
+    await expect(read(stale)).rejects.toThrow(/changed/);
+  });
+});
+
+describe('fs store: ranges', () => {
+  const data = bytes(100_000);
+  beforeEach(async () => {
+    await store.put('r', streamOf(data), { contentType: 'image/png', size: data.length });
+  });
+
+  it.each([
+    [0, 1],
+    [0, 100_000],
+    [1, 10],
+    [65_530, 20], // across a read-chunk boundary
+    [99_990, 10],
+    [50_000, 0],
+  ])('offset %i length %i gives exactly that slice', async (offset, length) => {
+    const got = await store.get('r', { offset, length });
+    expect(got?.range).toEqual({ offset, length });
+    expect(got?.size).toBe(data.length);
+    expect(await read(got)).toEqual(data.subarray(offset, offset + length));
+  });
+
+  it('clamps a range running past the end to what exists', async () => {
+    const tail = await store.get('r', { offset: 99_000, length: 5_000 });
+    expect(tail?.range).toEqual({ offset: 99_000, length: 1_000 });
+    expect(await read(tail)).toEqual(data.subarray(99_000));
+    const past = await store.get('r', { offset: 200_000, length: 10 });
+    expect(past?.range).toEqual({ offset: 100_000, length: 0 });
+    expect((await read(past)).length).toBe(0);
+  });
+
+  it('rejects negative or fractional ranges', async () => {
+    await expect(store.get('r', { offset: -1, length: 2 })).rejects.toThrow(RangeError);
+    await expect(store.get('r', { offset: 0, length: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('fs store: atomic writes', () => {
+  it.each([
+    ['shorter than declared', (d: Uint8Array) => streamOf(d.subarray(0, 900)), /ended after 900 of 1000/],
+    ['longer than declared', (d: Uint8Array) => streamOf(new Uint8Array([...d, 1, 2, 3])), /longer/],
+    ['failing mid-way', (d: Uint8Array) => streamOf(d, 4, new Error('client went away')), /client went away/],
+  ])('a body %s throws and leaves no file and no temp file', async (_label, makeBody, message) => {
+    const data = bytes(1000);
+    await expect(store.put('x/y/z.bin', makeBody(data), { contentType: 'x', size: 1000 })).rejects.toThrow(message);
+    expect(await store.head('x/y/z.bin')).toBeNull();
+    expect(await filesUnder(store.root)).toEqual([]);
+  });
+
+  it('keeps the previous object whole when its replacement fails', async () => {
+    const original = bytes(500);
+    const put = await store.put('keep', new Blob([original]), { contentType: 'x', size: 500 });
+    await expect(store.put('keep', streamOf(bytes(100)), { contentType: 'x', size: 500 })).rejects.toThrow();
+    expect(await store.head('keep')).toEqual(put);
+    expect(await read(await store.get('keep'))).toEqual(original);
+    expect(await filesUnder(store.root)).toEqual(['keep']);
+  });
+
+  it('cancels the source stream it gave up on', async () => {
+    let cancelled: unknown;
+    const body = new ReadableStream<Uint8Array>({
+      pull: (c) => c.enqueue(new Uint8Array(600)),
+      cancel: (reason) => {
+        cancelled = reason;
+      },
+    });
+    await expect(store.put('long', body, { contentType: 'x', size: 1000 })).rejects.toThrow(/longer/);
+    expect(cancelled).toBeInstanceOf(Error);
+  });
+
+  it('refuses a key that is also the folder of another key, leaving nothing behind', async () => {
+    await store.put('p/q', new Blob(['x']), { contentType: 'x', size: 1 });
+    await expect(store.put('p', new Blob(['y']), { contentType: 'x', size: 1 })).rejects.toThrow(/conflicts/);
+    await expect(store.put('p/q/r', new Blob(['y']), { contentType: 'x', size: 1 })).rejects.toThrow(/conflicts/);
+    expect(await filesUnder(store.root)).toEqual(['p/q']);
+    expect(await store.head('p')).toBeNull();
+    expect(await store.get('p/q/r')).toBeNull();
+  });
+
+  it('rejects an impossible size before writing anything', async () => {
+    await expect(store.put('s', new Blob([]), { contentType: 'x', size: -1 })).rejects.toThrow(RangeError);
+    await expect(store.put('s', new Blob([]), { contentType: 'x', size: Number.NaN })).rejects.toThrow(RangeError);
+    expect(await filesUnder(store.root)).toEqual([]);
+  });
+
+  it('serves many concurrent writes into one directory', async () => {
+    const items = Array.from({ length: 20 }, (_, i) => ({ key: `same/dir-${i}`, data: bytes(5000 + i) }));
+    await Promise.all(
+      items.map((it) => store.put(it.key, streamOf(it.data), { contentType: 'x', size: it.data.length })),
+    );
+    for (const it of items) {
+      expect(await read(await store.get(it.key))).toEqual(it.data);
+    }
+    expect((await filesUnder(store.root)).length).toBe(20);
+  });
+
+  it('sweeps temp files left by a crash, but not recent ones or objects', async () => {
+    await store.put('a/obj', new Blob([bytes(3)]), { contentType: 'x', size: 3 });
+    await mkdir(join(store.root, 'a'), { recursive: true });
+    const old = join(store.root, 'a', '.obj2.0000.tmp');
+    const fresh = join(store.root, 'a', '.obj3.1111.tmp');
+    await writeFile(old, 'partial');
+    await writeFile(fresh, 'partial');
+    const hourAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(old, hourAgo, hourAgo);
+    expect(await store.removeStaleTempFiles(3600_000)).toBe(1);
+    expect(await filesUnder(store.root)).toEqual(['a/.obj3.1111.tmp', 'a/obj']);
+  });
+});
+
+describe('fs store: keys', () => {
+  const bad = [
+    '',
+    '..',
+    '../escape',
+    'a/../../escape',
+    'a/..',
+    './a',
+    'a/./b',
+    '/etc/passwd',
+    '//host/share',
+    'a//b',
+    'a/',
+    'a\\..\\b',
+    '..\\escape',
+    'C:\\Windows',
+    'C:/x',
+    'a\0b',
+    'nul\0',
+    '.hidden',
+    'a/.tmp',
+    'sp ace',
+    'é',
+    'a%2F..',
+    'x'.repeat(1025),
+  ];
+
+  it.each(bad.map((k) => [JSON.stringify(k).slice(0, 40), k]))('rejects %s everywhere', async (_label, key) => {
+    expect(() => assertValidKey(key)).toThrow(InvalidKeyError);
+    await expect(store.put(key, new Blob(['x']), { contentType: 'x', size: 1 })).rejects.toThrow(InvalidKeyError);
+    await expect(store.get(key)).rejects.toThrow(InvalidKeyError);
+    await expect(store.head(key)).rejects.toThrow(InvalidKeyError);
+    await expect(store.delete([key])).rejects.toThrow(InvalidKeyError);
+  });
+
+  it('wrote nothing anywhere for the rejected keys', async () => {
+    for (const key of bad) await store.put(key, new Blob(['x']), { contentType: 'x', size: 1 }).catch(() => {});
+    expect(await filesUnder(dir)).toEqual([]);
+  });
+
+  it.each(['a', 'A-Z_0.9', 'images/2024/01/abc-DEF_123.png', 'a.b/c..d', 'x'.repeat(1024)])('accepts %s', (key) => {
+    expect(() => assertValidKey(key)).not.toThrow();
+  });
+});
+
+describe('fs store: delete', () => {
+  it('deletes several keys and ignores missing ones', async () => {
+    for (const k of ['d/1', 'd/2', 'd/3']) await store.put(k, new Blob(['x']), { contentType: 'x', size: 1 });
+    await store.delete(['d/1', 'd/3', 'd/missing', 'never/there']);
+    expect(await filesUnder(store.root)).toEqual(['d/2']);
+    await store.delete([]);
+  });
+
+  it('deletes nothing when any key is invalid', async () => {
+    await store.put('keep', new Blob(['x']), { contentType: 'x', size: 1 });
+    await expect(store.delete(['keep', '../x'])).rejects.toThrow(InvalidKeyError);
+    expect(await store.head('keep')).not.toBeNull();
+  });
+});
+
+describe('fs store: list', () => {
+  // Chosen so that sorting whole keys differs from naive directory order: '-' and '.' sort before '/'.
+  const keys = ['a-b', 'a.c', 'a/x', 'a/y/z', 'a0', 'b/c/d', 'b/c/e', 'b/d', 'B', 'z_', 'zz/1'];
+
+  beforeEach(async () => {
+    for (const k of keys) await store.put(k, new Blob([k]), { contentType: 'x', size: k.length });
+  });
+
+  it('lists everything in key order in one page by default, with the same info as head', async () => {
+    const page = await store.list({});
+    expect(page.objects.map((o) => o.key)).toEqual([...keys].sort());
+    expect(page.cursor).toBeUndefined();
+    for (const o of page.objects) expect(await store.head(o.key)).toEqual(o);
+  });
+
+  it.each([1, 2, 3, 5, 11, 50])('pages through with limit %i, each key once, in order', async (limit) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.list({ cursor, limit });
+      expect(page.objects.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.objects.map((o) => o.key));
+      cursor = page.cursor;
+      pages++;
+      expect(pages).toBeLessThan(20);
+    } while (cursor);
+    expect(seen).toEqual([...keys].sort());
+    expect(pages).toBe(Math.max(1, Math.ceil(keys.length / limit)));
+  });
+
+  it('skips temp files and stray names it would never write', async () => {
+    await writeFile(join(store.root, 'a', '.x.123.tmp'), 'partial');
+    await writeFile(join(store.root, 'with space'), 'stray');
+    expect((await store.list({})).objects.map((o) => o.key)).toEqual([...keys].sort());
+  });
+
+  it('lists an empty or missing root as empty, and refuses a forged cursor', async () => {
+    const empty = fsStore(join(dir, 'never-created'));
+    expect(await empty.list({})).toEqual({ objects: [] });
+    const forged = Buffer.from('../../etc').toString('base64url');
+    await expect(store.list({ cursor: forged })).rejects.toThrow(InvalidKeyError);
+  });
+});

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { allScenarios } from '../support/scenarios';
+import type { Target } from '../support/target';
+import { type ChildServer, dataDir, httpTarget, spawnEntry } from './support/servers';
+
+// The runtime-neutral HTTP suite against `bun src/bun.ts` (Bun.serve) as a child process on a
+// loopback port, with a fresh SQLite file and images directory.
+let target: Target | undefined;
+let server: ChildServer | undefined;
+let removeData: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  const data = await dataDir();
+  removeData = data.remove;
+  server = await spawnEntry('bun', data.env, data.dir);
+  target = httpTarget('bun', server.origin);
+});
+
+afterAll(async () => {
+  const exit = await server?.stop();
+  await removeData?.();
+  if (exit && exit.code !== 0)
+    throw new Error(`bun server exited with ${exit.code ?? exit.signal}:\n${server?.output()}`);
+});
+
+const current = (): Target => {
+  if (!target) throw new Error('the Bun server did not start');
+  return target;
+};
+
+for (const [name, scenario] of allScenarios()) {
+  describe(`${name} [bun]`, () => scenario(current));
+}

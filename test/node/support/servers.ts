@@ -1,0 +1,196 @@
+/**
+ * Real servers for the `node` vitest project: the Node server in this process, or an entry
+ * (src/node.ts through tsx, src/bun.ts through Bun) as a child process. Every server listens
+ * on 127.0.0.1 with an ephemeral port and its own temporary database and images directory.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Logger } from '../../../src/deps';
+import { type LocalServer, startLocal } from '../../../src/runtime/local';
+import { nodeListen } from '../../../src/runtime/node-listen';
+import type { Env } from '../../../src/runtime/settings';
+import type { Target } from '../../support/target';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+export const BUN = join(ROOT, 'node_modules/.bin/bun');
+export const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+export type EntryRuntime = 'node' | 'bun';
+
+/** What each entry is started with, as `npm run start:node` / `start:bun` do. */
+export const ENTRY: Record<EntryRuntime, { command: string; args: string[] }> = {
+  node: { command: TSX, args: [join(ROOT, 'src/node.ts')] },
+  bun: { command: BUN, args: [join(ROOT, 'src/bun.ts')] },
+};
+
+/** A temporary home for one server's data; `remove()` deletes it. */
+export async function dataDir(): Promise<{ dir: string; env: Env; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'imageapi-'));
+  return {
+    dir,
+    env: serverEnv(dir),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Only what the server needs: loopback, any free port, data under `dir`, a fresh secret. */
+export function serverEnv(dir: string, extra: Env = {}): Env {
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: `file:${join(dir, 'imageapi.db')}`,
+    IMAGES_DIR: join(dir, 'images'),
+    AUTH_SECRET: randomBytes(32).toString('hex'),
+    ...extra,
+  };
+}
+
+export const httpTarget = (name: string, origin: string): Target => ({
+  name,
+  fetch: (path, init) => fetch(new URL(path, origin), init),
+});
+
+/** Collects log lines instead of printing them; errors still reach the test output. */
+export function memoryLogger(): Logger & { lines: { level: string; message: string }[] } {
+  const lines: { level: string; message: string }[] = [];
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push({ level, message, ...fields });
+    if (level === 'error') console.error(JSON.stringify({ level, message, ...fields }));
+  };
+  return { lines, info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+/** The Node server inside the test process, as src/node.ts builds it. */
+export async function startInProcess(env: Env): Promise<LocalServer & { origin: string }> {
+  const server = await startLocal({ runtime: 'node', listen: nodeListen, env, logger: memoryLogger() });
+  const origin = server.urls[0];
+  if (!origin) throw new Error('the server listens nowhere');
+  return { ...server, origin };
+}
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+export interface Child {
+  child: ChildProcessWithoutNullStreams;
+  /** Everything the process printed so far (stdout and stderr), for assertions and failure messages. */
+  output(): string;
+  /** The JSON log lines printed so far. */
+  events(): Record<string, unknown>[];
+  /** Resolves once the process has ended. */
+  exited: Promise<Exit>;
+  /** SIGTERM, then SIGKILL if it has not ended within `ms`. */
+  stop(ms?: number): Promise<Exit>;
+}
+
+export interface ChildServer extends Child {
+  origin: string;
+  port: number;
+}
+
+/** Starts an entry as a child process with only `env` (plus PATH/HOME) in its environment. */
+export function launch(runtime: EntryRuntime, env: Env, cwd: string): Child {
+  const { command, args } = ENTRY[runtime];
+  if (!existsSync(command)) throw new Error(`${command} is missing: run npm ci`);
+  // A clean environment and a cwd without .env: nothing from the developer's shell leaks in.
+  const child = spawn(command, args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const events: Record<string, unknown>[] = [];
+  // Info lines go to stdout, warnings and errors to stderr: read JSON lines from both.
+  const reader = () => {
+    let partial = '';
+    return (chunk: string) => {
+      out += chunk;
+      partial += chunk;
+      for (let nl = partial.indexOf('\n'); nl >= 0; nl = partial.indexOf('\n')) {
+        const event = parseLine(partial.slice(0, nl));
+        partial = partial.slice(nl + 1);
+        if (event) {
+          events.push(event);
+          child.emit('event', event);
+        }
+      }
+    };
+  };
+  child.stdout.setEncoding('utf8').on('data', reader());
+  child.stderr.setEncoding('utf8').on('data', reader());
+  const exited = new Promise<Exit>((done) => child.once('close', (code, signal) => done({ code, signal })));
+  const stop = async (ms = 15_000) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+      await exited;
+      clearTimeout(timer);
+    }
+    return exited;
+  };
+  return { child, output: () => out, events: () => events, exited, stop };
+}
+
+/** Resolves with the first log line whose `message` is `message`. */
+export function waitForEvent(proc: Child, message: string, ms = 30_000): Promise<Record<string, unknown>> {
+  const seen = proc.events().find((e) => e.message === message);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolveEvent, rejectEvent) => {
+    const onEvent = (event: Record<string, unknown>) => {
+      if (event.message !== message) return;
+      cleanup();
+      resolveEvent(event);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      rejectEvent(new Error(`no "${message}" within ${ms} ms:\n${proc.output()}`));
+    }, ms);
+    const onExit = () => {
+      cleanup();
+      rejectEvent(new Error(`exited before "${message}":\n${proc.output()}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      proc.child.off('event', onEvent);
+      proc.child.off('close', onExit);
+    };
+    proc.child.on('event', onEvent);
+    proc.child.once('close', onExit);
+  });
+}
+
+/** Starts an entry and waits for its `listening` line, which names the real port. */
+export async function spawnEntry(runtime: EntryRuntime, env: Env, cwd: string, readyMs = 30_000): Promise<ChildServer> {
+  const proc = launch(runtime, env, cwd);
+  try {
+    const ready = await waitForEvent(proc, 'listening', readyMs);
+    const origin = (ready.urls as string[] | undefined)?.[0];
+    if (!origin) throw new Error(`listening line without urls: ${JSON.stringify(ready)}`);
+    return { ...proc, origin, port: Number(ready.port) };
+  } catch (err) {
+    proc.child.kill('SIGKILL');
+    throw err;
+  }
+}
+
+/** Runs an entry expected to end by itself (a refusal to start); kills it after `ms`. */
+export async function runToExit(runtime: EntryRuntime, env: Env, cwd: string, ms = 30_000) {
+  const proc = launch(runtime, env, cwd);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), ms);
+  const { code, signal } = await proc.exited;
+  clearTimeout(timer);
+  return { code, signal, output: proc.output() };
+}
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
