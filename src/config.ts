@@ -1,5 +1,16 @@
 import { z } from '@hono/zod-openapi';
 
+/** An entry of CORS_ORIGINS names an origin: no path, query, fragment or credentials. */
+const isBareOrigin = (value: string) => {
+  // zod runs this check even when the URL check before it failed: that one reports it.
+  if (!URL.canParse(value)) return true;
+  const url = new URL(value);
+  return url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+};
+const ORIGIN_ONLY = 'must be an origin such as https://app.example.com, without a path';
+// Browsers send the serialised origin (lower-case host, no default port): compare with that form.
+const toOrigin = (value: string) => new URL(value).origin;
+
 /** Settings shared by every runtime; names match wrangler.toml vars and env vars. */
 const boolish = z.enum(['auto', 'true', 'false']);
 
@@ -15,7 +26,14 @@ export const configSchema = z.object({
         .map((o) => o.trim().replace(/\/+$/, ''))
         .filter(Boolean),
     )
-    .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+    .pipe(
+      z.array(
+        z
+          .url({ protocol: /^https?$/ })
+          .refine(isBareOrigin, ORIGIN_ONLY)
+          .transform(toOrigin),
+      ),
+    ),
   MAX_UPLOAD_BYTES: z.coerce
     .number()
     .int()

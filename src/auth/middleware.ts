@@ -28,11 +28,13 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const secret = signingSecret(deps);
   const header = c.req.header('authorization');
   let token: string | undefined;
-  if (header !== undefined) {
+  if (header !== undefined && /^Bearer(\s|$)/i.test(header)) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('The Authorization header must be "Bearer <token>".');
     token = match[1];
   } else {
+    // Another scheme (say Basic, added by a proxy in front of the API) is not meant for us:
+    // the cookie still decides.
     token = getCookie(c, AUTH_COOKIE);
   }
   if (!token) throw unauthorized();

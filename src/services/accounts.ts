@@ -45,7 +45,8 @@ export async function login(
     .limit(1);
   // Always one full derivation, so an unknown email costs what a wrong password does.
   const ok = await verifyPassword(password, user?.passwordHash);
-  if (!user || !ok) throw new ServiceError(401, INVALID_CREDENTIALS);
+  // The same challenge header as every other 401, and one body for both causes.
+  if (!user || !ok) throw unauthorized(INVALID_CREDENTIALS);
   const issued = await issueToken(
     deps.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },

@@ -43,6 +43,7 @@ async function me(target: Target, headers: Record<string, string>, path = '/api/
 
 async function expect401(res: Response) {
   expect(res.status).toBe(401);
+  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/i);
   const body = await problem(res);
   expect(body.status).toBe(401);
   expect(body.title).toBe('Unauthorized');
@@ -297,6 +298,20 @@ const accounts: Scenario = (target) => {
       expect((await target().fetch('/api/v1/user/login', form(fields, { headers }))).status).toBe(200);
     });
 
+    it('refuses a repeated credential field with a 400 naming it', async () => {
+      const email = uniqueEmail('form-repeat');
+      const res = await target().fetch(
+        '/api/user/register',
+        form([
+          ['email', email],
+          ['email', uniqueEmail('other')],
+          ['password', 'long-enough'],
+        ]),
+      );
+      expect(res.status).toBe(400);
+      expect((await problem(res)).errors?.map((e) => e.name)).toEqual(['email']);
+    });
+
     it('names the field when a form is invalid', async () => {
       const res = await target().fetch(
         '/api/user/register',
@@ -332,6 +347,15 @@ const accounts: Scenario = (target) => {
       expect(typeof claims.sub).toBe('string');
       expect(typeof claims.ver).toBe('number');
       expect(JSON.stringify(claims)).not.toContain('password');
+    });
+
+    it('forbids caching of the response that carries the token', async () => {
+      const user = await newUser(target(), 'no-store');
+      for (const path of ['/api/user/login', '/api/v1/user/login']) {
+        const res = await target().fetch(path, json({ email: user.email, password: user.password }));
+        expect(res.status).toBe(200);
+        expect(res.headers.get('cache-control')).toMatch(/no-store/);
+      }
     });
 
     it('returns the v1 expiry in ISO 8601', async () => {
@@ -376,6 +400,8 @@ const accounts: Scenario = (target) => {
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.headers.getSetCookie()).toEqual([]);
+      expect(wrong.headers.get('www-authenticate')).toBe(unknown.headers.get('www-authenticate'));
+      expect(wrong.headers.get('www-authenticate')).toMatch(/^Bearer\b/i);
       const a = await problem(wrong);
       const b = await problem(unknown);
       expect({ status: a.status, title: a.title, detail: a.detail, type: a.type }).toEqual({
@@ -424,6 +450,13 @@ const accounts: Scenario = (target) => {
       }
       await expect401(await target().fetch('/api/user/logout', { method: 'POST' }));
       await expect401(await target().fetch('/api/v1/user/logout', { method: 'POST' }));
+    });
+
+    it("still honours the cookie when the Authorization header carries another scheme (e.g. a proxy's Basic)", async () => {
+      const user = await newUser(target(), 'basic-proxy');
+      const res = await me(target(), withCookie(user, { authorization: 'Basic cHJveHk6cGFzcw==' }));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { id: number }).id).toBe(user.id);
     });
 
     it('authenticates with the cookie alone on both surfaces', async () => {
@@ -506,6 +539,10 @@ const accounts: Scenario = (target) => {
         await expect401(await me(target(), { authorization: `Basic ${btoa(`${user.email}:${user.password}`)}` }));
         await expect401(await me(target(), { authorization: 'Bearer' }));
         await expect401(await me(target(), { authorization: `Token ${user.token}` }));
+      });
+
+      it('a bad bearer token even with a good cookie: the bearer token decides', async () => {
+        await expect401(await me(target(), withCookie(user, { authorization: 'Bearer garbage' })));
       });
     });
   });

@@ -263,6 +263,12 @@ describe('cross-origin', () => {
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('matches an allowed origin configured with upper case and a default port', async () => {
+    const h = harness({ CORS_ORIGINS: 'HTTPS://App.Example.com:443' });
+    const res = await h.request('/api/v1/user', { headers: { origin: ALLOWED } });
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+  });
+
   it('lets an allowed origin send cookie-authenticated form posts, and refuses others', async () => {
     const h = harness({ CORS_ORIGINS: ALLOWED });
     const u = await h.user('cors-form');

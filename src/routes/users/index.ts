@@ -27,6 +27,8 @@ export function legacyUserRouter() {
         password,
       );
       setAuthCookie(c, deps.config, issued.token);
+      // A response carrying a token must not be kept by any cache (RFC 6749 §5.1).
+      c.header('Cache-Control', 'no-store');
       return c.json(
         {
           token: issued.token,
@@ -66,6 +68,8 @@ export function v1UserRouter() {
         password,
       );
       setAuthCookie(c, deps.config, issued.token);
+      // A response carrying a token must not be kept by any cache (RFC 6749 §5.1).
+      c.header('Cache-Control', 'no-store');
       return c.json(
         {
           token: issued.token,
