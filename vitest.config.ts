@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
-import { prepareDocsAssets } from './scripts/docs-assets';
+import { prepareDocsAssets } from './scripts/docs-assets.mjs';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');

@@ -2,7 +2,7 @@
  * The Swagger UI files the docs page loads. They are served by this deployment, never from a
  * CDN, so the docs work offline and no third party sees who reads them.
  *
- * - Workers: `scripts/docs-assets.ts` copies them from `node_modules/swagger-ui-dist` into the
+ * - Workers: `scripts/docs-assets.mjs` copies them from `node_modules/swagger-ui-dist` into the
  *   static-assets directory named in wrangler.toml (`[assets]`, under the same URL prefix), so
  *   the platform answers them before the worker runs. The route below then only sees misses.
  * - Node/Bun: the entry passes `nodeDocsAssets()` (./assets-node.ts) as `deps.docsAssets`, and

@@ -1,0 +1,5 @@
+// Types for scripts/docs-assets.mjs, imported by vitest.config.ts and the docs tests.
+export const STATIC_ASSETS_DIR: string;
+export const DOCS_ASSET_PREFIX: string;
+export const DOCS_ASSET_FILES: readonly string[];
+export function prepareDocsAssets(root?: string): string[];
