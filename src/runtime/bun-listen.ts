@@ -1,9 +1,9 @@
-import type { Listen } from './local';
+import { fileSliceOf } from '../storage/fs';
+import type { FetchHandler, Listen } from './local';
 
 /** The part of Bun's server API used here (bun's own type package is not installed). */
 interface BunServer {
   readonly port: number;
-  readonly hostname: string;
   /** Stops listening; `true` also closes active connections. Resolves when all are closed. */
   stop(closeActiveConnections?: boolean): Promise<void> | undefined;
 }
@@ -13,22 +13,39 @@ interface BunGlobal {
     port: number;
     maxRequestBodySize: number;
     fetch(request: Request): Response | Promise<Response>;
-    error?(error: Error): Response;
   }): BunServer;
+  /** A lazily read file; `slice` keeps it lazy. */
+  file(path: string): Blob;
 }
 
 /** Bun.serve's own cap on request bodies. */
 const BUN_DEFAULT_MAX_BODY = 128 * 1024 * 1024;
 
+/**
+ * Bun drops a handler's `Content-Length` from any stream body and sends it chunked
+ * (oven-sh/bun#10507); only file bodies keep their length (and go out with sendfile). So a body
+ * that is an untouched stream from the fs store, with the matching length, is sent as that file.
+ */
+async function withFileBody(bun: BunGlobal, response: Response): Promise<Response> {
+  const slice = await fileSliceOf(response.body);
+  if (!slice || response.headers.get('content-length') !== String(slice.end - slice.start)) return response;
+  await response.body?.cancel();
+  return new Response(bun.file(slice.path).slice(slice.start, slice.end), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
 /** Serves through `Bun.serve` on one address. */
-export const bunListen: Listen = async (fetch, { hostname, port, maxRequestBodyBytes }) => {
+export const bunListen: Listen = async (fetch: FetchHandler, { hostname, port, maxRequestBodyBytes }) => {
   const bun = (globalThis as { Bun?: BunGlobal }).Bun;
   if (!bun) throw new Error('bunListen needs the Bun runtime');
   const server = bun.serve({
     hostname,
     port,
     maxRequestBodySize: Math.max(BUN_DEFAULT_MAX_BODY, maxRequestBodyBytes),
-    fetch: (request) => fetch(request),
+    fetch: async (request) => withFileBody(bun, await fetch(request)),
   });
   return {
     address: hostname,

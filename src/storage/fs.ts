@@ -82,6 +82,32 @@ function decodeCursor(cursor: string): string {
   return key;
 }
 
+/** The file range behind a body stream this store created. */
+export interface FileSlice {
+  path: string;
+  start: number;
+  end: number;
+}
+
+const fileSlices = new WeakMap<ReadableStream, FileSlice & { etag: string }>();
+
+/**
+ * For a runtime that sends files better than streams (Bun keeps `Content-Length` only for file
+ * bodies): the file range behind `body`, if this store made it, nobody has started reading it
+ * and the file is still the one `get` described.
+ */
+export async function fileSliceOf(body: unknown): Promise<FileSlice | undefined> {
+  if (!(body instanceof ReadableStream) || body.locked) return undefined;
+  const slice = fileSlices.get(body);
+  if (!slice) return undefined;
+  try {
+    if (etagOf(await statBig(slice.path)) !== slice.etag) return undefined;
+  } catch {
+    return undefined;
+  }
+  return { path: slice.path, start: slice.start, end: slice.end };
+}
+
 export interface FsStoreOptions {
   /** fsync each file (and its directory) before it becomes visible. Default true. */
   durable?: boolean;
@@ -231,6 +257,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       },
       { highWaterMark: 0 },
     );
+    fileSlices.set(bodyStream, { path, start, end, etag: info.etag });
     return { ...info, body: bodyStream, ...(range ? { range: { offset: start, length: end - start } } : {}) };
   }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertValidKey, type FsImageStore, fsStore, InvalidKeyError } from '../../src/storage/fs';
+import { assertValidKey, type FsImageStore, fileSliceOf, fsStore, InvalidKeyError } from '../../src/storage/fs';
 import type { StoredObject } from '../../src/storage/image-store';
 
 let dir: string;
@@ -144,6 +144,31 @@ describe('fs store: ranges', () => {
   it('rejects negative or fractional ranges', async () => {
     await expect(store.get('r', { offset: -1, length: 2 })).rejects.toThrow(RangeError);
     await expect(store.get('r', { offset: 0, length: 1.5 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('fs store: file slices (how Bun sends bodies with their length)', () => {
+  it('names the file range behind an unread body, and nothing else', async () => {
+    await store.put('f/s', new Blob([bytes(1000)]), { contentType: 'x', size: 1000 });
+    const path = join(store.root, 'f', 's');
+    expect(await fileSliceOf((await store.get('f/s'))?.body)).toEqual({ path, start: 0, end: 1000 });
+    expect(await fileSliceOf((await store.get('f/s', { offset: 10, length: 20 }))?.body)).toEqual({
+      path,
+      start: 10,
+      end: 30,
+    });
+    expect(await fileSliceOf(new Blob(['x']).stream())).toBeUndefined();
+    expect(await fileSliceOf(null)).toBeUndefined();
+
+    const started = bodyOf(await store.get('f/s'));
+    const reader = started.getReader();
+    await reader.read();
+    expect(await fileSliceOf(started)).toBeUndefined();
+    await reader.cancel();
+
+    const stale = await store.get('f/s');
+    await store.put('f/s', new Blob([bytes(1000)]), { contentType: 'x', size: 1000 });
+    expect(await fileSliceOf(stale?.body)).toBeUndefined();
   });
 });
 
