@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { AppEnv } from '../http/app-env';
 import { ProblemError } from '../http/problem';
-import { AUTH_COOKIE } from './cookie';
+import { AUTH_COOKIE, clearAuthCookie } from './cookie';
 import { readToken } from './token';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' };
@@ -42,4 +42,17 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!session) throw unauthorized('The token is invalid or has expired.');
   c.set('session', session);
   await next();
+};
+
+/**
+ * For logout, placed before `requireAuth`: a browser whose cookie no longer names a live
+ * session (revoked elsewhere, expired, garbage) still gets it cleared along with the 401, so
+ * logging out always leaves it logged out.
+ */
+export const clearStaleCookie: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  const cookieAuthenticated = !/^Bearer(\s|$)/i.test(c.req.header('authorization') ?? '');
+  if (c.res.status === 401 && cookieAuthenticated && getCookie(c, AUTH_COOKIE) !== undefined) {
+    clearAuthCookie(c, c.get('deps').config);
+  }
 };

@@ -121,6 +121,17 @@ const accounts: Scenario = (target) => {
       expect((await target().fetch('/api/v1/user/login', json({ email, password: 'password-1' }))).status).toBe(200);
     });
 
+    it('answers one of two simultaneous registrations for an email 201 and the other 409, never 500', async () => {
+      const email = uniqueEmail('race');
+      const statuses = await Promise.all(
+        [email, email.toUpperCase()].map(async (e, i) => {
+          const res = await target().fetch('/api/v1/user/register', json({ email: e, password: `password-${i}` }));
+          return res.status;
+        }),
+      );
+      expect(statuses.sort()).toEqual([201, 409]);
+    });
+
     it.each([
       ['no at sign', 'not-an-email'],
       ['no domain', 'someone@'],
@@ -465,7 +476,7 @@ const accounts: Scenario = (target) => {
       const legacy = await me(target(), withCookie(user), '/api/user');
       expect(legacy.status).toBe(200);
       expect(await legacy.json()).toEqual({ id: user.id, email: user.email, created_at: expect.any(Number) });
-      const v1 = await me(target(), withCookie(user));
+      const v1 = await me(target(), { cookie: `theme=dark; ${user.cookie}; other=1` });
       expect(v1.status).toBe(200);
       expect(await v1.json()).toEqual({ id: user.id, email: user.email, created_at: expect.any(String) });
     });
@@ -564,6 +575,31 @@ const accounts: Scenario = (target) => {
       await expect401(await me(target(), bearer(user)));
       await expect401(await me(target(), withCookie(user), '/api/user'));
       await expect401(await target().fetch('/api/user/logout', { method: 'POST', headers: bearer(user) }));
+    });
+
+    it('still clears a cookie that no longer names a live session, answering 401', async () => {
+      const user = await newUser(target(), 'logout-stale');
+      // Revoked elsewhere (another device logged out with the bearer token).
+      await target().fetch('/api/v1/user/logout', { method: 'POST', headers: bearer(user) });
+      for (const cookie of [user.cookie, 'auth_token=garbage']) {
+        for (const path of ['/api/user/logout', '/api/v1/user/logout']) {
+          const res = await target().fetch(path, { method: 'POST', headers: { cookie } });
+          await expect401(res.clone());
+          const cleared = parseSetCookie(res);
+          expect(cleared.name).toBe('auth_token');
+          expect(cleared.value).toBe('');
+          expect(cleared.attrs.get('max-age')).toBe('0');
+        }
+      }
+      // A failed bearer logout leaves cookies alone: it was not the cookie that failed.
+      const other = await newUser(target(), 'logout-bearer-fail');
+      const res = await target().fetch('/api/v1/user/logout', {
+        method: 'POST',
+        headers: withCookie(other, { authorization: 'Bearer garbage' }),
+      });
+      expect(res.status).toBe(401);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect((await me(target(), withCookie(other))).status).toBe(200);
     });
 
     it('revokes every outstanding token of the user, not only the one used (v1 path, cookie)', async () => {

@@ -1,5 +1,5 @@
 import { createRoute, type z } from '@hono/zod-openapi';
-import { requireAuth } from '../../auth/middleware';
+import { clearStaleCookie, requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody } from '../../http/body';
 import { authErrors, authenticated, type Surface, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
@@ -74,7 +74,7 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
       summary: 'Log out: clears the cookie and revokes every outstanding token of the user',
       ...deprecation('POST /api/v1/user/logout'),
       security: authenticated,
-      middleware: [requireAuth] as const,
+      middleware: [clearStaleCookie, requireAuth] as const,
       responses: legacy
         ? {
             200: { description: 'Logged out', content: { 'application/json': { schema: logoutSchema } } },
