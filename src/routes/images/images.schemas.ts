@@ -110,13 +110,27 @@ const dateParams = {
   }),
 };
 
+/**
+ * Filter tags go through the same rules as stored ones (trimmed, NFC), or ` cat` and an NFD
+ * `café` would never match what an upload stored; a value no tag could have is refused.
+ */
 const tagFilter = z
   .union([z.array(z.string()), z.string()])
   .optional()
-  .transform((v) => (v === undefined ? [] : typeof v === 'string' ? [v] : v))
+  .transform((v, ctx) => {
+    const raw = v === undefined ? [] : typeof v === 'string' ? [v] : v;
+    const tags: string[] = [];
+    for (const item of raw) {
+      const checked = checkTag(item);
+      if (checked.ok) tags.push(checked.tag);
+      else ctx.addIssue({ code: 'custom', message: checked.message });
+    }
+    return tags;
+  })
   .openapi({
     param: { style: 'form', explode: true },
-    description: 'Only images with this tag; repeat for images having all of them',
+    description:
+      'Only images with this tag (matched as stored: trimmed, Unicode NFC; an impossible tag is a 400); repeat for images having all of them',
     type: 'array',
     items: { type: 'string' },
   });
