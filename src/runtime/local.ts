@@ -8,6 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { createApp } from '../app';
 import { openLibsql } from '../db/libsql';
 import { consoleLogger, type Deps, type Logger } from '../deps';
+import { nodeDocsAssets } from '../routes/docs/assets-node';
+import { sweepOrphanBytes } from '../services/images';
 import { fsStore } from '../storage/fs';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
@@ -55,6 +57,9 @@ export interface StartOptions {
 export const SHUTDOWN_GRACE_MS = 10_000;
 /** Temp files older than this are left over from a crash, not an upload in progress. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Housekeeping: as the Workers cron does daily, plus once soon after start. */
+const SWEEP_EVERY_MS = 24 * 60 * 60 * 1000;
+const FIRST_SWEEP_AFTER_MS = 60 * 1000;
 /** Room for multipart framing and the other fields around the largest image. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 
@@ -64,6 +69,21 @@ const urlFor = (address: string, port: number) => `http://${address.includes(':'
 const errnoOf = (err: unknown) => (err as { code?: unknown } | undefined)?.code;
 /** IPv6 switched off on this host: serving `localhost` on 127.0.0.1 alone is still right. */
 const IPV6_UNAVAILABLE = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
+
+/** Whether `promise` settled before `deadline` (epoch ms). */
+async function settlesWithin(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, late]);
+  clearTimeout(timer);
+  return result;
+}
 
 export async function startLocal({ runtime, listen, env = process.env, logger = consoleLogger }: StartOptions) {
   const settings = loadSettings(env);
@@ -85,6 +105,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       config: settings.config,
       clock: () => new Date(),
       logger,
+      docsAssets: nodeDocsAssets(),
     };
     const app = createApp(deps);
     const fetch: FetchHandler = (request) => app.fetch(request);
@@ -114,21 +135,32 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       images_dir: store.root,
     });
 
+    // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers.
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const sweep = () => {
+      sweeping = sweepOrphanBytes(deps).catch((err: unknown) =>
+        logger.error('housekeeping sweep failed', { error: String(err) }),
+      );
+    };
+    const firstSweep = setTimeout(sweep, FIRST_SWEEP_AFTER_MS);
+    const sweeps = setInterval(sweep, SWEEP_EVERY_MS);
+    firstSweep.unref?.();
+    sweeps.unref?.();
+
     let stopping: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown', graceMs = SHUTDOWN_GRACE_MS) => {
       stopping ??= (async () => {
         logger.info('shutting down', { reason, grace_ms: graceMs });
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const drained = Promise.all(listeners.map((l) => l.close())).then(() => true);
-        const timedOut = new Promise<false>((resolve) => {
-          timer = setTimeout(() => resolve(false), graceMs);
-        });
-        const finished = await Promise.race([drained, timedOut]);
-        clearTimeout(timer);
-        if (!finished) {
+        clearTimeout(firstSweep);
+        clearInterval(sweeps);
+        // One deadline for everything: requests in flight, then a housekeeping sweep under way.
+        const deadline = Date.now() + graceMs;
+        const drained = await settlesWithin(Promise.all(listeners.map((l) => l.close())), deadline);
+        if (!drained) {
           logger.warn('requests still in flight after the grace period; closing their connections');
           for (const l of listeners) l.forceClose();
         }
+        await settlesWithin(sweeping, deadline);
         database.close();
         logger.info('stopped', { reason });
       })();
