@@ -6,7 +6,11 @@ export const AUTH_COOKIE = 'auth_token';
 
 function secure(c: Context, config: Config): boolean {
   if (config.secureCookies !== 'auto') return config.secureCookies === 'always';
-  return new URL(c.req.url).protocol === 'https:';
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  // Behind a TLS-terminating proxy (Node/Bun deployments) the app sees http; the proxy says
+  // https here. Believing it can only ever add Secure, never remove it, so it is safe to trust.
+  const forwarded = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+  return forwarded === 'https';
 }
 
 export function setAuthCookie(c: Context, config: Config, token: string): void {

@@ -398,6 +398,16 @@ const accounts: Scenario = (target) => {
       expect(cookie.attrs.has('domain')).toBe(false);
     });
 
+    it('marks the cookie Secure when a TLS-terminating proxy says the client used https', async () => {
+      const user = await newUser(target(), 'proxy');
+      const res = await target().fetch(
+        '/api/v1/user/login',
+        json({ email: user.email, password: user.password }, { headers: { 'x-forwarded-proto': 'https' } }),
+      );
+      expect(res.status).toBe(200);
+      expect(parseSetCookie(res).attrs.has('secure')).toBe(true);
+    });
+
     it('gives the same 401 for a wrong password and an unknown email', async () => {
       const user = await newUser(target(), 'wrong');
       const wrong = await target().fetch(
