@@ -66,8 +66,11 @@ export function memoryLogger(): Logger & { lines: { level: string; message: stri
 }
 
 /** The Node server inside the test process, as src/node.ts builds it. */
-export async function startInProcess(env: Env): Promise<LocalServer & { origin: string }> {
-  const server = await startLocal({ runtime: 'node', listen: nodeListen, env, logger: memoryLogger() });
+export async function startInProcess(
+  env: Env,
+  logger: Logger = memoryLogger(),
+): Promise<LocalServer & { origin: string }> {
+  const server = await startLocal({ runtime: 'node', listen: nodeListen, env, logger });
   const origin = server.urls[0];
   if (!origin) throw new Error('the server listens nowhere');
   return { ...server, origin };
