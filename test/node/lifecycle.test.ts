@@ -16,7 +16,8 @@ import {
 
 /**
  * A register request whose body is sent in two halves, so it is in flight (headers read, body
- * not complete) for as long as the test wants. `finish()` sends the rest.
+ * not complete) for as long as the test wants. `accepted` resolves once the server has read the
+ * headers (its `100 Continue`); `finish()` sends the rest.
  */
 function slowRegister(port: number) {
   const body = JSON.stringify({ email: uniqueEmail('inflight'), password: 'password-inflight' });
@@ -27,8 +28,13 @@ function slowRegister(port: number) {
     method: 'POST',
     path: '/api/v1/user/register',
     agent: false,
-    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      expect: '100-continue',
+    },
   });
+  const accepted = new Promise<void>((resolve) => req.once('continue', () => resolve()));
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
@@ -41,11 +47,10 @@ function slowRegister(port: number) {
     });
     req.on('error', reject);
   });
-  req.write(body.slice(0, half));
-  return { response, finish: () => req.end(body.slice(half)) };
+  req.flushHeaders();
+  void accepted.then(() => req.write(body.slice(0, half)));
+  return { accepted, response, finish: () => req.end(body.slice(half)) };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(['node', 'bun'] as EntryRuntime[])('%s entry', (runtime) => {
   it('refuses to start without a usable AUTH_SECRET outside development, before touching any data', async () => {
@@ -81,7 +86,7 @@ describe.each(['node', 'bun'] as EntryRuntime[])('%s entry', (runtime) => {
     try {
       server = await spawnEntry(runtime, data.env, data.dir);
       const inflight = slowRegister(server.port);
-      await sleep(300); // the server has the headers and waits for the body
+      await inflight.accepted;
       server.child.kill('SIGTERM');
       await waitForEvent(server, 'shutting down');
 
@@ -125,7 +130,7 @@ describe('in-process Node server', () => {
     try {
       const stuck = slowRegister(server.port);
       stuck.response.catch(() => {}); // it is expected to fail
-      await sleep(200);
+      await stuck.accepted;
       const started = Date.now();
       await server.shutdown('test', 300);
       expect(Date.now() - started).toBeLessThan(5_000);
