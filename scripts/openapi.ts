@@ -23,7 +23,7 @@ export const GENERATED = {
 export const REGENERATE = 'npm run generate:openapi';
 
 /** Deps whose database and store refuse to be used: generating the document must not need them. */
-function stubDeps(): Deps {
+export function stubDeps(): Deps {
   const refuse = (what: string) =>
     new Proxy(
       {},

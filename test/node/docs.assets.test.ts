@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  DOCS_ASSET_FILES,
+  prepareDocsAssets,
+  DOCS_ASSET_PREFIX as SCRIPT_PREFIX,
+  STATIC_ASSETS_DIR,
+} from '../../scripts/docs-assets.mjs';
+import { stubDeps } from '../../scripts/openapi';
+import { createApp } from '../../src/app';
+import { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_PATHS } from '../../src/routes/docs';
+import { nodeDocsAssets } from '../../src/routes/docs/assets-node';
+
+const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+const dist = (name: string) => readFileSync(join(distDir, name));
+/** `toEqual` walks 1.7 MB element by element; Buffer.equals does not. */
+const sameBytes = (a: Uint8Array, b: Buffer) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+const names = Object.keys(DOCS_ASSETS) as (keyof typeof DOCS_ASSETS)[];
+
+describe('Swagger UI assets for Workers (static assets)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'imageapi-assets-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('the preparing script serves the same prefix and files as the app', () => {
+    expect(SCRIPT_PREFIX).toBe(DOCS_ASSET_PREFIX);
+    expect([...DOCS_ASSET_FILES].sort()).toEqual([...names].sort());
+  });
+
+  it('wrangler.toml serves the prepared directory and prepares it before dev and deploy', () => {
+    const toml = readFileSync('wrangler.toml', 'utf8');
+    expect(/^\[assets\]\s*\ndirectory\s*=\s*"([^"]+)"/m.exec(toml)?.[1]).toBe(STATIC_ASSETS_DIR);
+    expect(/^\[build\]\s*\ncommand\s*=\s*"([^"]+)"/m.exec(toml)?.[1]).toBe('node scripts/docs-assets.mjs');
+  });
+
+  it('copies exactly the listed files, byte for byte, and removes anything else', () => {
+    const root = join(tmp, 'static');
+    const stray = join(root, 'api', 'apidoc', 'swagger-ui-dist', 'old.js');
+    prepareDocsAssets(root);
+    writeFileSync(stray, 'stale');
+    const files = prepareDocsAssets(root);
+    expect(files.sort()).toEqual(names.map((n) => join(root, ...DOCS_ASSET_PREFIX.split('/'), n)).sort());
+    for (const name of names) {
+      expect(readFileSync(join(root, ...DOCS_ASSET_PREFIX.split('/'), name)).equals(dist(name)), name).toBe(true);
+    }
+  });
+});
+
+describe('Swagger UI assets and page from the app (Node/Bun)', () => {
+  const app = createApp({ ...stubDeps(), docsAssets: nodeDocsAssets() });
+
+  it.each(names)('serves %s from swagger-ui-dist with its content type', async (name) => {
+    const res = await app.request(`${DOCS_ASSET_PREFIX}/${name}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe(DOCS_ASSETS[name]);
+    expect(sameBytes(new Uint8Array(await res.arrayBuffer()), dist(name))).toBe(true);
+  });
+
+  it.each([
+    'index.html', // in the package, but not listed
+    '..%2Fpackage.json',
+    'swagger-ui.js.map',
+  ])('answers 404 for %s', async (name) => {
+    const res = await app.request(`${DOCS_ASSET_PREFIX}/${name}`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers 404 when the runtime has no asset source (Workers: the platform serves them)', async () => {
+    const res = await createApp(stubDeps()).request(`${DOCS_ASSET_PREFIX}/swagger-ui.css`);
+    expect(res.status).toBe(404);
+  });
+
+  it.each(DOCS_PATHS)('%s loads only this origin’s files, and its CSP allows nothing else', async (path) => {
+    const res = await app.request(path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).not.toMatch(/https?:\/\//);
+    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(urls.sort()).toEqual(names.map((n) => `${DOCS_ASSET_PREFIX}/${n}`).sort());
+    for (const url of urls) expect((await app.request(url)).status, url).toBe(200);
+    expect(html).toContain("url: '/api/openapi.json'");
+    expect(html).toMatch(/persistAuthorization: true/);
+    expect(html).toMatch(/withCredentials: true/);
+
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    // The one inline script is allowed by its hash, not by 'unsafe-inline'.
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    const hash = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(inline))).toString(
+      'base64',
+    );
+    expect(/script-src ([^;]+)/.exec(csp)?.[1]?.split(' ').sort()).toEqual([`'self'`, `'sha256-${hash}'`].sort());
+  });
+});

@@ -1,0 +1,210 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The docs page in a real headless Chromium, served by the real Workers path: `npm start`'s
+// script (wrangler dev, static assets, local D1) on a free loopback port with its own
+// database. Every request the browser makes is inspected; anything that is not loopback is
+// refused and fails the test, so a CDN link cannot hide behind a warm cache.
+//
+// Chromium comes from Debian (`apt-get install chromium`; .ci/run installs it); nothing here
+// ever downloads a browser. SKIP_BROWSER_TESTS=1 skips this file on a machine without one.
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOT = 'artifacts/docs-swagger.png';
+const skip = process.env.SKIP_BROWSER_TESTS === '1';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+const isLoopback = (url: string) => {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'data:' || protocol === 'blob:') return true;
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+};
+
+describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
+  let server: ChildProcess | undefined;
+  let output = '';
+  let base = '';
+  let persist = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const outside: string[] = [];
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+    const [port, inspector] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    persist = mkdtempSync(join(tmpdir(), 'imageapi-docs-'));
+    // Its own process group, so the whole tree (npx, wrangler, workerd) stops with it.
+    server = spawn(
+      process.execPath,
+      [
+        'scripts/dev.mjs',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--inspector-port',
+        String(inspector),
+        '--persist-to',
+        persist,
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+      },
+    );
+    for (const stream of [server.stdout, server.stderr]) stream?.on('data', (d: Buffer) => (output += d.toString()));
+
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      if (server.exitCode !== null) throw new Error(`npm start exited (${server.exitCode}):\n${output}`);
+      const ok = await fetch(`${base}/api/openapi.json`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`the dev server did not answer within 90 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (isLoopback(url)) return route.continue();
+      outside.push(url);
+      return route.abort('blockedbyclient');
+    });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      // Chromium asks for /favicon.ico on its own; the API answers 404 there, by design.
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) consoleErrors.push(m.text());
+    });
+  }, 150_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server?.pid && server.exitCode === null) {
+      const exited = new Promise((r) => server?.once('exit', r));
+      process.kill(-server.pid, 'SIGTERM');
+      const timer = setTimeout(() => server?.pid && process.kill(-server.pid, 'SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (persist) rmSync(persist, { recursive: true, force: true });
+  }, 30_000);
+
+  /** Opens an operation, presses Try it out, fills the body if given, executes, returns the status. */
+  async function tryItOut(operationId: string, body?: unknown): Promise<{ status: string; body: string }> {
+    const op = page.locator(`[id^="operations-"][id$="-${operationId}"]`);
+    if (!(await op.evaluate((e) => e.classList.contains('is-open'))))
+      await op.locator('.opblock-summary').first().click();
+    if (!(await op.locator('.execute').isVisible())) await op.locator('.try-out__btn').click();
+    if (body !== undefined) await op.locator('textarea.body-param__text').fill(JSON.stringify(body));
+    await op.locator('.execute').click();
+    const row = op.locator('.live-responses-table tr.response').first();
+    await row.waitFor();
+    return {
+      status: ((await row.locator('.response-col_status').textContent()) ?? '').trim(),
+      body: (await row.locator('.response-col_description pre').first().textContent()) ?? '',
+    };
+  }
+
+  it('renders every operation group of the document, with no request leaving the machine', async () => {
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as { tags: { name: string }[] };
+    const response = await page.goto(`${base}/api/apidoc/swagger`);
+    expect(response?.status()).toBe(200);
+    await page.locator('.opblock-tag').first().waitFor({ timeout: 30_000 });
+
+    const rendered = await page
+      .locator('.opblock-tag')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
+    expect(rendered).toEqual(doc.tags.map((t) => t.name));
+    expect(await page.locator('.opblock').count()).toBeGreaterThan(20);
+    expect(await page.locator('.info .title').textContent()).toContain('ImageAPI');
+
+    mkdirSync('artifacts', { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+    expect(outside, 'requests to other hosts').toEqual([]);
+    expect(consoleErrors, 'console errors (CSP violations show up here)').toEqual([]);
+  });
+
+  it('logs in with Try it out, and the cookie it sets authenticates the next call', async () => {
+    const credentials = { email: `docs-${crypto.randomUUID()}@example.com`, password: 'correct horse battery' };
+    expect((await tryItOut('register', credentials)).status).toBe('201');
+    expect((await tryItOut('login', credentials)).status).toBe('200');
+    const cookie = (await context.cookies()).find((c) => c.name === 'auth_token');
+    expect(cookie?.httpOnly).toBe(true);
+    const me = await tryItOut('getCurrentUser');
+    expect(me.status).toBe('200');
+    expect(JSON.parse(me.body)).toMatchObject({ email: credentials.email });
+    expect(outside).toEqual([]);
+  });
+
+  it('authorizes with a bearer token that survives a reload', async () => {
+    await context.clearCookies();
+    const credentials = { email: `bearer-${crypto.randomUUID()}@example.com`, password: 'correct horse battery' };
+    const post = (path: string) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(credentials),
+      });
+    expect((await post('/api/v1/user/register')).status).toBe(201);
+    const { token } = (await (await post('/api/v1/user/login')).json()) as { token: string };
+
+    await page.reload();
+    await page.locator('.auth-wrapper .authorize').click();
+    const dialog = page.locator('.dialog-ux');
+    const bearer = dialog.locator('.auth-container').filter({ hasText: 'bearerAuth' });
+    await bearer.locator('input').fill(token);
+    await bearer.locator('button.authorize').click();
+    await dialog.locator('.close-modal').click();
+
+    const sent: (string | undefined)[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/user') sent.push(r.headers().authorization);
+    });
+    const me = await tryItOut('getCurrentUser');
+    expect(me.status).toBe('200');
+    expect(JSON.parse(me.body)).toMatchObject({ email: credentials.email });
+
+    // persistAuthorization: still authorized after the page is loaded again.
+    await page.reload();
+    await page.locator('.opblock-tag').first().waitFor();
+    const again = await tryItOut('getCurrentUser');
+    expect(again.status).toBe('200');
+    expect(sent).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
+    expect(outside).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
