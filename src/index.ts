@@ -24,9 +24,27 @@ function appFor(env: Env) {
   return cached;
 }
 
+/** Bad vars are an operator's mistake: say so in the log, answer a generic problem. */
+function misconfigured(err: unknown): Response {
+  consoleLogger.error('refusing requests: configuration is invalid', { error: String(err) });
+  const body = {
+    type: 'about:blank',
+    title: 'Internal Server Error',
+    status: 500,
+    detail: 'The server is misconfigured.',
+  };
+  return new Response(JSON.stringify(body), { status: 500, headers: { 'Content-Type': 'application/problem+json' } });
+}
+
 export default {
   fetch(request, env, ctx) {
-    return appFor(env).app.fetch(request, env, ctx);
+    let app: App;
+    try {
+      app = appFor(env).app;
+    } catch (err) {
+      return misconfigured(err);
+    }
+    return app.fetch(request, env, ctx);
   },
   // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
   // whose byte removal failed, are removed once nothing points at them.
