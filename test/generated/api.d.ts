@@ -297,7 +297,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The image bytes
+         * The image bytes (ETag / If-None-Match, Range)
          * @deprecated
          * @description Legacy path kept for existing clients; use `GET /api/v1/images/{id}/file`.
          */
@@ -305,7 +305,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete an image
+         * Delete an image, its tag links and its bytes
          * @deprecated
          * @description Legacy path kept for existing clients; use `DELETE /api/v1/images/{id}`.
          */
@@ -323,20 +323,20 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The tags of an image
+         * The tags of an image, in order
          * @deprecated
          * @description Legacy path kept for existing clients; use `GET /api/v1/images/{id}/tags`.
          */
         get: operations["legacyGetImageTags"];
         /**
-         * Replace all tags
+         * Replace all tags of an image
          * @deprecated
          * @description Legacy path kept for existing clients; use `PUT /api/v1/images/{id}/tags`.
          */
         put: operations["legacyReplaceImageTags"];
         post?: never;
         /**
-         * Remove all tags
+         * Remove all tags of an image
          * @deprecated
          * @description Legacy path kept for existing clients; use `DELETE /api/v1/images/{id}/tags`.
          */
@@ -356,13 +356,13 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add one tag
+         * Add one tag at the end
          * @deprecated
          * @description Legacy path kept for existing clients; use `POST /api/v1/images/{id}/tags/{tag}`.
          */
         post: operations["legacyAddImageTag"];
         /**
-         * Remove one tag
+         * Remove one tag (no error if it was not there)
          * @deprecated
          * @description Legacy path kept for existing clients; use `DELETE /api/v1/images/{id}/tags/{tag}`.
          */

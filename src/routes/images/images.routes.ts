@@ -32,6 +32,9 @@ const legacy = (v1: string) => ({
 
 const notFound = { 404: problemResponseSpec('No such image (another user’s image answers the same)') } as const;
 
+/** What any request naming an image can answer besides success. */
+const readErrors = { ...validationError, ...notFound, ...authErrors } as const;
+
 const uploadErrors = {
   ...validationError,
   413: problemResponseSpec('Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent)'),
@@ -132,9 +135,7 @@ export const getImage = createRoute({
   request: { params: imageParams },
   responses: {
     200: { description: 'The image', content: { 'application/json': { schema: imageSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
+    ...readErrors,
   },
 });
 
@@ -146,7 +147,7 @@ export const deleteImage = createRoute({
   summary: 'Delete an image, its tag links and its bytes',
   ...auth,
   request: { params: imageParams },
-  responses: { 204: { description: 'Deleted' }, ...validationError, ...notFound, ...authErrors },
+  responses: { 204: { description: 'Deleted' }, ...readErrors },
 });
 
 export const getImageFile = createRoute({
@@ -171,9 +172,7 @@ export const getImageTags = createRoute({
   request: { params: imageParams },
   responses: {
     200: { description: 'Tags', content: { 'application/json': { schema: imageTagsSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
+    ...readErrors,
   },
 });
 
@@ -204,9 +203,7 @@ export const clearImageTags = createRoute({
   request: { params: imageParams },
   responses: {
     200: { description: 'No tags left', content: { 'application/json': { schema: imageTagsSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
+    ...readErrors,
   },
 });
 
@@ -221,9 +218,7 @@ export const addImageTag = createRoute({
   responses: {
     201: { description: 'Added; all tags', content: { 'application/json': { schema: imageTagsSchema } } },
     200: { description: 'Already there; all tags', content: { 'application/json': { schema: imageTagsSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
+    ...readErrors,
   },
 });
 
@@ -237,9 +232,7 @@ export const removeImageTag = createRoute({
   request: { params: imageTagParams },
   responses: {
     200: { description: 'Remaining tags', content: { 'application/json': { schema: imageTagsSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
+    ...readErrors,
   },
 });
 
@@ -257,161 +250,110 @@ export const listTags = createRoute({
 });
 
 // ---- legacy ---------------------------------------------------------------------------------
+// The same operations at the original service's paths, with its response shapes; each is its
+// v1 route with the differences spelled out, so the two cannot drift apart by accident.
 
-export const legacyUploadImage = createRoute({
-  method: 'post',
-  path: '/images',
-  operationId: 'legacyUploadImage',
-  tags: LEGACY_TAGS,
-  summary: 'Upload an image with tags',
-  ...legacy('POST /api/v1/images'),
-  ...auth,
-  middleware: [requireAuth, limitUpload] as const,
-  request: {
-    body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
-  },
-  responses: {
-    201: {
-      description: 'Stored',
-      headers: { Location: { schema: { type: 'string' } } },
-      content: { 'application/json': { schema: legacyImageSchema } },
+type V1Route = Parameters<typeof createRoute>[0];
+
+function legacyVersionOf<R extends V1Route, O extends Partial<V1Route> & { path: string }>(v1: R, over: O) {
+  const name = v1.operationId ?? '';
+  const route = {
+    ...v1,
+    operationId: `legacy${name[0]?.toUpperCase()}${name.slice(1)}`,
+    tags: LEGACY_TAGS,
+    ...legacy(`${v1.method.toUpperCase()} /api/v1${v1.path}`),
+    ...over,
+  };
+  // TypeScript types a spread of generics as an intersection; this is what the spread does.
+  return route as unknown as Omit<R, keyof O | 'operationId' | 'tags'> & O;
+}
+
+const tagNames = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: tagNamesSchema } },
+});
+
+export const legacyUploadImage = createRoute(
+  legacyVersionOf(uploadImage, {
+    path: '/images',
+    responses: {
+      201: {
+        description: 'Stored',
+        headers: { Location: { schema: { type: 'string' } } },
+        content: { 'application/json': { schema: legacyImageSchema } },
+      },
+      ...uploadErrors,
     },
-    ...uploadErrors,
-  },
-});
+  }),
+);
 
-export const legacyListImages = createRoute({
-  method: 'get',
-  path: '/images',
-  operationId: 'legacyListImages',
-  tags: LEGACY_TAGS,
-  summary: 'All your images, newest first (start_date and end_date go together)',
-  ...legacy('GET /api/v1/images'),
-  ...auth,
-  request: { query: legacyListQuery },
-  responses: {
-    200: { description: 'Images', content: { 'application/json': { schema: legacyImageSchema.array() } } },
-    ...validationError,
-    ...authErrors,
-  },
-});
+export const legacyListImages = createRoute(
+  legacyVersionOf(listImages, {
+    path: '/images',
+    summary: 'All your images, newest first (start_date and end_date go together)',
+    request: { query: legacyListQuery },
+    responses: {
+      200: { description: 'Images', content: { 'application/json': { schema: legacyImageSchema.array() } } },
+      ...validationError,
+      ...authErrors,
+    },
+  }),
+);
 
-export const legacyGetImageFile = createRoute({
-  method: 'get',
-  path: '/image/{img_id}',
-  operationId: 'legacyGetImageFile',
-  tags: LEGACY_TAGS,
-  summary: 'The image bytes',
-  ...legacy('GET /api/v1/images/{id}/file'),
-  ...auth,
-  request: { params: legacyImageParams },
-  ...fileRequestHeaders,
-  responses: { ...fileResponses, ...validationError },
-});
+export const legacyGetImageFile = createRoute(
+  legacyVersionOf(getImageFile, {
+    path: '/image/{img_id}',
+    request: { params: legacyImageParams },
+  }),
+);
 
-export const legacyDeleteImage = createRoute({
-  method: 'delete',
-  path: '/image/{img_id}',
-  operationId: 'legacyDeleteImage',
-  tags: LEGACY_TAGS,
-  summary: 'Delete an image',
-  ...legacy('DELETE /api/v1/images/{id}'),
-  ...auth,
-  request: { params: legacyImageParams },
-  responses: {
-    200: { description: 'Deleted', content: { 'application/json': { schema: legacyDeletedSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyDeleteImage = createRoute(
+  legacyVersionOf(deleteImage, {
+    path: '/image/{img_id}',
+    request: { params: legacyImageParams },
+    responses: {
+      200: { description: 'Deleted', content: { 'application/json': { schema: legacyDeletedSchema } } },
+      ...readErrors,
+    },
+  }),
+);
 
-export const legacyGetTags = createRoute({
-  method: 'get',
-  path: '/{img_id}/tags',
-  operationId: 'legacyGetImageTags',
-  tags: LEGACY_TAGS,
-  summary: 'The tags of an image',
-  ...legacy('GET /api/v1/images/{id}/tags'),
-  ...auth,
-  request: { params: legacyImageParams },
-  responses: {
-    200: { description: 'Tags', content: { 'application/json': { schema: tagNamesSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyGetTags = createRoute(
+  legacyVersionOf(getImageTags, {
+    path: '/{img_id}/tags',
+    request: { params: legacyImageParams },
+    responses: { 200: tagNames('Tags'), ...readErrors },
+  }),
+);
 
-export const legacyReplaceTags = createRoute({
-  method: 'put',
-  path: '/{img_id}/tags',
-  operationId: 'legacyReplaceImageTags',
-  tags: LEGACY_TAGS,
-  summary: 'Replace all tags',
-  ...legacy('PUT /api/v1/images/{id}/tags'),
-  ...auth,
-  middleware: [requireAuth, SMALL_BODY_LIMIT, formAsJson] as const,
-  request: {
-    params: legacyImageParams,
-    body: jsonOrFormBody(tagsBody, 'JSON `{"tags": [...]}` or form `tags=a&tags=b`'),
-  },
-  responses: {
-    200: { description: 'The new tags', content: { 'application/json': { schema: tagNamesSchema } } },
-    ...smallBodyErrors,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyReplaceTags = createRoute(
+  legacyVersionOf(replaceImageTags, {
+    path: '/{img_id}/tags',
+    request: { params: legacyImageParams, body: replaceImageTags.request.body },
+    responses: { 200: tagNames('The new tags'), ...smallBodyErrors, ...notFound, ...authErrors },
+  }),
+);
 
-export const legacyClearTags = createRoute({
-  method: 'delete',
-  path: '/{img_id}/tags',
-  operationId: 'legacyClearImageTags',
-  tags: LEGACY_TAGS,
-  summary: 'Remove all tags',
-  ...legacy('DELETE /api/v1/images/{id}/tags'),
-  ...auth,
-  request: { params: legacyImageParams },
-  responses: {
-    200: { description: 'No tags left', content: { 'application/json': { schema: tagNamesSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyClearTags = createRoute(
+  legacyVersionOf(clearImageTags, {
+    path: '/{img_id}/tags',
+    request: { params: legacyImageParams },
+    responses: { 200: tagNames('No tags left'), ...readErrors },
+  }),
+);
 
-export const legacyAddTag = createRoute({
-  method: 'post',
-  path: '/{img_id}/tags/{tag}',
-  operationId: 'legacyAddImageTag',
-  tags: LEGACY_TAGS,
-  summary: 'Add one tag',
-  ...legacy('POST /api/v1/images/{id}/tags/{tag}'),
-  ...auth,
-  request: { params: legacyImageTagParams },
-  responses: {
-    201: { description: 'Added; all tags', content: { 'application/json': { schema: tagNamesSchema } } },
-    200: { description: 'Already there; all tags', content: { 'application/json': { schema: tagNamesSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyAddTag = createRoute(
+  legacyVersionOf(addImageTag, {
+    path: '/{img_id}/tags/{tag}',
+    request: { params: legacyImageTagParams },
+    responses: { 201: tagNames('Added; all tags'), 200: tagNames('Already there; all tags'), ...readErrors },
+  }),
+);
 
-export const legacyRemoveTag = createRoute({
-  method: 'delete',
-  path: '/{img_id}/tags/{tag}',
-  operationId: 'legacyRemoveImageTag',
-  tags: LEGACY_TAGS,
-  summary: 'Remove one tag',
-  ...legacy('DELETE /api/v1/images/{id}/tags/{tag}'),
-  ...auth,
-  request: { params: legacyImageTagParams },
-  responses: {
-    200: { description: 'Remaining tags', content: { 'application/json': { schema: tagNamesSchema } } },
-    ...validationError,
-    ...notFound,
-    ...authErrors,
-  },
-});
+export const legacyRemoveTag = createRoute(
+  legacyVersionOf(removeImageTag, {
+    path: '/{img_id}/tags/{tag}',
+    request: { params: legacyImageTagParams },
+    responses: { 200: tagNames('Remaining tags'), ...readErrors },
+  }),
+);
