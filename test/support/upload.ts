@@ -1,3 +1,4 @@
+import type { components } from '../generated/api';
 import { bearer, type TestUser } from './client';
 import type { Target } from './target';
 
@@ -55,19 +56,8 @@ export function uploadRaw(target: Target, user: TestUser, bytes: Uint8Array, o: 
   });
 }
 
-export interface UploadedV1 {
-  id: number;
-  name: string;
-  size: number;
-  content_type: string;
-  tags: string[];
-  created_at: string;
-  created_at_unix: number;
-  sha256: string;
-  width: number | null;
-  height: number | null;
-  file_url: string;
-}
+/** The v1 image as the OpenAPI document describes it. */
+export type UploadedV1 = components['schemas']['Image'];
 
 /** Uploads through v1 and fails loudly unless it was stored. */
 export async function upload(target: Target, user: TestUser, bytes: Uint8Array, o: UploadOptions = {}) {
