@@ -35,8 +35,10 @@ type BigStats = Awaited<ReturnType<typeof statBig>>;
 const statBig = (path: string) => stat(path, { bigint: true });
 
 /**
- * Strong validator without a sidecar file: a rewrite always gets a new inode (temp file +
- * rename) and a new nanosecond mtime, so two different contents never share a tag.
+ * Strong validator without a sidecar file: a rewrite gets a new inode (the temp file exists
+ * before the old one is replaced) and a new mtime. The one blind spot, deleting a key and
+ * re-creating it with the same size within one filesystem timestamp tick on a reused inode,
+ * cannot happen here: storage keys are random and never reused.
  */
 const etagOf = (s: BigStats) => `"${s.ino.toString(36)}-${s.mtimeNs.toString(36)}-${s.size.toString(36)}"`;
 
@@ -287,7 +289,8 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
   /**
    * Depth-first walk in key order. Directory entries sort as `name/`, so the walk yields keys in
    * the same order as comparing whole keys (`a-b` < `a/x` < `a0`), and whole subtrees before the
-   * cursor are skipped unread.
+   * cursor are skipped unread. Each page still reads every directory it enters in full, which
+   * is fine for a daily sweep of up to some 10^5 files in one folder.
    */
   async function list({ cursor, limit }: { cursor?: string; limit?: number }) {
     const after = cursor ? decodeCursor(cursor) : undefined;
