@@ -27,6 +27,10 @@ export default defineConfig(async () => {
           ],
           test: {
             name: 'workers',
+            // Scenarios register users (PBKDF2 at 100,000 iterations) and move real bytes through
+            // miniflare; on a shared 2-core machine that can pass vitest's 5 s default.
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
             include: ['test/workers/**/*.test.ts'],
             setupFiles: ['./test/setup/apply-migrations.ts'],
           },
