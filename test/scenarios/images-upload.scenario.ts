@@ -305,6 +305,26 @@ const imagesUpload: Scenario = (target) => {
       await expectNothingStored();
     }, 60_000);
 
+    it('answers 413 for a streamed body over the limit that carries no Content-Length', async () => {
+      const { body, contentType } = multipart([imagePart(bigImage(21 * MIB, { seed: 22 }))]);
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < body.length; at += 256 * 1024) controller.enqueue(body.slice(at, at + 256 * 1024));
+          controller.close();
+        },
+      });
+      const res = await target().fetch('/api/v1/images', {
+        method: 'POST',
+        headers: bearer(refusing, { 'content-type': contentType }),
+        body: stream,
+        // Required by fetch for a stream body outside workerd.
+        duplex: 'half',
+      } as RequestInit);
+      expect(res.status).toBe(413);
+      expect((await problem(res)).status).toBe(413);
+      await expectNothingStored();
+    }, 60_000);
+
     it('refuses from Content-Length alone, before reading a body that is not there', async (ctx) => {
       // Only an in-process fetch lets a client claim a length its body does not have.
       if (target().name !== 'workers') ctx.skip();
