@@ -158,6 +158,22 @@ describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
     expect(consoleErrors, 'console errors (CSP violations show up here)').toEqual([]);
   });
 
+  it('renders the same groups at the legacy address /apidoc/swagger', async () => {
+    const legacy = await context.newPage();
+    try {
+      expect((await legacy.goto(`${base}/apidoc/swagger`))?.status()).toBe(200);
+      await legacy.locator('.opblock-tag').first().waitFor({ timeout: 30_000 });
+      const tags = await legacy
+        .locator('.opblock-tag')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
+      expect(tags).toContain('Users');
+      expect(tags).toContain('Legacy: users');
+      expect(outside).toEqual([]);
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('logs in with Try it out, and the cookie it sets authenticates the next call', async () => {
     const credentials = { email: `docs-${crypto.randomUUID()}@example.com`, password: 'correct horse battery' };
     expect((await tryItOut('register', credentials)).status).toBe('201');
