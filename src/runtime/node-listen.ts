@@ -18,10 +18,23 @@ export function withNullBodyWhenEmpty(request: Request): Request {
   return new Request(request.url, { method: request.method, headers: request.headers, signal: request.signal });
 }
 
+/**
+ * A refused upload (413) is answered before its body is read; Node then drops the connection,
+ * so say so, or a keep-alive client sends its next request into a closed socket.
+ */
+export function closeAfterRefusedBody(response: Response): Response {
+  if (response.status !== 413 || response.headers.get('connection') === 'close') return response;
+  const headers = new Headers(response.headers);
+  headers.set('connection', 'close');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
 /** Serves through @hono/node-server on one address. */
 export const nodeListen: Listen = (fetch, { hostname, port }) =>
   new Promise((resolve, reject) => {
-    const server = createAdaptorServer({ fetch: (request) => fetch(withNullBodyWhenEmpty(request)) }) as Server;
+    const server = createAdaptorServer({
+      fetch: async (request) => closeAfterRefusedBody(await fetch(withNullBodyWhenEmpty(request))),
+    }) as Server;
     server.once('error', reject);
     server.listen(port, hostname, () => {
       server.off('error', reject);
