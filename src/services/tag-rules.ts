@@ -51,21 +51,33 @@ export function checkTagList(raw: readonly string[]): TagListCheck {
  */
 export function splitTagField(value: string | readonly string[] | undefined): string[] | { error: string } {
   if (value === undefined) return [];
-  // Repeated fields: each one is a tag as given.
-  if (typeof value !== 'string') return [...value];
-  const text = value.trim();
-  if (text.startsWith('[')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return { error: 'tags looks like a JSON array but is not valid JSON' };
+  if (typeof value !== 'string') {
+    // Repeated fields: each is one tag, or a JSON array part (a client sending several).
+    const out: string[] = [];
+    for (const v of value) {
+      const one = v.trim().startsWith('[') ? fromJson(v) : [v];
+      if (!Array.isArray(one)) return one;
+      out.push(...one);
     }
-    if (!Array.isArray(parsed) || !parsed.every((t) => typeof t === 'string')) {
-      return { error: 'tags must be a JSON array of strings' };
-    }
-    return parsed;
+    return out;
   }
+  const text = value.trim();
+  // A JSON array, or a lone JSON string (`"cat"`), as JSON-speaking clients send the part.
+  if (text.startsWith('[') || text.startsWith('"')) return fromJson(text);
   if (text === '') return [];
   return text.split(',');
+}
+
+function fromJson(text: string): string[] | { error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: 'tags looks like JSON but is not valid JSON' };
+  }
+  if (typeof parsed === 'string') return [parsed];
+  if (!Array.isArray(parsed) || !parsed.every((t) => typeof t === 'string')) {
+    return { error: 'tags must be a JSON array of strings' };
+  }
+  return parsed;
 }
