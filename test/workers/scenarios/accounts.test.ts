@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/accounts.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('accounts', scenario);

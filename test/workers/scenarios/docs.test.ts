@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/docs.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('docs', scenario);

@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/images-fetch.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('images-fetch', scenario);

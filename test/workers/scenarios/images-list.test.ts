@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/images-list.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('images-list', scenario);

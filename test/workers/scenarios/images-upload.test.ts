@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/images-upload.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('images-upload', scenario);

@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/tags.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('tags', scenario);
