@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { png } from '../support/images';
 
 // The docs page in a real headless Chromium, served by the real Workers path: `npm start`'s
 // script (wrangler dev, static assets, local D1) on a free loopback port with its own
@@ -222,5 +223,30 @@ describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
     expect(sent).toEqual([`Bearer ${token}`, `Bearer ${token}`]);
     expect(outside).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('uploads an image with Try it out (multipart, file chosen in the page)', async () => {
+    // Still authorized from the previous test: persistAuthorization keeps the bearer token.
+    const op = page.locator('[id^="operations-"][id$="-uploadImage"]');
+    await op.locator('.opblock-summary').first().click();
+    await op.locator('.try-out__btn').click();
+    const bytes = await png(6, 4);
+    await op
+      .locator('input[type="file"]')
+      .first()
+      .setInputFiles({ name: 'from-docs.png', mimeType: 'image/png', buffer: Buffer.from(bytes) });
+    await op.locator('.execute').click();
+    const row = op.locator('.live-responses-table tr.response').first();
+    await row.waitFor();
+    expect(((await row.locator('.response-col_status').textContent()) ?? '').trim()).toBe('201');
+    const body = JSON.parse((await row.locator('.response-col_description pre').first().textContent()) ?? '{}');
+    expect(body).toMatchObject({
+      name: 'from-docs.png',
+      content_type: 'image/png',
+      width: 6,
+      height: 4,
+      size: bytes.length,
+    });
+    expect(outside).toEqual([]);
   });
 });
