@@ -1,53 +1,24 @@
-import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/app';
 import { PBKDF2_ITERATIONS } from '../../src/auth/password';
-import { parseConfig } from '../../src/config';
-import { type Db, d1Database } from '../../src/db/client';
+import type { Db } from '../../src/db/client';
 import { users } from '../../src/db/schema';
-import type { Deps, Logger } from '../../src/deps';
-import { r2Store } from '../../src/storage/r2';
-
-interface LogEntry {
-  level: 'info' | 'warn' | 'error';
-  message: string;
-  fields: Record<string, unknown> | undefined;
-}
-
-/** A fresh random secret per test run: nothing secret is committed. */
-const randomSecret = (bytes = 32) =>
-  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+import type { Deps } from '../../src/deps';
+import { appHarness, randomSecret } from './support/app-harness';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 
-/** An app over the real D1/R2 bindings with a hand-driven clock and a logger that keeps what it is told. */
+/** The shared app harness at a fixed start time, with `advance` in seconds and a way to sign up. */
 function harness(vars: Record<string, string | undefined> = {}, override: (deps: Deps) => Partial<Deps> = () => ({})) {
-  let now = START;
-  const logs: LogEntry[] = [];
-  const record =
-    (level: LogEntry['level']): Logger['info'] =>
-    (message, fields) =>
-      logs.push({ level, message, fields });
-  const deps: Deps = {
-    db: d1Database(env.DB),
-    store: r2Store(env.IMAGES),
-    config: parseConfig({ AUTH_SECRET: randomSecret(), ...vars }),
-    clock: () => new Date(now),
-    logger: { info: record('info'), warn: record('warn'), error: record('error') },
-  };
-  const app = createApp({ ...deps, ...override(deps) });
-  const request = (path: string, init?: RequestInit) =>
-    app.request(path.startsWith('http') ? path : `http://localhost${path}`, init);
+  const h = appHarness(override, { vars, start: START });
+  const request = h.target.fetch;
   return {
-    app,
-    deps,
-    logs,
+    app: h.app,
+    deps: h.base,
+    logs: h.logs,
     request,
-    advance: (seconds: number) => {
-      now += seconds * 1000;
-    },
+    advance: (seconds: number) => h.advance(seconds * 1000),
     /** Registers and logs in through HTTP; returns the bearer token, cookie pair and user id. */
     async user(label = 'internals') {
       const email = `${label}-${crypto.randomUUID()}@example.com`;

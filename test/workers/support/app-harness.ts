@@ -12,14 +12,19 @@ export interface LogEntry {
   fields: Record<string, unknown> | undefined;
 }
 
-const randomSecret = () => [...crypto.getRandomValues(new Uint8Array(32))].map((b) => b.toString(16)).join('');
+/** A fresh random secret per use: nothing secret is committed. */
+export const randomSecret = (bytes = 32) =>
+  [...crypto.getRandomValues(new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * An app over the real D1/R2 bindings whose parts a test can replace (a failing store, a
  * counting database), with a hand-driven clock and a logger that keeps what it is told.
  */
-export function appHarness(override: (deps: Deps) => Partial<Deps> = () => ({})) {
-  let now = Date.now();
+export function appHarness(
+  override: (deps: Deps) => Partial<Deps> = () => ({}),
+  options: { vars?: Record<string, string | undefined>; start?: number } = {},
+) {
+  let now = options.start ?? Date.now();
   const logs: LogEntry[] = [];
   const record =
     (level: LogEntry['level']): Logger['info'] =>
@@ -28,7 +33,7 @@ export function appHarness(override: (deps: Deps) => Partial<Deps> = () => ({}))
   const base: Deps = {
     db: d1Database(env.DB),
     store: r2Store(env.IMAGES),
-    config: parseConfig({ AUTH_SECRET: randomSecret() }),
+    config: parseConfig({ AUTH_SECRET: randomSecret(), ...options.vars }),
     clock: () => new Date(now),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
   };
@@ -39,6 +44,7 @@ export function appHarness(override: (deps: Deps) => Partial<Deps> = () => ({}))
     fetch: async (path, init) => app.request(new URL(path, 'http://localhost:8000').toString(), init),
   };
   return {
+    app,
     deps,
     base,
     logs,
