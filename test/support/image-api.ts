@@ -1,20 +1,11 @@
 import { expect } from 'vitest';
+import type { components } from '../generated/api';
 import { bearer, json, type TestUser } from './client';
 import type { Target } from './target';
 import { type UploadedV1, type UploadOptions, uploadRaw } from './upload';
 
-/** The legacy upload answer (`POST /api/images`). */
-export interface UploadedLegacy {
-  img_id: number;
-  name: string;
-  size: number;
-  content_type: string;
-  tags: string[];
-  created_at: number;
-  sha256: string;
-  width: number | null;
-  height: number | null;
-}
+/** The legacy upload answer (`POST /api/images`), as the OpenAPI document describes it. */
+export type UploadedLegacy = components['schemas']['LegacyImage'];
 
 /** Uploads through the legacy path and fails loudly unless it was stored. */
 export async function legacyUpload(target: Target, user: TestUser, bytes: Uint8Array, o: UploadOptions = {}) {
