@@ -1,8 +1,4 @@
-import type { RouteConfig, RouteHandler } from '@hono/zod-openapi';
-import type { AppEnv } from './app-env';
 import { problemResponseSpec } from './problem';
-
-export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;
 
 /** Which API a route belongs to: legacy paths keep the old service's shapes. */
 export type Surface = 'legacy' | 'v1';

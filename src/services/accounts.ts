@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { unauthorized } from '../auth/middleware';
-import { hashPassword, verifyPassword } from '../auth/password';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
 import type { Db } from '../db/client';
 import { type UserRow, users } from '../db/schema';
@@ -47,6 +47,13 @@ export async function login(
   const ok = await verifyPassword(password, user?.passwordHash);
   // The same challenge header as every other 401, and one body for both causes.
   if (!user || !ok) throw unauthorized(INVALID_CREDENTIALS);
+  // The password is at hand only now: move hashes made with older parameters to today's.
+  if (needsRehash(user.passwordHash)) {
+    await deps.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(password), updatedAt: deps.clock().getTime() })
+      .where(eq(users.id, user.id));
+  }
   const issued = await issueToken(
     deps.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },

@@ -363,6 +363,29 @@ describe('password storage', () => {
       }
     }
   });
+
+  it("moves a hash made with fewer iterations to today's parameters at the next login", async () => {
+    const h = harness();
+    const u = await h.user('rehash');
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(u.password), 'PBKDF2', false, [
+      'deriveBits',
+    ]);
+    const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 1000 }, key, 256);
+    const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+    const old = `pbkdf2-sha256$1000$${b64(salt)}$${b64(new Uint8Array(bits))}`;
+    await h.deps.db.update(users).set({ passwordHash: old }).where(eq(users.id, u.id));
+
+    const res = await h.request('/api/v1/user/login', jsonBody({ email: u.email, password: u.password }));
+    expect(res.status).toBe(200);
+    const [row] = await h.deps.db.select().from(users).where(eq(users.id, u.id));
+    expect(row?.passwordHash).toMatch(new RegExp(`^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$`));
+    expect(row?.passwordHash).not.toBe(old);
+    // And the new hash still opens the account.
+    expect((await h.request('/api/v1/user/login', jsonBody({ email: u.email, password: u.password }))).status).toBe(
+      200,
+    );
+  });
 });
 
 describe('unexpected exceptions', () => {
