@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe } from 'vitest';
+import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
 import type { Target } from '../support/target';
 import { type ChildServer, dataDir, httpTarget, spawnEntry } from './support/servers';
 
-// The runtime-neutral HTTP suite against `bun src/bun.ts` (Bun.serve) as a child process on a
+// The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
+// serves, against `bun src/bun.ts` (Bun.serve) as a child process on a
 // loopback port, with a fresh SQLite file and images directory.
 let target: Target | undefined;
 let server: ChildServer | undefined;
@@ -13,7 +15,7 @@ beforeAll(async () => {
   const data = await dataDir();
   removeData = data.remove;
   server = await spawnEntry('bun', data.env, data.dir);
-  target = httpTarget('bun', server.origin);
+  target = withContract(httpTarget('bun', server.origin));
 });
 
 afterAll(async () => {

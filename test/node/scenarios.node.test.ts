@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe } from 'vitest';
+import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
 import type { Target } from '../support/target';
 import { dataDir, httpTarget, startInProcess } from './support/servers';
 
-// The runtime-neutral HTTP suite against a real Node server (src/runtime with @hono/node-server)
+// The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
+// serves, against a real Node server (src/runtime with @hono/node-server)
 // on a loopback port, with a fresh SQLite file and images directory.
 let target: Target | undefined;
 let stop: (() => Promise<void>) | undefined;
@@ -11,7 +13,7 @@ let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const data = await dataDir();
   const server = await startInProcess(data.env);
-  target = httpTarget('node', server.origin);
+  target = withContract(httpTarget('node', server.origin));
   stop = async () => {
     await server.shutdown('tests done');
     await data.remove();

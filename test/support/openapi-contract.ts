@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { DOCS_ASSET_PREFIX } from '../../src/routes/docs/assets';
 import type { Target } from './target';
 
 /**
@@ -293,6 +294,8 @@ export class Contract {
 export function withContract(
   target: Target,
   documentPath = '/api/openapi.json',
+  /** Paths that are files rather than operations (Swagger UI's assets on Node and Bun). */
+  unchecked: (path: string) => boolean = (path) => new URL(path, BASE).pathname.startsWith(`${DOCS_ASSET_PREFIX}/`),
 ): Target & { contract(): Promise<Contract> } {
   let contract: Promise<Contract> | undefined;
   const load = () => {
@@ -307,12 +310,15 @@ export function withContract(
     contract: load,
     async fetch(path, init) {
       const response = await target.fetch(path, init);
+      if (unchecked(path)) return response;
       const copy = response.clone();
       try {
         await (await load()).check({ method: init?.method ?? 'GET', url: path, response: copy });
       } finally {
-        // Bodies the check did not read (image bytes) must not stay buffered in the tee.
-        if (!copy.bodyUsed) await copy.body?.cancel();
+        // Bodies the check did not read (image bytes) must not stay buffered in the tee. Not
+        // awaited: by the streams spec, cancelling one branch of a tee settles only once the
+        // other branch is cancelled or read to the end (Node's fetch follows it to the letter).
+        if (!copy.bodyUsed) copy.body?.cancel().catch(() => {});
       }
       return response;
     },
