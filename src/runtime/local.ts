@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { createApp } from '../app';
 import { openLibsql } from '../db/libsql';
 import { consoleLogger, type Deps, type Logger } from '../deps';
+import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/images';
 import { fsStore } from '../storage/fs';
@@ -60,8 +61,8 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Housekeeping: as the Workers cron does daily, plus once soon after start. */
 const SWEEP_EVERY_MS = 24 * 60 * 60 * 1000;
 const FIRST_SWEEP_AFTER_MS = 60 * 1000;
-/** Room for multipart framing and the other fields around the largest image. */
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/** The runtime's own body cap sits above the app's upload limit, so the app's 413 problem is what clients see. */
+const RUNTIME_BODY_MARGIN_BYTES = 1024 * 1024;
 
 /** `localhost` means both loopbacks, as under `wrangler dev`: clients may resolve it to either. */
 const addressesFor = (host: string) => (host === 'localhost' ? ['127.0.0.1', '::1'] : [host]);
@@ -116,7 +117,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
         const listener = await listen(fetch, {
           hostname,
           port,
-          maxRequestBodyBytes: settings.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES,
+          maxRequestBodyBytes: settings.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES + RUNTIME_BODY_MARGIN_BYTES,
         });
         listeners.push(listener);
         port = listener.port; // the second loopback takes the port the first one got
