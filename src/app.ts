@@ -2,7 +2,6 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
-import { SMALL_BODY_LIMIT } from './http/body';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
@@ -31,8 +30,6 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
-  app.use('/api/user/*', SMALL_BODY_LIMIT);
-  app.use('/api/v1/user/*', SMALL_BODY_LIMIT);
 
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user', v1UserRouter());

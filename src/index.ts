@@ -1,11 +1,9 @@
-import { createApp } from './app';
+import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
 import { sweepOrphanBytes } from './services/images';
 import { r2Store } from './storage/r2';
-
-type App = ReturnType<typeof createApp>;
 
 // Built once per isolate: the bindings object does not change between requests.
 let cached: { env: Env; app: App; deps: Deps } | undefined;

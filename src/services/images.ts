@@ -18,7 +18,7 @@ import { looksLikeSvg, SNIFF_BYTES, sniffImage } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
-import { checkSession, sessionQuery } from './session';
+import { checkSession, currentUser, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import type { TimeRange } from './time-filters';
 
@@ -65,7 +65,7 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
     );
   }
-  checkSession(await sessionQuery(deps.db, session), session);
+  await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;

@@ -13,7 +13,7 @@ import {
 } from '../db/image-queries';
 import type { Deps } from '../deps';
 import { ServiceError } from './errors';
-import { notFound } from './images';
+import { getImage, notFound } from './images';
 import { checkSession, sessionQuery } from './session';
 import { MAX_TAGS_PER_IMAGE } from './tag-rules';
 
@@ -49,14 +49,7 @@ async function editThenRead(
 }
 
 export async function getTags(deps: TagDeps, session: Session, imageId: number): Promise<string[]> {
-  const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
-    imageById(deps.db, session.userId, imageId),
-  ]);
-  checkSession(sessionRows, session);
-  const [row] = rows;
-  if (!row) throw notFound();
-  return toRecord(row).tags;
+  return (await getImage(deps, session, imageId)).tags;
 }
 
 /** Replaces all tags; `tags` already checked and de-duplicated. */

@@ -1,6 +1,6 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { clearStaleCookie, requireAuth } from '../../auth/middleware';
-import { formAsJson, jsonOrFormBody } from '../../http/body';
+import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
 import { authErrors, authenticated, type Surface, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import {
@@ -35,7 +35,7 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
       summary: 'Create an account',
       ...deprecation('POST /api/v1/user/register'),
       security: [],
-      middleware: [formAsJson] as const,
+      middleware: [SMALL_BODY_LIMIT, formAsJson] as const,
       request: { body: jsonOrFormBody(registerSchema, 'Email and password (8–1024 characters)') },
       responses: {
         201: { description: 'Account created', content: { 'application/json': { schema: user } } },
@@ -51,7 +51,7 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
       summary: 'Log in: sets the auth_token cookie and returns a bearer token',
       ...deprecation('POST /api/v1/user/login'),
       security: [],
-      middleware: [formAsJson] as const,
+      middleware: [SMALL_BODY_LIMIT, formAsJson] as const,
       request: { body: jsonOrFormBody(loginSchema, 'Email and password') },
       responses: {
         200: {
