@@ -55,7 +55,12 @@ export interface ListFilter {
   limit?: number;
 }
 
-const jsonList = (values: readonly string[]) => JSON.stringify(values);
+/**
+ * One bound JSON array for `json_each`. Lone surrogates become U+FFFD here as a last line of
+ * defence: JSON.stringify writes them as `\udXXX` escapes, which SQLite decodes into invalid
+ * UTF-8 that libsql panics on when the row is read (the services refuse such text earlier).
+ */
+const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
 
 export function listImages(db: Db, f: ListFilter) {
   const conditions: (SQL | undefined)[] = [eq(images.ownerId, f.ownerId)];

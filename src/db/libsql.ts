@@ -10,6 +10,7 @@ import { type Client, createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { type Db, drizzleOptions } from './client';
+import { repairMalformedText } from './repair-text';
 
 /** How long a writer waits for another process's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -66,6 +67,7 @@ export async function openLibsql({
     }
     const db = drizzle(client, drizzleOptions);
     await migrate(db, { migrationsFolder });
+    await repairMalformedText(client);
     return { db: db as unknown as Db, client, file: file ?? undefined, close: () => client.close() };
   } catch (err) {
     client.close();

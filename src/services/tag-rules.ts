@@ -1,4 +1,5 @@
 /** Tag rules shared by upload and tag edits; pure, so unit-testable. */
+import { NOT_WELL_FORMED } from './text';
 
 export const MAX_TAG_LENGTH = 64;
 export const MAX_TAGS_PER_IMAGE = 50;
@@ -11,11 +12,21 @@ export const hasControl = (s: string) => [...s].some((ch) => isControl(ch.codePo
 
 export type TagCheck = { ok: true; tag: string } | { ok: false; message: string };
 
+/**
+ * `.` and `..` would be stored but never reachable through `/images/{id}/tags/{tag}`: clients
+ * and routers resolve them as path segments, even percent-encoded.
+ */
+const DOT_SEGMENTS = new Set(['.', '..']);
+
 /** Trims and NFC-normalises one tag, or says why it is refused (naming it). */
 export function checkTag(raw: string): TagCheck {
-  const tag = raw.trim().normalize('NFC');
   const shown = JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw);
+  // A lone surrogate cannot be stored as UTF-8: SQLite's JSON functions would write invalid
+  // bytes that crash libsql on the next read. Refuse it before anything else looks at it.
+  if (!raw.isWellFormed()) return { ok: false, message: `Tag ${shown} ${NOT_WELL_FORMED}` };
+  const tag = raw.trim().normalize('NFC');
   if (tag.length === 0) return { ok: false, message: `Tag ${shown} is empty` };
+  if (DOT_SEGMENTS.has(tag)) return { ok: false, message: `Tag ${shown} is a path segment (. or ..)` };
   if (hasControl(tag)) return { ok: false, message: `Tag ${shown} contains control characters` };
   if ([...tag].length > MAX_TAG_LENGTH) {
     return { ok: false, message: `Tag ${shown} is longer than ${MAX_TAG_LENGTH} characters` };

@@ -164,3 +164,54 @@ describe('housekeeping on Node: the sweep over libsql and the directory store', 
     }
   });
 });
+
+describe('text that is not valid UTF-8', () => {
+  // What `json_each('["a\ud800b"]')` stored before tags were checked: the bytes 61 ED A0 80 62.
+  const BAD = "CAST(X'61EDA08062' AS TEXT)";
+
+  it('is repaired when the database opens, so reading it can no longer abort the process', async () => {
+    const url = `file:${join(dir, 'bad.db')}`;
+    const first = await openLibsql({ url });
+    await first.client.execute("INSERT INTO users (id, email, password_hash) VALUES (1, 'u@example.com', 'x')");
+    await first.client.execute(`INSERT INTO tags (id, owner_id, name) VALUES (1, 1, ${BAD})`);
+    // A tag that the repaired one will collide with, on another image.
+    await first.client.execute("INSERT INTO tags (id, owner_id, name) VALUES (2, 1, 'a\uFFFDb')");
+    await first.client.execute(
+      `INSERT INTO images (id, owner_id, name, content_type, size, storage_key, sha256) VALUES
+         (1, 1, ${BAD}, 'image/png', 1, 'images/one', 'x'), (2, 1, 'two.png', 'image/png', 1, 'images/two', 'y')`,
+    );
+    await first.client.execute('INSERT INTO image_tags (image_id, tag_id, position) VALUES (1, 1, 0), (2, 2, 0)');
+    const hexOf = async (q: string) => (await first.client.execute(q)).rows.map((r) => r[0]);
+    expect(await hexOf('SELECT hex(name) FROM tags ORDER BY id')).toEqual(['61EDA08062', '61EFBFBD62']);
+    first.close();
+
+    const second = await openLibsql({ url });
+    try {
+      const tags = await second.client.execute('SELECT id, name FROM tags ORDER BY id');
+      expect(tags.rows.map((r) => [r[0], r[1]])).toEqual([[2, 'a\uFFFDb']]);
+      const links = await second.client.execute('SELECT image_id, tag_id FROM image_tags ORDER BY image_id');
+      expect(links.rows.map((r) => [r[0], r[1]])).toEqual([
+        [1, 2],
+        [2, 2],
+      ]);
+      const names = await second.client.execute('SELECT name FROM images ORDER BY id');
+      expect(names.rows.map((r) => r[0])).toEqual(['a\uFFFDb', 'two.png']);
+    } finally {
+      second.close();
+    }
+  });
+
+  it('leaves valid non-ASCII text alone', async () => {
+    const url = `file:${join(dir, 'good.db')}`;
+    const first = await openLibsql({ url });
+    await first.db.insert(users).values({ email: 'zoë@example.com', passwordHash: 'x' });
+    first.close();
+    const second = await openLibsql({ url });
+    try {
+      const [row] = await second.db.select().from(users);
+      expect(row?.email).toBe('zoë@example.com');
+    } finally {
+      second.close();
+    }
+  });
+});

@@ -1,12 +1,15 @@
 import { z } from '@hono/zod-openapi';
+import { isWellFormed, NOT_WELL_FORMED } from '../../services/text';
 
 const codePoints = (s: string) => [...s].length;
 
+/** Text that reaches storage or a hash must have a UTF-8 form (no unpaired surrogates). */
+const text = () => z.string().refine(isWellFormed, { message: `Value ${NOT_WELL_FORMED}`, abort: true });
+
 export const registerSchema = z
   .object({
-    email: z.string().trim().max(254).pipe(z.email()).openapi({ format: 'email', example: 'ada@example.com' }),
-    password: z
-      .string()
+    email: text().trim().max(254).pipe(z.email()).openapi({ format: 'email', example: 'ada@example.com' }),
+    password: text()
       .refine((s) => codePoints(s) >= 8 && codePoints(s) <= 1024, {
         message: 'Password must be 8 to 1024 characters long',
       })
@@ -16,8 +19,8 @@ export const registerSchema = z
 
 export const loginSchema = z
   .object({
-    email: z.string().trim().min(1).max(254).openapi({ example: 'ada@example.com' }),
-    password: z.string().min(1).max(1024).openapi({ example: 'correct horse battery staple' }),
+    email: text().trim().min(1).max(254).openapi({ example: 'ada@example.com' }),
+    password: text().min(1).max(1024).openapi({ example: 'correct horse battery staple' }),
   })
   .openapi('LoginRequest');
 
