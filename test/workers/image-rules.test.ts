@@ -68,25 +68,31 @@ describe('tag rules', () => {
 
 describe('time filters', () => {
   it.each([
-    ['1764288000', 1_764_288_000_000, false],
-    ['1764288000.5', 1_764_288_000_500, false],
-    ['2026-11-28', Date.parse('2026-11-28T00:00:00Z'), true],
-    ['2026-11-28T10:00:00Z', Date.parse('2026-11-28T10:00:00Z'), false],
-    ['2026-11-28T10:00:00+02:00', Date.parse('2026-11-28T08:00:00Z'), false],
-  ])('parses %s', (text, ms, dateOnly) => {
-    expect(parseInstant(text)).toEqual({ ms, dateOnly });
+    ['1764288000', 1_764_288_000_000, 1000],
+    ['1764288000.5', 1_764_288_000_500, 100],
+    ['1764288000.25', 1_764_288_000_250, 10],
+    ['1764288000.125', 1_764_288_000_125, 1],
+    ['2026-11-28', Date.parse('2026-11-28T00:00:00Z'), 86_400_000],
+    ['2026-11-28T10:00Z', Date.parse('2026-11-28T10:00:00Z'), 60_000],
+    ['2026-11-28T10:00:00Z', Date.parse('2026-11-28T10:00:00Z'), 1000],
+    ['2026-11-28T10:00:00.5Z', Date.parse('2026-11-28T10:00:00.500Z'), 100],
+    ['2026-11-28T10:00:00+02:00', Date.parse('2026-11-28T08:00:00Z'), 1000],
+  ])('parses %s', (text, ms, precisionMs) => {
+    expect(parseInstant(text)).toEqual({ ms, precisionMs });
   });
 
   it.each(['abc', '2026-02-31', '2026-11-28T10:00:00', '-5', '1e9', ''])('refuses %j', (text) => {
     expect(parseInstant(text)).toBeUndefined();
   });
 
-  it('a bare end date includes its whole day; an instant includes itself', () => {
+  it('an end bound includes all the time it names: a day, a whole second, a millisecond', () => {
     const day = parseInstant('2026-11-28');
-    const instant = parseInstant('1764288000');
-    if (!day || !instant) throw new Error('fixtures must parse');
+    const second = parseInstant('1764288000');
+    const milli = parseInstant('1764288000.123');
+    if (!day || !second || !milli) throw new Error('fixtures must parse');
     expect(rangeEnd(day) - rangeStart(day)).toBe(86_400_000);
-    expect(rangeEnd(instant)).toBe(instant.ms + 1);
+    expect(rangeEnd(second)).toBe(second.ms + 1000);
+    expect(rangeEnd(milli)).toBe(milli.ms + 1);
   });
 
   it('date is the UTC day containing the instant', () => {
