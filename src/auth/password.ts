@@ -1,14 +1,24 @@
 /**
  * PBKDF2-SHA256 password hashing through WebCrypto (available on Workers, Node and Bun).
- * Stored as `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>` so the cost can be raised later
- * without invalidating existing hashes.
+ * Stored as `<scheme>$<iterations>$<salt b64>$<hash b64>` so the cost can be raised later
+ * without invalidating existing hashes. Passwords are prepared as RFC 8265's OpaqueString
+ * profile says (non-ASCII spaces to U+0020, then NFC), so a password typed on a keyboard that
+ * composes `é` differently still matches.
  */
 
 /** Cloudflare Workers refuse PBKDF2 above 100,000 iterations (miniflare does not): keep it here. */
 export const PBKDF2_ITERATIONS = 100_000;
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
-const SCHEME = 'pbkdf2-sha256';
+/** Hashes of OpaqueString-prepared passwords. */
+const SCHEME = 'pbkdf2-sha256-opaque';
+/** Hashes of the password exactly as typed, from before preparation; rehashed at login. */
+const RAW_SCHEME = 'pbkdf2-sha256';
+
+/** RFC 8265 §4.2 OpaqueString: width-preserving; non-ASCII spaces map to U+0020; NFC. */
+export function preparePassword(password: string): string {
+  return password.replace(/(?!\u0020)\p{Zs}/gu, ' ').normalize('NFC');
+}
 
 const encoder = new TextEncoder();
 
@@ -45,11 +55,13 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
-  const hash = await derive(password, salt, PBKDF2_ITERATIONS);
+  const hash = await derive(preparePassword(password), salt, PBKDF2_ITERATIONS);
   return `${SCHEME}$${PBKDF2_ITERATIONS}$${toBase64(salt)}$${toBase64(hash)}`;
 }
 
 interface ParsedHash {
+  /** False for hashes of the raw password (before OpaqueString preparation). */
+  prepared: boolean;
   iterations: number;
   salt: Uint8Array;
   hash: Uint8Array;
@@ -58,10 +70,11 @@ interface ParsedHash {
 function parseHash(stored: string): ParsedHash | undefined {
   const [scheme, iter, salt, hash] = stored.split('$');
   const iterations = Number(iter);
-  if (scheme !== SCHEME || !Number.isInteger(iterations) || iterations < 1 || !salt || !hash) return undefined;
+  if ((scheme !== SCHEME && scheme !== RAW_SCHEME) || !Number.isInteger(iterations) || iterations < 1 || !salt || !hash)
+    return undefined;
   if (iterations > PBKDF2_ITERATIONS) return undefined; // the runtime could not compute it anyway
   try {
-    return { iterations, salt: fromBase64(salt), hash: fromBase64(hash) };
+    return { prepared: scheme === SCHEME, iterations, salt: fromBase64(salt), hash: fromBase64(hash) };
   } catch {
     return undefined;
   }
@@ -81,12 +94,19 @@ export async function verifyPassword(password: string, stored: string | undefine
   decoyHash ??= hashPassword('decoy password never matches');
   const parsed = real ?? parseHash(await decoyHash);
   if (!parsed) return false;
-  const candidate = await derive(password, parsed.salt, parsed.iterations);
-  return constantTimeEqual(candidate, parsed.hash) && real !== undefined;
+  const prepared = preparePassword(password);
+  const matches = async (candidate: string) =>
+    constantTimeEqual(await derive(candidate, parsed.salt, parsed.iterations), parsed.hash);
+  // An older hash was made from the password as typed; it may also have been typed in the
+  // prepared form, so try that second (login then rehashes it in the prepared form).
+  const ok = parsed.prepared
+    ? await matches(prepared)
+    : (await matches(password)) || (prepared !== password && (await matches(prepared)));
+  return ok && real !== undefined;
 }
 
 /** True when a stored hash was made with weaker parameters than today's and should be redone. */
 export function needsRehash(stored: string): boolean {
   const parsed = parseHash(stored);
-  return !parsed || parsed.iterations < PBKDF2_ITERATIONS;
+  return !parsed?.prepared || parsed.iterations < PBKDF2_ITERATIONS;
 }

@@ -18,22 +18,39 @@ export function formToObject(text: string): Record<string, string | string[]> {
   return out;
 }
 
+/** Strictly JSON, optionally with a charset: a looser value (`application/json, text/plain`) would
+ * pass here but fail zod-openapi's own media-type test, which then skips validation. */
+const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?[^";\s]+"?\s*)?$/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)"?/i;
+const UTF8 = /^utf-?8$/i;
+const EITHER = 'Send the body as application/json or application/x-www-form-urlencoded';
+
 /**
  * Lets one JSON schema validate form bodies too: existing clients post
  * `application/x-www-form-urlencoded`, so the form is re-expressed as JSON before validation.
  * A request with no body at all is validated as `{}`, so the problem names the missing fields.
+ * Anything else is refused here with 415: zod-openapi would skip validation for a media type
+ * the route does not declare and hand the handler nothing.
  */
 export const formAsJson: MiddlewareHandler = async (c, next) => {
   const raw = c.req.raw;
   const type = raw.headers.get('content-type');
   // zod-openapi's media-type gate counts multipart as a form type, but only the JSON body is
   // validated and handed to the handler: a multipart body would arrive as `{}`. Refuse it.
-  if (MULTIPART.test(type ?? '')) {
-    throw new ProblemError(415, 'Send the body as application/json or application/x-www-form-urlencoded.');
+  if (MULTIPART.test(type ?? '')) throw new ProblemError(415, `${EITHER}.`);
+  const charset = CHARSET.exec(type ?? '')?.[1];
+  // Bodies are decoded as UTF-8 only; guessing another charset would store mojibake.
+  if (charset !== undefined && !UTF8.test(charset)) {
+    throw new ProblemError(415, `The charset ${JSON.stringify(charset)} is not supported: send UTF-8.`);
   }
   const isForm = FORM.test(type ?? '');
-  if (isForm || (type === null && raw.body === null)) {
-    const body = isForm ? JSON.stringify(formToObject(new TextDecoder().decode(await raw.arrayBuffer()))) : '{}';
+  if (type !== null && !isForm && !JSON_TYPE.test(type)) throw new ProblemError(415, `${EITHER}.`);
+  if (type === null) {
+    const text = raw.body === null ? '' : await raw.text();
+    if (text.trim() !== '') throw new ProblemError(415, `The body has no Content-Type. ${EITHER}.`);
+  }
+  if (type === null || isForm) {
+    const body = isForm ? JSON.stringify(formToObject(await raw.text())) : '{}';
     const headers = new Headers(raw.headers);
     headers.set('content-type', 'application/json');
     headers.delete('content-length');

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { link, unlink } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { fileSliceOf } from '../storage/fs';
+
+/** How long a served file's extra name lives: far longer than Bun takes to open it. */
+const SERVING_LINK_MS = 60_000;
+
 import type { FetchHandler, Listen } from './local';
 
 /** The part of Bun's server API used here (bun's own type package is not installed). */
@@ -29,8 +36,19 @@ const BUN_DEFAULT_MAX_BODY = 128 * 1024 * 1024;
 async function withFileBody(bun: BunGlobal, response: Response): Promise<Response> {
   const slice = await fileSliceOf(response.body);
   if (!slice || response.headers.get('content-length') !== String(slice.end - slice.start)) return response;
+  // Bun opens the file by name only when it starts sending, after this returns: a delete in
+  // between would turn the 200 into Bun's own error page. Send a private hard link instead,
+  // removed a while later (an open file outlives its name); if the file is already gone, the
+  // stream, which holds it open, still serves it (chunked).
+  const served = `${dirname(slice.path)}/.${basename(slice.path)}.${randomUUID()}.serving.tmp`;
+  try {
+    await link(slice.path, served);
+  } catch {
+    return response;
+  }
+  setTimeout(() => void unlink(served).catch(() => {}), SERVING_LINK_MS).unref?.();
   await response.body?.cancel();
-  return new Response(bun.file(slice.path).slice(slice.start, slice.end), {
+  return new Response(bun.file(served).slice(slice.start, slice.end), {
     status: response.status,
     statusText: response.statusText,
     headers: response.headers,

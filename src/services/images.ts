@@ -20,6 +20,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
 import { checkSession, currentUser, sessionQuery } from './session';
 import { isControl } from './tag-rules';
+import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
 
 export type { ImageRecord };
@@ -28,15 +29,38 @@ type ImageDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>;
 
 export const notFound = () => new ServiceError(404, 'No such image.');
 
-/** Display name only: path parts, control characters and excess length removed. */
+export const MAX_NAME_LENGTH = 255;
+/** Longest ending still treated as an extension worth keeping when a name is shortened. */
+const MAX_KEPT_EXTENSION = 16;
+
+/**
+ * Display name only: path parts, control characters and excess length removed. Length counts
+ * code points, so a cut never splits a character, and a long name keeps its extension.
+ */
 export function displayName(raw: string | undefined, extension: string): string {
+  if (raw !== undefined && !isWellFormed(raw)) {
+    throw new ServiceError(400, `The file name ${NOT_WELL_FORMED}.`, {
+      errors: [{ name: 'image', in: 'body', message: `File name ${NOT_WELL_FORMED}` }],
+    });
+  }
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
-  const clean = [...base]
-    .filter((ch) => !isControl(ch.codePointAt(0) ?? 0))
-    .join('')
-    .trim()
-    .slice(0, 255);
+  const chars = [...base].filter((ch) => !isControl(ch.codePointAt(0) ?? 0));
+  const clean = shorten(chars.join('').trim());
   return clean || `image.${extension}`;
+}
+
+function shorten(name: string): string {
+  const chars = [...name];
+  if (chars.length <= MAX_NAME_LENGTH) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? [...name.slice(dot)] : [];
+  const keep = ext.length > 1 && ext.length <= MAX_KEPT_EXTENSION ? ext : [];
+  return (
+    chars
+      .slice(0, MAX_NAME_LENGTH - keep.length)
+      .join('')
+      .trimEnd() + keep.join('')
+  );
 }
 
 export interface UploadInput {
@@ -65,6 +89,7 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
     );
   }
+  const name = displayName(file.name, sniffed.extension);
   await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
@@ -77,7 +102,7 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
       .insert(images)
       .values({
         ownerId: session.userId,
-        name: displayName(file.name, sniffed.extension),
+        name,
         contentType: sniffed.contentType,
         size: file.size,
         storageKey,
@@ -150,6 +175,9 @@ export async function openImageFile(
   if (range === 'unsatisfiable') return { kind: 'unsatisfiable', image };
   const object = await deps.store.get(image.storageKey, range);
   if (!object) {
+    // Most often a delete won the race since the row was read: then it is simply gone.
+    const [still] = await imageById(deps.db, session.userId, imageId);
+    if (!still) throw notFound();
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
     throw new ServiceError(500, 'The image bytes are unavailable.');
   }

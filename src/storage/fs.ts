@@ -203,40 +203,41 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     if (range && !(Number.isSafeInteger(range.length) && range.length >= 0)) {
       throw new RangeError(`Invalid range length ${range.length}`);
     }
+    // Opened here, before the caller commits to a status: a file deleted a moment later stays
+    // readable through this handle, and one already gone is a clean `null` (a 404), never a
+    // 200 whose body then fails. Whoever does not read the body must cancel it to close it.
+    let handle: FileHandle | undefined;
     let s: BigStats;
     try {
-      s = await statBig(path);
+      handle = await open(path, 'r');
+      s = await handle.stat({ bigint: true });
     } catch (err) {
-      if (isMissing(err)) return null;
+      await handle?.close().catch(() => {});
+      if (isMissing(err) || (err as NodeJS.ErrnoException | undefined)?.code === 'EISDIR') return null;
       throw err;
     }
-    if (!s.isFile()) return null;
+    if (!s.isFile()) {
+      await handle.close().catch(() => {});
+      return null;
+    }
     const info = infoOf(key, s);
     // A range past the end is clamped, like an HTTP server serving a suffix of a short file.
     const start = Math.min(range?.offset ?? 0, info.size);
     const end = range ? Math.min(start + range.length, info.size) : info.size;
 
-    // The file is opened on the first pull, not here: a caller that never reads the body
-    // (a HEAD request, a 304) must not leave a file descriptor behind.
-    let handle: FileHandle | undefined;
     let position = start;
     const closeHandle = async () => {
       const h = handle;
       handle = undefined;
       await h?.close().catch(() => {});
     };
-    // highWaterMark 0: nothing is pulled (so nothing opened) before the consumer reads.
+    // highWaterMark 0: nothing is read before the consumer asks.
     const bodyStream = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
           try {
-            if (!handle) {
-              handle = await open(path, 'r');
-              const now = await handle.stat({ bigint: true });
-              if (etagOf(now) !== info.etag) throw new Error(`Stored object ${key} changed while being read`);
-            }
             const want = Math.min(READ_CHUNK, end - position);
-            if (want <= 0) {
+            if (want <= 0 || !handle) {
               await closeHandle();
               controller.close();
               return;

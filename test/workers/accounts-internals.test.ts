@@ -287,13 +287,13 @@ describe('password storage', () => {
     expect(PBKDF2_ITERATIONS).toBe(100_000);
   });
 
-  it('stores pbkdf2-sha256$100000$<16-byte salt>$<hash>, which really is PBKDF2-SHA256 of the password', async () => {
+  it('stores pbkdf2-sha256-opaque$100000$<16-byte salt>$<hash>, which really is PBKDF2-SHA256 of the password', async () => {
     const h = harness();
     const u = await h.user('hash');
     const [row] = await h.deps.db.select().from(users).where(eq(users.id, u.id));
     const stored = row?.passwordHash ?? '';
     expect(stored).not.toContain(u.password);
-    const match = /^pbkdf2-sha256\$100000\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/.exec(stored);
+    const match = /^pbkdf2-sha256-opaque\$100000\$([A-Za-z0-9+/]+=*)\$([A-Za-z0-9+/]+=*)$/.exec(stored);
     expect(match, stored).not.toBeNull();
     const salt = b64(match?.[1] ?? '');
     const hash = b64(match?.[2] ?? '');
@@ -379,7 +379,7 @@ describe('password storage', () => {
     const res = await h.request('/api/v1/user/login', jsonBody({ email: u.email, password: u.password }));
     expect(res.status).toBe(200);
     const [row] = await h.deps.db.select().from(users).where(eq(users.id, u.id));
-    expect(row?.passwordHash).toMatch(new RegExp(`^pbkdf2-sha256\\$${PBKDF2_ITERATIONS}\\$`));
+    expect(row?.passwordHash).toMatch(new RegExp(`^pbkdf2-sha256-opaque\\$${PBKDF2_ITERATIONS}\\$`));
     expect(row?.passwordHash).not.toBe(old);
     // And the new hash still opens the account.
     expect((await h.request('/api/v1/user/login', jsonBody({ email: u.email, password: u.password }))).status).toBe(

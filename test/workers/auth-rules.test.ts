@@ -4,6 +4,7 @@ import {
   hashPassword,
   needsRehash,
   PBKDF2_ITERATIONS,
+  preparePassword,
   verifyPassword,
 } from '../../src/auth/password';
 import { issueToken, readToken } from '../../src/auth/token';
@@ -40,6 +41,39 @@ describe('password hashing', () => {
     const stored = await hashPassword('pässwörd 🔑');
     expect(await verifyPassword('pässwörd 🔑', stored)).toBe(true);
     expect(await verifyPassword('pässwörd 🗝', stored)).toBe(false);
+  });
+
+  it('prepares passwords as RFC 8265 OpaqueString: NFC, non-ASCII spaces to U+0020', async () => {
+    const nfc = 'caf\u00e9 cr\u00e8me br\u00fbl\u00e9e';
+    const nfd = nfc.normalize('NFD');
+    expect(nfd).not.toBe(nfc);
+    expect(preparePassword(nfd)).toBe(nfc);
+    expect(preparePassword('a\u00a0b\u2003c')).toBe('a b c');
+    // Width is preserved (OpaqueString does no width mapping): full-width A stays itself.
+    expect(preparePassword('\uff21')).toBe('\uff21');
+    const stored = await hashPassword(nfd);
+    expect(await verifyPassword(nfc, stored)).toBe(true);
+    expect(await verifyPassword(nfd, stored)).toBe(true);
+    expect(await verifyPassword('cafe creme brulee', stored)).toBe(false);
+  });
+
+  it('verifies an older hash of the raw password typed either way, and flags it for rehashing', async () => {
+    const nfc = 'na\u00efve password';
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(nfc), 'PBKDF2', false, ['deriveBits']);
+    const hash = new Uint8Array(
+      await crypto.subtle.deriveBits(
+        { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: PBKDF2_ITERATIONS },
+        key,
+        256,
+      ),
+    );
+    const b64 = (u: Uint8Array) => btoa(String.fromCharCode(...u));
+    const stored = `pbkdf2-sha256$${PBKDF2_ITERATIONS}$${b64(salt)}$${b64(hash)}`;
+    expect(await verifyPassword(nfc, stored)).toBe(true);
+    expect(await verifyPassword(nfc.normalize('NFD'), stored)).toBe(true);
+    expect(await verifyPassword('naive password', stored)).toBe(false);
+    expect(needsRehash(stored)).toBe(true);
   });
 
   it('still verifies hashes made with fewer iterations, and flags them for rehashing', async () => {

@@ -35,6 +35,8 @@ export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Pr
     });
   }
   const { object } = file;
+  // HEAD runs this handler and drops the body unread: cancel it so the store releases the file.
+  if (c.req.method === 'HEAD') await object.body.cancel();
   headers['Content-Type'] = image.contentType;
   headers['Content-Disposition'] = inlineDisposition(image.name);
   // Decided from what was asked, not from what the store reports.

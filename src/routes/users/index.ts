@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
-import { clearAuthCookie, setAuthCookie } from '../../auth/cookie';
+import { getCookie } from 'hono/cookie';
+import { AUTH_COOKIE, clearAuthCookie, setAuthCookie } from '../../auth/cookie';
 import { signingSecret } from '../../auth/middleware';
+import { readToken } from '../../auth/token';
 import type { UserRow } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import { isoTime, unixSeconds } from '../../http/openapi';
@@ -29,7 +31,14 @@ async function logIn(c: Context<AppEnv>, credentials: { email: string; password:
 
 async function logOut(c: Context<AppEnv>) {
   const deps = c.get('deps');
-  await accounts.logout(deps, c.get('session'));
+  const session = c.get('session');
+  await accounts.logout(deps, session);
+  // A bearer logout must not sign the browser out of another account, whose session stays
+  // valid, by dropping its cookie. Any other cookie (this user's, now revoked, or a dead one)
+  // is cleared, as is the cookie slot when none was sent, as the original service did.
+  const cookie = getCookie(c, AUTH_COOKIE);
+  const named = cookie === undefined ? undefined : await readToken(signingSecret(deps), cookie, deps.clock());
+  if (named && named.userId !== session.userId) return;
   clearAuthCookie(c, deps.config);
 }
 
