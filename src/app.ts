@@ -1,6 +1,7 @@
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import { guardedDb } from './db/guarded';
 import type { Deps } from './deps';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
@@ -8,10 +9,17 @@ import { createRouter } from './http/router';
 import { mountDocs } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
+import { guardedStore } from './storage/guarded';
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
-export function createApp(deps: Deps) {
+export function createApp(given: Deps) {
   const app = createRouter();
+  // Slow or failing dependencies answer 503 with Retry-After rather than hang or 500.
+  const deps: Deps = {
+    ...given,
+    db: guardedDb(given.db, given.config.dbTimeoutMs),
+    store: guardedStore(given.store, given.config.storeTimeoutMs),
+  };
 
   app.use('*', requestId());
   app.use('*', async (c, next) => {

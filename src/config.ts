@@ -40,6 +40,8 @@ export const configSchema = z.object({
     .positive()
     .default(20 * 1024 * 1024),
   AUTH_SECRET: z.string().optional(),
+  DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 });
 
 export interface Config {
@@ -52,6 +54,10 @@ export interface Config {
   authSecret: string | undefined;
   /** Why authSecret is unusable, for the log. */
   authSecretProblem: string | undefined;
+  /** A database batch not answered in this time is a 503 (Retry-After). */
+  dbTimeoutMs: number;
+  /** A store call not answered in this time (plus 1 s per MiB for a put) is a 503. */
+  storeTimeoutMs: number;
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -82,5 +88,7 @@ export function parseConfig(source: Record<string, unknown>): Config {
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     authSecret: authSecretProblem ? undefined : secret,
     authSecretProblem,
+    dbTimeoutMs: env.DB_TIMEOUT_MS,
+    storeTimeoutMs: env.STORE_TIMEOUT_MS,
   };
 }

@@ -2,6 +2,7 @@ import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { PatternRouter } from 'hono/router/pattern-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { RETRY_AFTER_SECONDS, UnavailableError } from '../services/unavailable';
 import type { AppEnv } from './app-env';
 import { ProblemError, problemResponse } from './problem';
 
@@ -11,6 +12,17 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return problemResponse(c, err.status as ContentfulStatusCode, err.detail, {
       errors: err.errors,
       headers: err.headers,
+    });
+  }
+  if (err instanceof UnavailableError) {
+    c.get('deps')?.logger.warn('dependency unavailable', {
+      request_id: c.get('requestId'),
+      dependency: err.dependency,
+      timed_out: err.timedOut,
+      error: err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : undefined,
+    });
+    return problemResponse(c, 503, `${err.message} Retry shortly.`, {
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     });
   }
   if (err instanceof HTTPException) {

@@ -6,10 +6,19 @@ export type Surface = 'legacy' | 'v1';
 /** Security requirement for authenticated operations: cookie or bearer. */
 export const authenticated: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }];
 
+/** The database or the image store failed or timed out: the request may succeed if repeated. */
+export const unavailableError = {
+  503: {
+    ...problemResponseSpec('The database or the image store failed or did not answer in time; retry later'),
+    headers: { 'Retry-After': { schema: { type: 'string' as const }, description: 'Seconds to wait before retrying' } },
+  },
+} as const;
+
 /** Error responses shared by authenticated operations. */
 export const authErrors = {
   401: problemResponseSpec('Not authenticated, or the token is invalid, expired or revoked'),
   500: problemResponseSpec('Unexpected error, or authentication not configured'),
+  ...unavailableError,
 } as const;
 
 export const validationError = { 400: problemResponseSpec('Invalid request: the problem names the fields') } as const;

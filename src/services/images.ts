@@ -22,6 +22,7 @@ import { checkSession, currentUser, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
+import { UnavailableError } from './unavailable';
 
 export type { ImageRecord };
 
@@ -122,7 +123,10 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
     if (!row) throw new Error('image insert returned no row');
     return { ...row, tags };
   } catch (err) {
-    await deleteBytesQuietly(deps, [storageKey], 'upload rows failed');
+    // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
+    // removes them later if it did not.
+    const mayCommit = err instanceof UnavailableError && err.dependency === 'database' && err.timedOut;
+    if (!mayCommit) await deleteBytesQuietly(deps, [storageKey], 'upload rows failed');
     throw err;
   }
 }

@@ -61,11 +61,12 @@ describe('upload: bytes first, then rows', () => {
     expect(h.logs.some((l) => l.level === 'error' && String(l.fields?.error).includes('injected batch'))).toBe(true);
   });
 
-  it('writes no row when the bytes cannot be stored', async () => {
+  it('writes no row when the bytes cannot be stored (503: the store may work on a retry)', async () => {
     const h = appHarness((d) => ({ store: failing(d.store, { put: true }) }));
     const user = await newUser(h.target);
     const res = await uploadRaw(h.target, user, await png(2, 2));
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await h.base.db.select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { clearStaleCookie, requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, type Surface, validationError } from '../../http/openapi';
+import { authErrors, authenticated, type Surface, unavailableError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import {
   legacyTokenSchema,
@@ -41,6 +41,7 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
         201: { description: 'Account created', content: { 'application/json': { schema: user } } },
         ...bodyErrors,
         409: problemResponseSpec('Email already registered (compared case-insensitively)'),
+        ...unavailableError,
       },
     }),
     login: createRoute({
@@ -64,6 +65,7 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
         ...bodyErrors,
         401: problemResponseSpec('Wrong email or password (the same answer for both)'),
         500: problemResponseSpec('Authentication not configured'),
+        ...unavailableError,
       },
     }),
     logout: createRoute({
