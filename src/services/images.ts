@@ -14,13 +14,14 @@ import {
 import { images, imageTags } from '../db/schema';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
-import { looksLikeSvg, SNIFF_BYTES, sniffImage } from '../images/sniff';
+import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
 import { checkSession, currentUser, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import type { TimeRange } from './time-filters';
+import { classifyUpload, type UploadPolicy } from './upload-policy';
 
 export type { ImageRecord };
 
@@ -43,6 +44,8 @@ export interface UploadInput {
   file: File;
   /** Already checked and de-duplicated (tag-rules). */
   tags: string[];
+  /** What unrecognised bytes may become (upload-policy); strict unless the route says otherwise. */
+  policy?: UploadPolicy;
 }
 
 /**
@@ -56,20 +59,12 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
   }
   if (file.size === 0) throw new ServiceError(400, 'The image file is empty.', { errors: [emptyImage] });
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
-  const sniffed = sniffImage(head);
-  if (!sniffed) {
-    throw new ServiceError(
-      415,
-      looksLikeSvg(head)
-        ? 'SVG is not accepted (it can carry scripts). Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.'
-        : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
-    );
-  }
+  const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
   await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;
-  await deps.store.put(storageKey, file, { contentType: sniffed.contentType, size: file.size });
+  await deps.store.put(storageKey, file, { contentType: verdict.contentType, size: file.size });
 
   const now = deps.clock().getTime();
   try {
@@ -77,13 +72,14 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
       .insert(images)
       .values({
         ownerId: session.userId,
-        name: displayName(file.name, sniffed.extension),
-        contentType: sniffed.contentType,
+        name: displayName(file.name, verdict.extension),
+        contentType: verdict.contentType,
         size: file.size,
         storageKey,
         sha256,
-        width: sniffed.width ?? null,
-        height: sniffed.height ?? null,
+        width: verdict.verified ? (verdict.width ?? null) : null,
+        height: verdict.verified ? (verdict.height ?? null) : null,
+        verified: verdict.verified,
         createdAt: now,
       })
       .returning();
