@@ -47,6 +47,10 @@ const ALIASES: Record<string, string> = {
 
 const FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF';
 
+/** For documentation: the declared types the legacy upload accepts, and the aliases it maps. */
+export const ACCEPTED_DECLARED_TYPES = Object.keys(RASTER_TYPES);
+export const DECLARED_TYPE_ALIASES = Object.keys(ALIASES);
+
 /**
  * The accepted raster type a part's declared `Content-Type` names (parameters and case ignored,
  * aliases mapped), or undefined for anything else: no type, `text/plain`, `image/svg+xml`, ….
@@ -82,7 +86,7 @@ export function classifyUpload(head: Uint8Array, policy: UploadPolicy): UploadVe
     throw new ServiceError(
       415,
       `The file is not a recognised image, and its part declares ${declared ? `\`${declared.slice(0, 100)}\`` : 'no content type'}. ` +
-        `Upload ${FORMATS}, or declare one of ${Object.keys(RASTER_TYPES).join(', ')} for the part.`,
+        `Upload ${FORMATS}, or declare one of ${ACCEPTED_DECLARED_TYPES.join(', ')} for the part.`,
     );
   }
   return { verified: false, contentType: type, extension: RASTER_TYPES[type] as string };

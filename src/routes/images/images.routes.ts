@@ -4,6 +4,7 @@ import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../..
 import { recordPartTypes } from '../../http/multipart-parts';
 import { authErrors, authenticated, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
 import {
   imagePageSchema,
   imageParams,
@@ -45,6 +46,7 @@ const uploadErrors = (unsupported: string) =>
   }) as const;
 
 const FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF';
+const codeList = (items: readonly string[]) => items.map((i) => `\`${i}\``).join(', ');
 
 const STRICT_UPLOAD =
   `Strict: the stored type comes from the bytes (${FORMATS}), whatever the part declares; ` +
@@ -53,8 +55,7 @@ const STRICT_UPLOAD =
 const LEGACY_UPLOAD =
   'Accepts what the original service accepted. Recognised bytes are stored under the recognised type, ' +
   `as on v1. Bytes that match no known format are stored when the \`image\` part declares an accepted ` +
-  'raster type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`, `image/avif`, `image/bmp`, `image/tiff`; ' +
-  'also `image/jpg`, `image/pjpeg`, `image/x-png`, `image/x-bmp`, `image/x-ms-bmp`, `image/x-tiff`, stored under ' +
+  `raster type (${codeList(ACCEPTED_DECLARED_TYPES)}; also ${codeList(DECLARED_TYPE_ALIASES)}, stored under ` +
   'the standard name): under that type, marked unverified (`verified: false` in v1 metadata), with no ' +
   'dimensions. Unverified images are never transformed and are always served as downloads ' +
   '(`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`, `X-Content-Type-Options: nosniff`). ' +
