@@ -53,8 +53,15 @@ up = r.json()
 check(up["tags"] == ["cat", "garden"] and up["content_type"] == "image/png" and up["size"] == len(img), "upload body: tags in order, sniffed type, size", r)
 check(up["sha256"] == hashlib.sha256(img).hexdigest() and (up["width"], up["height"]) == (4, 3), "sha256 and dimensions", r)
 img_id = up["img_id"]
-r = s.post(f"{BASE}/api/images", files=[("image", ("notes.txt", b"just text", "image/png"))])
-check(r.status_code == 415, "text claiming image/png -> 415", r)
+r = s.post(f"{BASE}/api/images", files=[("image", ("notes.txt", b"just text", "text/plain"))])
+check(r.status_code == 415, "unrecognised bytes declared text/plain -> 415", r)
+r = s.post(f"{BASE}/api/images", files=[("image", ("notes.png", b"just text"))])
+check(r.status_code == 415, "unrecognised bytes with no declared type -> 415", r)
+svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+r = s.post(f"{BASE}/api/images", files=[("image", ("logo.png", svg, "image/png"))])
+check(r.status_code == 415, "SVG bytes declared image/png -> 415", r)
+r = s.post(f"{BASE}/api/images", files=[("image", ("page.png", b"<!DOCTYPE html><html><script>x</script>", "image/png"))])
+check(r.status_code == 415, "HTML bytes declared image/png -> 415", r)
 r = s.post(f"{BASE}/api/images", files=[("tags", (None, "[]", "application/json"))])
 check(r.status_code == 400, "no image part -> 400", r)
 
@@ -88,6 +95,52 @@ r = s.get(f"{BASE}/api/{img_id}/tags")
 check(r.json() == ["dog", "park", "beach"], "GET tags keeps order", r)
 r = s.delete(f"{BASE}/api/{img_id}/tags")
 check(r.status_code == 200 and s.get(f"{BASE}/api/{img_id}/tags").json() == [], "DELETE all tags", r)
+
+# The original service's own integration tests: a fresh client, form login, fake bytes declared image/png.
+legacy = requests.Session()
+legacy_email = f"fake-bytes-{uuid.uuid4()}@example.com"
+r = legacy.post(f"{BASE}/api/user/register", data={"email": legacy_email, "password": "correct horse battery"})
+check(r.status_code == 201, "register (second client)", r)
+r = legacy.post(f"{BASE}/api/user/login", data={"email": legacy_email, "password": "correct horse battery"})
+check(r.status_code == 200 and "auth_token" in legacy.cookies, "login with form fields", r)
+fake = b"some-fake-bytes"
+files = [("image", ("test.png", fake, "image/png")), ("tags", (None, json.dumps(["cat", "garden"]), "application/json"))]
+r = legacy.post(f"{BASE}/api/images", files=files)
+check(r.status_code == 201, "upload b'some-fake-bytes' declared image/png -> 201", r)
+up = r.json()
+check(up["content_type"] == "image/png" and up["size"] == 15 and up["tags"] == ["cat", "garden"] and up["name"] == "test.png", "fake upload body: declared type, size, tags, name", r)
+fake_id = up["img_id"]
+r = legacy.get(f"{BASE}/api/image/{fake_id}")
+check(r.status_code == 200 and r.content == fake and r.headers["content-type"] == "image/png", "fetch the fake bytes back", r)
+check(
+    r.headers.get("x-content-type-options") == "nosniff"
+    and r.headers.get("content-security-policy") == "sandbox"
+    and r.headers.get("content-disposition", "").startswith("attachment;"),
+    "unverified bytes are served as a download only (nosniff, CSP sandbox, attachment)",
+    r,
+)
+r = legacy.get(f"{BASE}/api/image/{fake_id}", headers={"Range": "bytes=0-3"})
+check(r.status_code == 206 and r.content == fake[:4] and r.headers.get("content-security-policy") == "sandbox", "a range of them keeps the headers", r)
+r = legacy.get(f"{BASE}/api/images")
+check([i["img_id"] for i in r.json()] == [fake_id] and r.json()[0]["content_type"] == "image/png", "list shows it", r)
+r = legacy.get(f"{BASE}/api/{fake_id}/tags")
+check(r.status_code == 200 and r.json() == ["cat", "garden"], "GET its tags", r)
+r = legacy.put(f"{BASE}/api/{fake_id}/tags", data={"tags": ["dog", "park"]})
+check(r.status_code == 200 and r.json() == ["dog", "park"], "PUT its tags as a form", r)
+r = legacy.post(f"{BASE}/api/{fake_id}/tags/beach")
+check(r.status_code == 201 and r.json() == ["dog", "park", "beach"], "POST a tag on it -> 201", r)
+r = legacy.delete(f"{BASE}/api/{fake_id}/tags/park")
+check(r.status_code == 200 and r.json() == ["dog", "beach"], "DELETE one of its tags", r)
+r = legacy.delete(f"{BASE}/api/{fake_id}/tags")
+check(r.status_code == 200 and r.json() == [], "DELETE all its tags", r)
+r = legacy.get(f"{BASE}/api/v1/images/{fake_id}")
+check(r.status_code == 200 and r.json()["verified"] is False, "v1 metadata says verified: false", r)
+r = legacy.get(f"{BASE}/api/v1/images/{img_id}")
+check(r.status_code == 404, "(and the first client's image is not this client's)", r)
+r = legacy.post(f"{BASE}/api/v1/images", files=[("image", ("test.png", fake, "image/png"))])
+check(r.status_code == 415, "v1 refuses the same fake bytes -> 415", r)
+r = legacy.delete(f"{BASE}/api/image/{fake_id}")
+check(r.status_code == 200 and legacy.get(f"{BASE}/api/image/{fake_id}").status_code == 404, "delete the fake image", r)
 
 other = requests.Session()
 other_email = f"other-{uuid.uuid4()}@example.com"

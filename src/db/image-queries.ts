@@ -28,6 +28,8 @@ export interface ImageRecord {
   sha256: string;
   width: number | null;
   height: number | null;
+  /** False: stored under the declared type, bytes unrecognised (see services/upload-policy). */
+  verified: boolean;
   createdAt: number;
   tags: string[];
 }

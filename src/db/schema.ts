@@ -36,6 +36,9 @@ export const images = sqliteTable(
     sha256: text().notNull(),
     width: integer(),
     height: integer(),
+    // False for bytes no sniffer recognised, stored under the type the (legacy) client declared:
+    // served only as downloads, never transformed. Rows from before the column are verified.
+    verified: integer({ mode: 'boolean' }).notNull().default(true),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,6 +1,7 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { Session } from '../auth/token';
 import type { Deps } from '../deps';
+import type { DeclaredPartTypes } from './multipart-parts';
 
 /** Hono's typing of what middleware puts on the context. */
 export interface AppEnv {
@@ -8,5 +9,7 @@ export interface AppEnv {
     deps: Deps;
     /** Set by requireAuth from a verified token; the services check its version against the database. */
     session: Session;
+    /** Set by recordPartTypes on the routes that use it: each file part's declared Content-Type. */
+    partTypes: DeclaredPartTypes | undefined;
   };
 }

@@ -389,3 +389,52 @@ export function looksLikeSvg(head: Uint8Array): boolean {
     if (at >= text.length) return false;
   }
 }
+
+// --- Markup and script ---------------------------------------------------------------------------
+
+/** How much of the head to scan for markup: a document's first tags come early. */
+const MARKUP_SCAN_BYTES = 4096;
+
+/**
+ * Tags that make a browser treat bytes as a document or run them, wherever they appear in the
+ * scanned head; the name must end there (`<scripted` is not `<script`).
+ */
+const ACTIVE_TAG =
+  /<(?:script|html|head|body|svg|svg:svg|iframe|frame|frameset|object|embed|applet|meta|link|base|style|form|math|img|xml|xsl:stylesheet)[\s>/]/i;
+
+/** Code units at `from`, `from + step`, … as characters: only ASCII patterns are matched. */
+function charsOf(b: Uint8Array, from: number, step: number): string {
+  let text = '';
+  for (let i = from; i < b.length; i += step) text += String.fromCharCode(b[i] as number);
+  return text;
+}
+
+/**
+ * The ASCII-compatible readings of a head: its bytes as Latin-1 (a UTF-8 BOM dropped), and, when
+ * a UTF-16 BOM or the NULs of UTF-16 ASCII suggest it, one character per UTF-16 code unit. No
+ * decoder runs, so no decoding error can hide a pattern.
+ */
+function textViews(head: Uint8Array): string[] {
+  const b = head.subarray(0, MARKUP_SCAN_BYTES);
+  const views = [charsOf(b, bytesAt(b, 0, 0xef, 0xbb, 0xbf) ? 3 : 0, 1)];
+  if (bytesAt(b, 0, 0xff, 0xfe)) views.push(charsOf(b, 2, 2));
+  else if (bytesAt(b, 0, 0xfe, 0xff)) views.push(charsOf(b, 3, 2));
+  else if (b.length >= 2 && b[0] !== 0 && b[1] === 0) views.push(charsOf(b, 0, 2));
+  else if (b.length >= 2 && b[0] === 0 && b[1] !== 0) views.push(charsOf(b, 1, 2));
+  return views;
+}
+
+/**
+ * Whether `head` looks like something a browser could render as a document or run: markup
+ * (anything whose first non-blank character is `<`: HTML, XML, SVG, `<?php`, `<!DOCTYPE`,
+ * comments), an active tag such as `<script` or `<html` anywhere in the first 4 KiB, a `#!`
+ * script, or a PDF (which carries JavaScript). Such bytes are refused even where unrecognised
+ * bytes are otherwise stored (the legacy upload). This is the first of two defences: whatever is
+ * stored unverified is also served so that no browser renders it.
+ */
+export function looksLikeMarkupOrScript(head: Uint8Array): boolean {
+  return textViews(head).some((text) => {
+    const start = text.trimStart();
+    return start.startsWith('<') || start.startsWith('#!') || start.startsWith('%PDF-') || ACTIVE_TAG.test(text);
+  });
+}

@@ -14,7 +14,7 @@ import {
 import { images, imageTags } from '../db/schema';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
-import { looksLikeSvg, SNIFF_BYTES, sniffImage } from '../images/sniff';
+import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
@@ -23,6 +23,7 @@ import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
 import { UnavailableError } from './unavailable';
+import { classifyUpload, type UploadPolicy } from './upload-policy';
 
 export type { ImageRecord };
 
@@ -68,6 +69,8 @@ export interface UploadInput {
   file: File;
   /** Already checked and de-duplicated (tag-rules). */
   tags: string[];
+  /** What unrecognised bytes may become (upload-policy); strict unless the route says otherwise. */
+  policy?: UploadPolicy;
 }
 
 /**
@@ -81,21 +84,13 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
   }
   if (file.size === 0) throw new ServiceError(400, 'The image file is empty.', { errors: [emptyImage] });
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
-  const sniffed = sniffImage(head);
-  if (!sniffed) {
-    throw new ServiceError(
-      415,
-      looksLikeSvg(head)
-        ? 'SVG is not accepted (it can carry scripts). Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.'
-        : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
-    );
-  }
-  const name = displayName(file.name, sniffed.extension);
+  const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
+  const name = displayName(file.name, verdict.extension);
   await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;
-  await deps.store.put(storageKey, file, { contentType: sniffed.contentType, size: file.size });
+  await deps.store.put(storageKey, file, { contentType: verdict.contentType, size: file.size });
 
   const now = deps.clock().getTime();
   try {
@@ -104,12 +99,13 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
       .values({
         ownerId: session.userId,
         name,
-        contentType: sniffed.contentType,
+        contentType: verdict.contentType,
         size: file.size,
         storageKey,
         sha256,
-        width: sniffed.width ?? null,
-        height: sniffed.height ?? null,
+        width: verdict.verified ? (verdict.width ?? null) : null,
+        height: verdict.verified ? (verdict.height ?? null) : null,
+        verified: verdict.verified,
         createdAt: now,
       })
       .returning();

@@ -82,7 +82,10 @@ export interface paths {
         /** List your images, newest first, with filters and cursor pagination */
         get: operations["listImages"];
         put?: never;
-        /** Upload an image with tags */
+        /**
+         * Upload an image with tags
+         * @description Strict: the stored type comes from the bytes (PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF), whatever the part declares; any other bytes, SVG included, are refused with 415.
+         */
         post: operations["uploadImage"];
         delete?: never;
         options?: never;
@@ -280,7 +283,7 @@ export interface paths {
         /**
          * Upload an image with tags
          * @deprecated
-         * @description Legacy path kept for existing clients; use `POST /api/v1/images`.
+         * @description Legacy path kept for existing clients; use `POST /api/v1/images`. Accepts what the original service accepted. Recognised bytes are stored under the recognised type, as on v1. Bytes that match no known format are stored when the `image` part declares an accepted raster type (`image/png`, `image/jpeg`, `image/gif`, `image/webp`, `image/avif`, `image/bmp`, `image/tiff`; also `image/jpg`, `image/pjpeg`, `image/x-png`, `image/x-bmp`, `image/x-ms-bmp`, `image/x-tiff`, stored under the standard name): under that type, marked unverified (`verified: false` in v1 metadata), with no dimensions. Unverified images are never transformed and are always served as downloads (`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`, `X-Content-Type-Options: nosniff`). SVG, bytes that look like markup or script, and unrecognised bytes with no declared type or another declared type are refused with 415.
          */
         post: operations["legacyUploadImage"];
         delete?: never;
@@ -537,6 +540,11 @@ export interface components {
             width: number | null;
             /** @example 480 */
             height: number | null;
+            /**
+             * @description True when the bytes were recognised as `content_type`. False only for bytes stored through the legacy `POST /api/images` under the type the client declared: served only as a download (`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`) and never transformed.
+             * @example true
+             */
+            verified: boolean;
             /** @example /api/v1/images/42/file */
             file_url: string;
         };
@@ -1100,7 +1108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a supported image type (sniffed from the bytes; SVG is refused), or not multipart */
+            /** @description Not a supported image (sniffed from the bytes; SVG is refused), or not multipart */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -1297,8 +1305,12 @@ export interface operations {
                     /** @description Strong tag: the quoted SHA-256 of the bytes */
                     ETag?: string;
                     "Last-Modified"?: string;
-                    /** @description inline; filename*=UTF-8''… */
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
                     "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
                     "Accept-Ranges"?: string;
                     [name: string]: unknown;
@@ -1313,8 +1325,12 @@ export interface operations {
                     /** @description Strong tag: the quoted SHA-256 of the bytes */
                     ETag?: string;
                     "Last-Modified"?: string;
-                    /** @description inline; filename*=UTF-8''… */
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
                     "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
                     "Accept-Ranges"?: string;
                     "Content-Range"?: string;
@@ -1324,9 +1340,17 @@ export interface operations {
                     "image/*": Blob;
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified (If-None-Match matched); the same ETag and safety headers as the 200 */
             304: {
                 headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
+                    "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2227,7 +2251,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored (`content_type` is the recognised type, or the declared one for unverified bytes) */
             201: {
                 headers: {
                     Location?: string;
@@ -2273,7 +2297,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not a supported image type (sniffed from the bytes; SVG is refused), or not multipart */
+            /** @description SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2325,8 +2349,12 @@ export interface operations {
                     /** @description Strong tag: the quoted SHA-256 of the bytes */
                     ETag?: string;
                     "Last-Modified"?: string;
-                    /** @description inline; filename*=UTF-8''… */
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
                     "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
                     "Accept-Ranges"?: string;
                     [name: string]: unknown;
@@ -2341,8 +2369,12 @@ export interface operations {
                     /** @description Strong tag: the quoted SHA-256 of the bytes */
                     ETag?: string;
                     "Last-Modified"?: string;
-                    /** @description inline; filename*=UTF-8''… */
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
                     "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
                     "Accept-Ranges"?: string;
                     "Content-Range"?: string;
@@ -2352,9 +2384,17 @@ export interface operations {
                     "image/*": Blob;
                 };
             };
-            /** @description Not modified (If-None-Match matched) */
+            /** @description Not modified (If-None-Match matched); the same ETag and safety headers as the 200 */
             304: {
                 headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
+                    "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -96,6 +96,7 @@ const imagesUpload: Scenario = (target) => {
         sha256: await sha256Hex(fixture),
         width: 40,
         height: 30,
+        verified: true,
         file_url: `/api/v1/images/${img.id}/file`,
       });
       expect(img.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
@@ -226,11 +227,19 @@ const imagesUpload: Scenario = (target) => {
       await expectNothingStored();
     });
 
-    it.each(PATHS)('answers 415 for a text file on %s', async (path) => {
+    it.each(PATHS)('answers 415 for a text file declared text/plain on %s', async (path) => {
+      // Declared image/png, the legacy path would store it unverified (legacy-upload.scenario.ts).
       const text = new TextEncoder().encode('hello, this is not an image\n');
-      const res = await post(path, [imagePart(text, { filename: 'notes.png', contentType: 'image/png' })], refusing);
+      const res = await post(path, [imagePart(text, { filename: 'notes.png', contentType: 'text/plain' })], refusing);
       expect(res.status).toBe(415);
       expect((await problem(res)).status).toBe(415);
+      await expectNothingStored();
+    });
+
+    it('answers 415 on v1 for a text file declared image/png', async () => {
+      const text = new TextEncoder().encode('hello, this is not an image\n');
+      const res = await post('/api/v1/images', [imagePart(text, { filename: 'notes.png' })], refusing);
+      expect(res.status).toBe(415);
       await expectNothingStored();
     });
 

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../http/app-env';
-import { inlineDisposition } from '../../http/content-disposition';
+import { imageServingHeaders } from '../../http/image-headers';
 import { ProblemError } from '../../http/problem';
 import { etagMatches, parseRange } from '../../http/range';
 import { etagOf, openImageFile } from '../../services/images';
@@ -26,7 +26,8 @@ export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Pr
     // Ids are never reused and an image's bytes never change.
     'Cache-Control': 'private, max-age=31536000, immutable',
     'Accept-Ranges': 'bytes',
-    'X-Content-Type-Options': 'nosniff',
+    // On the 304 too, so a cache that refreshes its stored headers from it keeps them.
+    ...imageServingHeaders(image),
   };
   if (file.kind === 'not-modified') return c.body(null, 304, headers);
   if (file.kind === 'unsatisfiable') {
@@ -38,7 +39,6 @@ export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Pr
   // HEAD runs this handler and drops the body unread: cancel it so the store releases the file.
   if (c.req.method === 'HEAD') await object.body.cancel();
   headers['Content-Type'] = image.contentType;
-  headers['Content-Disposition'] = inlineDisposition(image.name);
   // Decided from what was asked, not from what the store reports.
   if (object.range) {
     const { offset, length } = object.range;

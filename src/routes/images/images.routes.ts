@@ -1,8 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../../http/body';
+import { recordPartTypes } from '../../http/multipart-parts';
 import { authErrors, authenticated, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
 import {
   imagePageSchema,
   imageParams,
@@ -35,12 +37,30 @@ const notFound = { 404: problemResponseSpec('No such image (another user’s ima
 /** What any request naming an image can answer besides success. */
 const readErrors = { ...validationError, ...notFound, ...authErrors } as const;
 
-const uploadErrors = {
-  ...validationError,
-  413: problemResponseSpec('Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent)'),
-  415: problemResponseSpec('Not a supported image type (sniffed from the bytes; SVG is refused), or not multipart'),
-  ...authErrors,
-} as const;
+const uploadErrors = (unsupported: string) =>
+  ({
+    ...validationError,
+    413: problemResponseSpec('Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent)'),
+    415: problemResponseSpec(unsupported),
+    ...authErrors,
+  }) as const;
+
+const FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF';
+const codeList = (items: readonly string[]) => items.map((i) => `\`${i}\``).join(', ');
+
+const STRICT_UPLOAD =
+  `Strict: the stored type comes from the bytes (${FORMATS}), whatever the part declares; ` +
+  'any other bytes, SVG included, are refused with 415.';
+
+const LEGACY_UPLOAD =
+  'Accepts what the original service accepted. Recognised bytes are stored under the recognised type, ' +
+  `as on v1. Bytes that match no known format are stored when the \`image\` part declares an accepted ` +
+  `raster type (${codeList(ACCEPTED_DECLARED_TYPES)}; also ${codeList(DECLARED_TYPE_ALIASES)}, stored under ` +
+  'the standard name): under that type, marked unverified (`verified: false` in v1 metadata), with no ' +
+  'dimensions. Unverified images are never transformed and are always served as downloads ' +
+  '(`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`, `X-Content-Type-Options: nosniff`). ' +
+  'SVG, bytes that look like markup or script, and unrecognised bytes with no declared type or another ' +
+  'declared type are refused with 415.';
 
 const smallBodyErrors = {
   ...validationError,
@@ -53,7 +73,15 @@ const binary = { schema: { type: 'string' as const, format: 'binary' } };
 const fileHeaders = {
   ETag: { schema: { type: 'string' as const }, description: 'Strong tag: the quoted SHA-256 of the bytes' },
   'Last-Modified': { schema: { type: 'string' as const } },
-  'Content-Disposition': { schema: { type: 'string' as const }, description: "inline; filename*=UTF-8''…" },
+  'Content-Disposition': {
+    schema: { type: 'string' as const },
+    description: "`inline; filename*=UTF-8''…`; `attachment; …` for an unverified image",
+  },
+  'Content-Security-Policy': {
+    schema: { type: 'string' as const },
+    description: '`sandbox`, on an unverified image only (see `verified`)',
+  },
+  'X-Content-Type-Options': { schema: { type: 'string' as const }, description: '`nosniff`' },
   'Cache-Control': { schema: { type: 'string' as const } },
   'Accept-Ranges': { schema: { type: 'string' as const } },
 };
@@ -79,7 +107,15 @@ const fileResponses = {
     headers: { ...fileHeaders, 'Content-Range': { schema: { type: 'string' as const } } },
     content: { 'image/*': binary },
   },
-  304: { description: 'Not modified (If-None-Match matched)' },
+  304: {
+    description: 'Not modified (If-None-Match matched); the same ETag and safety headers as the 200',
+    headers: {
+      ETag: fileHeaders.ETag,
+      'Content-Disposition': fileHeaders['Content-Disposition'],
+      'Content-Security-Policy': fileHeaders['Content-Security-Policy'],
+      'X-Content-Type-Options': fileHeaders['X-Content-Type-Options'],
+    },
+  },
   ...notFound,
   416: problemResponseSpec('Range not satisfiable'),
   ...authErrors,
@@ -95,6 +131,7 @@ export const uploadImage = createRoute({
   operationId: 'uploadImage',
   tags: V1_TAGS,
   summary: 'Upload an image with tags',
+  description: STRICT_UPLOAD,
   ...auth,
   middleware: [requireAuth, limitUpload] as const,
   request: {
@@ -106,7 +143,7 @@ export const uploadImage = createRoute({
       headers: { Location: { schema: { type: 'string' } } },
       content: { 'application/json': { schema: imageSchema } },
     },
-    ...uploadErrors,
+    ...uploadErrors('Not a supported image (sniffed from the bytes; SVG is refused), or not multipart'),
   },
 });
 
@@ -276,14 +313,18 @@ const tagNames = (description: string) => ({
 export const legacyUploadImage = createRoute(
   legacyVersionOf(uploadImage, {
     path: '/images',
+    description: `${legacy('POST /api/v1/images').description} ${LEGACY_UPLOAD}`,
     responses: {
       201: {
-        description: 'Stored',
+        description: 'Stored (`content_type` is the recognised type, or the declared one for unverified bytes)',
         headers: { Location: { schema: { type: 'string' } } },
         content: { 'application/json': { schema: legacyImageSchema } },
       },
-      ...uploadErrors,
+      ...uploadErrors(
+        'SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart',
+      ),
     },
+    middleware: [requireAuth, limitUpload, recordPartTypes] as const,
   }),
 );
 

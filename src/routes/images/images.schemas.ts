@@ -208,6 +208,13 @@ export const imageSchema = z
     sha256: z.string().openapi({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' }),
     width: z.number().int().nullable().openapi({ example: 640 }),
     height: z.number().int().nullable().openapi({ example: 480 }),
+    verified: z.boolean().openapi({
+      description:
+        'True when the bytes were recognised as `content_type`. False only for bytes stored through the ' +
+        'legacy `POST /api/images` under the type the client declared: served only as a download ' +
+        '(`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`) and never transformed.',
+      example: true,
+    }),
     file_url: z.string().openapi({ example: '/api/v1/images/42/file' }),
   })
   .openapi('Image');

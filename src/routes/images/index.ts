@@ -61,7 +61,13 @@ export function legacyImageRouter() {
   return createRouter()
     .openapi(r.legacyUploadImage, async (c) => {
       const { image, tags } = c.req.valid('form');
-      const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: image, tags });
+      // The part's own Content-Type header, not File.type: Bun guesses that from the file name.
+      const declaredType = c.get('partTypes')?.get('image');
+      const record = await images.uploadImage(c.get('deps'), c.get('session'), {
+        file: image,
+        tags,
+        policy: { kind: 'legacy', declaredType },
+      });
       c.header('Location', `/api/image/${record.id}`);
       return c.json(legacyImage(record), 201);
     })

@@ -28,5 +28,6 @@ export const v1Image = (i: ImageRecord) => ({
   sha256: i.sha256,
   width: i.width,
   height: i.height,
+  verified: i.verified,
   file_url: `${imagePath(i.id)}/file`,
 });

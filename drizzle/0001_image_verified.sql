@@ -1,0 +1,1 @@
+ALTER TABLE `images` ADD `verified` integer DEFAULT true NOT NULL;
