@@ -51,6 +51,8 @@ export interface UploadInput {
  */
 export async function uploadImage(deps: ImageDeps, session: Session, input: UploadInput): Promise<ImageRecord> {
   const { file, tags } = input;
+  // Who is asking comes first: a revoked session hears 401 whatever it sent.
+  await currentUser(deps.db, session);
   if (file.size > deps.config.maxUploadBytes) {
     throw new ServiceError(413, `The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
@@ -65,7 +67,6 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
     );
   }
-  await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;
