@@ -58,12 +58,20 @@ export function serverEnv(dir: string, extra: Env = {}): Env {
 export const httpTarget = (name: string, origin: string, options: { authSecret?: string } = {}): Target => ({
   name,
   ...options,
-  fromNewAddress: () => ({ ...options, name, fetch: fetchFrom(origin, randomLoopbackAddress()) }),
+  fromNewAddress: () => httpTargetFrom(name, origin, randomLoopbackAddress(), options),
   fetch: (path, init) => fetch(new URL(path, origin), init),
 });
 
+/** A server over HTTP, with every connection from `localAddress` (a loopback address). */
+export const httpTargetFrom = (
+  name: string,
+  origin: string,
+  localAddress: string,
+  options: { authSecret?: string } = {},
+): Target => ({ ...options, name, fetch: fetchFrom(origin, localAddress) });
+
 /** 127.1.0.1 – 127.254.255.254: never 127.0.0.1, where the rest of a suite comes from. */
-function randomLoopbackAddress(): string {
+export function randomLoopbackAddress(): string {
   const [a = 0, b = 0, c = 0] = randomBytes(3);
   return `127.${(a % 254) + 1}.${b}.${(c % 254) + 1}`;
 }

@@ -3,6 +3,7 @@ import { createApp } from '../../../src/app';
 import { parseConfig } from '../../../src/config';
 import { d1Database } from '../../../src/db/client';
 import type { Deps, Logger } from '../../../src/deps';
+import { cfConnectingIp } from '../../../src/http/client-address';
 import { r2Store } from '../../../src/storage/r2';
 import { randomPrivateAddress, type Target } from '../../support/target';
 
@@ -36,6 +37,7 @@ export function appHarness(
     config: parseConfig({ AUTH_SECRET: randomSecret(), ...options.vars }),
     clock: () => new Date(now),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    clientAddress: cfConnectingIp,
   };
   const deps = { ...base, ...override(base) };
   const app = createApp(deps);
