@@ -39,6 +39,7 @@ export function stubDeps(): Deps {
     config: parseConfig({}),
     clock: () => new Date(0),
     logger: { info() {}, warn() {}, error() {} },
+    clientAddress: () => undefined,
   };
 }
 

@@ -17,6 +17,12 @@ export interface Deps {
   clock: () => Date;
   logger: Logger;
   /**
+   * The client's address as this runtime knows it (src/http/client-address.ts), for per-address
+   * login throttling; undefined when it cannot tell, and then only the per-account limit applies.
+   * `bindings` is what the runtime passed to `app.fetch` after the request.
+   */
+  clientAddress(request: Request, bindings: unknown): string | undefined;
+  /**
    * Swagger UI's files for the docs page. Node/Bun pass `nodeDocsAssets()`
    * (src/routes/docs/assets-node.ts); Workers leave it out: static assets serve them.
    */

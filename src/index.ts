@@ -2,7 +2,9 @@ import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
+import { cfConnectingIp } from './http/client-address';
 import { sweepOrphanBytes } from './services/images';
+import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
 
 // Built once per isolate: the bindings object does not change between requests.
@@ -16,6 +18,7 @@ function appFor(env: Env) {
       config: parseConfig(env as unknown as Record<string, unknown>),
       clock: () => new Date(),
       logger: consoleLogger,
+      clientAddress: cfConnectingIp,
     };
     cached = { env, app: createApp(deps), deps };
   }
@@ -47,6 +50,8 @@ export default {
   // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
   // whose byte removal failed, are removed once nothing points at them.
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweepOrphanBytes(appFor(env).deps).then(() => undefined));
+    const { deps } = appFor(env);
+    // Also drops login-throttle counters whose window has ended.
+    ctx.waitUntil(Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]).then(() => undefined));
   },
 } satisfies ExportedHandler<Env>;

@@ -12,6 +12,11 @@ export interface IssuedToken {
 }
 
 const ALG = 'HS256';
+/**
+ * A token is never issued in the future, but hosts' clocks (Node/Bun on several machines)
+ * may disagree by a little: beyond this, an `iat` ahead of our clock is not a token we issued.
+ */
+export const ISSUED_AT_SKEW_SECONDS = 60;
 const keys = new Map<string, Uint8Array>();
 
 // Per isolate/process: encode the secret once.
@@ -55,6 +60,8 @@ export async function readToken(secret: string, token: string, now: Date): Promi
     const tokenVersion = payload.ver;
     if (!Number.isSafeInteger(userId)) return undefined;
     if (typeof tokenVersion !== 'number' || !Number.isSafeInteger(tokenVersion)) return undefined;
+    // jose has checked that iat is a number; it does not look at when.
+    if (Number(payload.iat) > now.getTime() / 1000 + ISSUED_AT_SKEW_SECONDS) return undefined;
     return { userId, tokenVersion };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return undefined;

@@ -76,3 +76,19 @@ export const imageTags = sqliteTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
+
+/**
+ * Failed logins per account and per client address, in fixed windows (services/login-throttle).
+ * Keys are SHA-256 digests, so no email or address is stored.
+ */
+export const loginThrottle = sqliteTable(
+  'login_throttle',
+  {
+    scope: text({ enum: ['account', 'address'] }).notNull(),
+    key: text().notNull(),
+    failures: integer().notNull(),
+    // When the window that `failures` counts in ends (ms); a failure after it starts a new one.
+    resetAt: integer().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('login_throttle_reset_idx').on(t.resetAt)],
+);

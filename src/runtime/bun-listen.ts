@@ -13,13 +13,15 @@ interface BunServer {
   readonly port: number;
   /** Stops listening; `true` also closes active connections. Resolves when all are closed. */
   stop(closeActiveConnections?: boolean): Promise<void> | undefined;
+  /** The peer of the connection a request came on. */
+  requestIP(request: Request): { address: string } | null;
 }
 interface BunGlobal {
   serve(options: {
     hostname: string;
     port: number;
     maxRequestBodySize: number;
-    fetch(request: Request): Response | Promise<Response>;
+    fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
   /** A lazily read file; `slice` keeps it lazy. */
   file(path: string): Blob;
@@ -63,7 +65,8 @@ export const bunListen: Listen = async (fetch: FetchHandler, { hostname, port, m
     hostname,
     port,
     maxRequestBodySize: Math.max(BUN_DEFAULT_MAX_BODY, maxRequestBodyBytes),
-    fetch: async (request) => withFileBody(bun, await fetch(request)),
+    fetch: async (request, self) =>
+      withFileBody(bun, await fetch(request, { address: self.requestIP(request)?.address })),
   });
   return {
     address: hostname,

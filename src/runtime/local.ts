@@ -9,13 +9,21 @@ import { createApp } from '../app';
 import { openLibsql } from '../db/libsql';
 import { consoleLogger, type Deps, type Logger } from '../deps';
 import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
+import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/images';
+import { pruneLoginThrottle } from '../services/login-throttle';
 import { fsStore } from '../storage/fs';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
 export type Runtime = 'node' | 'bun';
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/** `client` is what the runtime knows of the connection: its peer address. */
+export type FetchHandler = (request: Request, client: ClientInfo) => Response | Promise<Response>;
+
+export interface ClientInfo {
+  /** The connection's peer address, as the runtime reports it. */
+  address: string | undefined;
+}
 
 export interface Listener {
   /** The address and port actually bound (the port matters when 0 was asked for). */
@@ -107,9 +115,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       clock: () => new Date(),
       logger,
       docsAssets: nodeDocsAssets(),
+      clientAddress: localClientAddress(settings.trustProxy),
     };
     const app = createApp(deps);
-    const fetch: FetchHandler = (request) => app.fetch(request);
+    const fetch: FetchHandler = (request, client) =>
+      app.fetch(request, { clientAddress: client.address } satisfies LocalBindings);
 
     let port = settings.port;
     for (const [i, hostname] of addressesFor(settings.host).entries()) {
@@ -136,10 +146,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       images_dir: store.root,
     });
 
-    // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers.
+    // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers,
+    // and login-throttle counters whose window has ended are dropped.
     let sweeping: Promise<unknown> = Promise.resolve();
     const sweep = () => {
-      sweeping = sweepOrphanBytes(deps).catch((err: unknown) =>
+      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]).catch((err: unknown) =>
         logger.error('housekeeping sweep failed', { error: String(err) }),
       );
     };

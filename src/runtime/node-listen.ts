@@ -33,7 +33,8 @@ export function closeAfterRefusedBody(response: Response): Response {
 export const nodeListen: Listen = (fetch, { hostname, port }) =>
   new Promise((resolve, reject) => {
     const server = createAdaptorServer({
-      fetch: async (request) => closeAfterRefusedBody(await fetch(withNullBodyWhenEmpty(request))),
+      fetch: async (request, { incoming }) =>
+        closeAfterRefusedBody(await fetch(withNullBodyWhenEmpty(request), { address: incoming.socket.remoteAddress })),
     }) as Server;
     server.once('error', reject);
     server.listen(port, hostname, () => {

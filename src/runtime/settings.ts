@@ -13,6 +13,8 @@ const localSchema = z.object({
   DATABASE_URL: z.string().trim().min(1).default('file:./data/imageapi.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
   IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
+  // Only behind a reverse proxy that every request passes through: X-Forwarded-For is then believed.
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   NODE_ENV: z.string().optional(),
 });
 
@@ -22,6 +24,8 @@ export interface LocalSettings {
   databaseUrl: string;
   databaseAuthToken: string | undefined;
   imagesDir: string;
+  /** Take the client's address from X-Forwarded-For (its last entry) instead of the socket. */
+  trustProxy: boolean;
   development: boolean;
   config: Config;
   /** Things the operator should know, logged at start. */
@@ -99,6 +103,7 @@ export function loadSettings(env: Env, readDevVars: () => string | undefined = d
     databaseUrl: local.DATABASE_URL,
     databaseAuthToken: local.DATABASE_AUTH_TOKEN,
     imagesDir: local.IMAGES_DIR,
+    trustProxy: local.TRUST_PROXY === 'true',
     development,
     config,
     warnings,

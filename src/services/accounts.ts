@@ -1,10 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { unauthorized } from '../auth/middleware';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
 import type { Db } from '../db/client';
+import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
 import { type UserRow, users } from '../db/schema';
 import { isUniqueViolation, ServiceError } from './errors';
+import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
 import { currentUser } from './session';
 
 export interface AccountDeps {
@@ -33,34 +36,64 @@ export async function register(deps: AccountDeps, email: string, password: strin
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 
+/**
+ * Checks the password under the login throttle (services/login-throttle): one read before the
+ * password is checked (the user and both counters), one write after it (a failure counted, or
+ * on success the account's counter cleared, if it had one).
+ */
 export async function login(
   deps: AccountDeps & { secret: string; ttlSeconds: number },
   email: string,
   password: string,
-): Promise<{ user: UserRow; issued: IssuedToken }> {
-  const [user] = await deps.db
-    .select()
-    .from(users)
-    .where(eq(users.email, normalizeEmail(email)))
-    .limit(1);
+  clientAddress: string | undefined,
+): Promise<{ userId: number; issued: IssuedToken }> {
+  const normalized = normalizeEmail(email);
+  const now = deps.clock().getTime();
+  const counters = await loginCounters(normalized, clientAddress, now);
+  const [row] = await loginLookup(deps.db, normalized, counters.account.key, counters.address?.key);
+  refuseWhileThrottled(
+    [
+      { scope: 'account', failures: row?.accountFailures ?? null, resetAt: row?.accountResetAt ?? null },
+      { scope: 'address', failures: row?.addressFailures ?? null, resetAt: row?.addressResetAt ?? null },
+    ],
+    now,
+  );
+  const user =
+    row?.userId != null && row.passwordHash != null && row.tokenVersion != null
+      ? { id: row.userId, passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
+      : undefined;
   // Always one full derivation, so an unknown email costs what a wrong password does.
   const ok = await verifyPassword(password, user?.passwordHash);
-  // The same challenge header as every other 401, and one body for both causes.
-  if (!user || !ok) throw unauthorized(INVALID_CREDENTIALS);
+  if (!user || !ok) {
+    const counted = await recordLoginFailure(
+      deps.db,
+      counters.address ? [counters.account, counters.address] : [counters.account],
+      now,
+    );
+    refuseIfOverLimit(counted, now);
+    // The same challenge header as every other 401, and one body for both causes.
+    throw unauthorized(INVALID_CREDENTIALS);
+  }
+  const writes: BatchItem<'sqlite'>[] = [];
+  if (row?.accountFailures != null) writes.push(clearAccountFailures(deps.db, counters.account.key));
   // The password is at hand only now: move hashes made with older parameters to today's.
   if (needsRehash(user.passwordHash)) {
-    await deps.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(password), updatedAt: deps.clock().getTime() })
-      .where(eq(users.id, user.id));
+    writes.push(
+      deps.db
+        .update(users)
+        .set({ passwordHash: await hashPassword(password), updatedAt: deps.clock().getTime() })
+        .where(eq(users.id, user.id)),
+    );
   }
+  const [first, ...rest] = writes;
+  if (first) await deps.db.batch([first, ...rest]);
   const issued = await issueToken(
     deps.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },
     deps.ttlSeconds,
     deps.clock(),
   );
-  return { user, issued };
+  return { userId: user.id, issued };
 }
 
 /** Revokes every outstanding token of the user: one conditional update. */

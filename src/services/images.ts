@@ -79,6 +79,8 @@ export interface UploadInput {
  */
 export async function uploadImage(deps: ImageDeps, session: Session, input: UploadInput): Promise<ImageRecord> {
   const { file, tags } = input;
+  // Who is asking comes first: a revoked session hears 401 whatever it sent.
+  await currentUser(deps.db, session);
   if (file.size > deps.config.maxUploadBytes) {
     throw new ServiceError(413, `The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
@@ -86,7 +88,6 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
   const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
   const name = displayName(file.name, verdict.extension);
-  await currentUser(deps.db, session);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;

@@ -851,6 +851,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many failed logins for this account or from this address (10 failures per account in 15 minutes, 10 per client address in 15 minutes); every attempt, the right password included, is refused until the window ends. Unknown emails are throttled exactly like known ones. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends and attempts are let through again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Authentication not configured */
             500: {
                 headers: {
@@ -2036,6 +2047,17 @@ export interface operations {
             /** @description Body is neither JSON nor a form */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins for this account or from this address (10 failures per account in 15 minutes, 10 per client address in 15 minutes); every attempt, the right password included, is refused until the window ends. Unknown emails are throttled exactly like known ones. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends and attempts are let through again */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {

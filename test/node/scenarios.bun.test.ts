@@ -15,7 +15,7 @@ beforeAll(async () => {
   const data = await dataDir();
   removeData = data.remove;
   server = await spawnEntry('bun', data.env, data.dir);
-  target = withContract(httpTarget('bun', server.origin));
+  target = withContract(httpTarget('bun', server.origin, { authSecret: data.env.AUTH_SECRET }));
 });
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const data = await dataDir();
   const server = await startInProcess(data.env);
-  target = withContract(httpTarget('node', server.origin));
+  target = withContract(httpTarget('node', server.origin, { authSecret: data.env.AUTH_SECRET }));
   stop = async () => {
     await server.shutdown('tests done');
     await data.remove();

@@ -15,6 +15,7 @@ describe('Node/Bun settings', () => {
       port: 8000,
       databaseUrl: 'file:./data/imageapi.db',
       imagesDir: './data/images',
+      trustProxy: false,
       development: false,
       warnings: [],
     });
@@ -36,6 +37,7 @@ describe('Node/Bun settings', () => {
         DATABASE_URL: 'libsql://db.example.com',
         DATABASE_AUTH_TOKEN: 'tok',
         IMAGES_DIR: '/srv/images',
+        TRUST_PROXY: 'true',
         AUTH_SECRET: SECRET,
         SESSION_TTL_SECONDS: '600',
         MAX_UPLOAD_BYTES: '1000',
@@ -50,6 +52,7 @@ describe('Node/Bun settings', () => {
       databaseUrl: 'libsql://db.example.com',
       databaseAuthToken: 'tok',
       imagesDir: '/srv/images',
+      trustProxy: true,
     });
     expect(s.config).toMatchObject({
       sessionTtlSeconds: 600,
@@ -71,6 +74,7 @@ describe('Node/Bun settings', () => {
     [{ MAX_UPLOAD_BYTES: '-1' }, /MAX_UPLOAD_BYTES/],
     [{ SECURE_COOKIES: 'yes' }, /SECURE_COOKIES/],
     [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY/],
   ])('refuses %j, naming it', (env, message) => {
     expect(() => loadSettings({ AUTH_SECRET: SECRET, ...env }, noDevVars)).toThrow(SettingsError);
     expect(() => loadSettings({ AUTH_SECRET: SECRET, ...env }, noDevVars)).toThrow(message);

@@ -4,6 +4,7 @@ import { bearer, json, newUser, type TestUser, withCookie } from '../support/cli
 import { bytesOf, getJson } from '../support/image-api';
 import { png, sha256Hex } from '../support/images';
 import type { Scenario } from '../support/scenarios';
+import { fromNewAddress, type Target } from '../support/target';
 import { multipart, type UploadedV1, upload } from '../support/upload';
 
 /**
@@ -256,10 +257,13 @@ const hostileInputScenario: Scenario = (target) => {
   let attackerImage: UploadedV1;
   let secrets: string[];
   let ops: Operation[];
+  /** The attacker's own client address: its failed logins must not throttle other scenarios. */
+  let attackerTarget: Target;
   let seen = 0;
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
+    attackerTarget = fromNewAddress(target());
     victim = await newUser(target(), 'victim');
     attacker = await newUser(target(), 'attacker');
     // Pixels unique to this run, so the victim's bytes cannot be produced by anything else.
@@ -377,7 +381,7 @@ const hostileInputScenario: Scenario = (target) => {
           const where = `${init.method} ${path.slice(0, 200)}`;
           let res: Response;
           try {
-            res = await target().fetch(path, init);
+            res = await attackerTarget.fetch(path, init);
           } catch (err) {
             // The contract wrapper rejects an undocumented status, media type or body.
             throw new Error(`${where}: ${String(err).slice(0, 2000)}`);

@@ -3,6 +3,7 @@ import { bearer, json, newUser, problem, type TestUser, uniqueEmail, withCookie 
 import { bytesOf, getJson, legacyIds, v1Ids } from '../support/image-api';
 import { png } from '../support/images';
 import type { Scenario } from '../support/scenarios';
+import { fromNewAddress } from '../support/target';
 import { multipart, type UploadedV1, upload, uploadRaw } from '../support/upload';
 
 /** Defects found by hostile input against a running server, each pinned here on every runtime. */
@@ -163,7 +164,10 @@ const inputEdgesScenario: Scenario = (target) => {
         expect((await send('/api/v1/user/register', json({ email, password: registered }))).status).toBe(201);
         expect((await send('/api/v1/user/login', json({ email, password: typed }))).status).toBe(200);
         expect((await send('/api/user/login', json({ email, password: registered }))).status).toBe(200);
-        const wrong = await send('/api/v1/user/login', json({ email, password: 'mot de passe deja vu' }));
+        const wrong = await fromNewAddress(target()).fetch(
+          '/api/v1/user/login',
+          json({ email, password: 'mot de passe deja vu' }),
+        );
         await expectProblem(wrong, 401);
       }
     });

@@ -305,9 +305,21 @@ export function withContract(
     });
     return contract;
   };
+  return checked(target, load, unchecked);
+}
+
+/** `target` with every response checked against the contract `load` gives; shared by its other addresses. */
+function checked(
+  target: Target,
+  load: () => Promise<Contract>,
+  unchecked: (path: string) => boolean,
+): Target & { contract(): Promise<Contract> } {
+  const from = target.fromNewAddress?.bind(target);
   return {
     name: target.name,
     contract: load,
+    ...(target.authSecret ? { authSecret: target.authSecret } : {}),
+    ...(from ? { fromNewAddress: () => checked(from(), load, unchecked) } : {}),
     async fetch(path, init) {
       const response = await target.fetch(path, init);
       if (unchecked(path)) return response;

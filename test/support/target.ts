@@ -6,6 +6,35 @@ export interface Target {
   name: string;
   /** `path` is absolute from the origin, e.g. `/api/v1/images`. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * The secret the server signs session tokens with, known to the runner that configured it:
+   * scenarios forge tokens with it (other algorithms, bad claims) to prove they are refused.
+   */
+  authSecret?: string;
+  /**
+   * The same server reached from a client address no other request has used, as the server
+   * sees it (`CF-Connecting-IP` on Workers, the socket's address on Node and Bun), so
+   * per-address limits in one test do not spill into another.
+   */
+  fromNewAddress?(): Target;
 }
 
 export type TargetRef = () => Target;
+
+/** The signing secret, or a clear failure when a runner does not say it. */
+export function authSecretOf(target: Target): string {
+  if (!target.authSecret) throw new Error(`the ${target.name} runner does not expose the server's AUTH_SECRET`);
+  return target.authSecret;
+}
+
+/** A fresh client address, or a clear failure when a runner cannot provide one. */
+export function fromNewAddress(target: Target): Target {
+  if (!target.fromNewAddress) throw new Error(`the ${target.name} runner cannot send from another client address`);
+  return target.fromNewAddress();
+}
+
+/** A random 10.x.y.z: enough of them that two tests never share one. */
+export function randomPrivateAddress(): string {
+  const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${(c % 254) + 1}`;
+}

@@ -7,7 +7,7 @@ import {
   preparePassword,
   verifyPassword,
 } from '../../src/auth/password';
-import { issueToken, readToken } from '../../src/auth/token';
+import { ISSUED_AT_SKEW_SECONDS, issueToken, readToken } from '../../src/auth/token';
 import { MIN_SECRET_BYTES, parseConfig } from '../../src/config';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
@@ -120,6 +120,14 @@ describe('tokens', () => {
     expect(await readToken(secret, issued.token, new Date(now.getTime() + 59_000))).toBeDefined();
     expect(await readToken(secret, issued.token, new Date(now.getTime() + 60_000))).toBeUndefined();
     expect(await readToken(`${secret}!`, issued.token, now)).toBeUndefined();
+  });
+
+  it(`refuses a token issued more than ${ISSUED_AT_SKEW_SECONDS} s ahead of this clock (never one of ours)`, async () => {
+    const ahead = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    const skewed = await issueToken(secret, { userId: 42, tokenVersion: 3 }, 3600, ahead(ISSUED_AT_SKEW_SECONDS));
+    expect(await readToken(secret, skewed.token, now)).toEqual({ userId: 42, tokenVersion: 3 });
+    const future = await issueToken(secret, { userId: 42, tokenVersion: 3 }, 3600, ahead(ISSUED_AT_SKEW_SECONDS + 1));
+    expect(await readToken(secret, future.token, now)).toBeUndefined();
   });
 });
 

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { d1Database } from '../../src/db/client';
+import { LOGIN_LIMITS } from '../../src/services/login-throttle';
 import { bearer, json, newUser, type TestUser } from '../support/client';
 import { png } from '../support/images';
 import { upload } from '../support/upload';
@@ -86,6 +87,39 @@ describe('database calls per request', () => {
   ])('%s: one batch', async (_name, request) => {
     const [path, init] = request();
     expect(await callsFor(path, init)).toBe(1);
+  });
+
+  describe('login: one read (the user and both throttle counters) before the password check, one write after', () => {
+    const login = async (email: string, password: string, address = '192.0.2.10') => {
+      counter.calls = 0;
+      const res = await h.target.fetch(
+        '/api/v1/user/login',
+        json({ email, password }, { headers: { 'cf-connecting-ip': address } }),
+      );
+      await res.arrayBuffer();
+      return { status: res.status, calls: counter.calls };
+    };
+
+    it('a good login with no failures to clear: one call', async () => {
+      expect(await login(user.email, user.password)).toEqual({ status: 200, calls: 1 });
+    });
+
+    it('a wrong password: two calls', async () => {
+      expect(await login(user.email, 'not the password')).toEqual({ status: 401, calls: 2 });
+    });
+
+    it('a good login after failures: two calls, the second clearing them', async () => {
+      expect(await login(user.email, user.password)).toEqual({ status: 200, calls: 2 });
+      expect(await login(user.email, user.password)).toEqual({ status: 200, calls: 1 });
+    });
+
+    it('while throttled: one call', async () => {
+      const email = `budget-${crypto.randomUUID()}@example.com`;
+      for (let i = 0; i < LOGIN_LIMITS.account.maxFailures; i++) {
+        expect((await login(email, 'wrong', `192.0.2.${20 + i}`)).status).toBe(401);
+      }
+      expect(await login(email, 'wrong', '192.0.2.99')).toEqual({ status: 429, calls: 1 });
+    });
   });
 
   it('upload: the session check, then one batch', async () => {

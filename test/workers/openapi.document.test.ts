@@ -53,6 +53,7 @@ function servedRoutes(): Set<string> {
     config: parseConfig({}),
     clock: () => new Date(),
     logger: console,
+    clientAddress: () => undefined,
   };
   const served = new Set<string>();
   for (const r of createApp(deps).routes) {

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index';
 import { withContract } from '../support/openapi-contract';
-import type { Target } from '../support/target';
+import { randomPrivateAddress, type Target } from '../support/target';
 
 /**
  * The worker under test, called in-process through its own fetch handler. Called directly
@@ -10,16 +10,24 @@ import type { Target } from '../support/target';
  * call made in a test file (cloudflare/workers-sdk#15446; ~4 ms to ~100 ms per request after a
  * few hundred here), which turned the later scenarios into timeouts.
  */
-export const workersTarget: Target = {
-  name: 'workers',
-  fetch: async (path, init) => {
-    const ctx = createExecutionContext();
-    const request = new Request(new URL(path, 'http://localhost:8000'), init);
-    const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx);
-    await waitOnExecutionContext(ctx);
-    return response;
-  },
-};
+export const workersTarget: Target = workerFrom(undefined);
+
+/** Cloudflare's edge names the client in `CF-Connecting-IP`; here the test plays the edge. */
+function workerFrom(address: string | undefined): Target {
+  return {
+    name: 'workers',
+    authSecret: env.AUTH_SECRET,
+    fromNewAddress: () => workerFrom(randomPrivateAddress()),
+    fetch: async (path, init) => {
+      const ctx = createExecutionContext();
+      const request = new Request(new URL(path, 'http://localhost:8000'), init);
+      if (address) request.headers.set('cf-connecting-ip', address);
+      const response = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    },
+  };
+}
 
 /**
  * The same worker, with every response checked against the OpenAPI document it serves: an

@@ -22,6 +22,7 @@ async function logIn(c: Context<AppEnv>, credentials: { email: string; password:
     { ...deps, secret: signingSecret(deps), ttlSeconds },
     credentials.email,
     credentials.password,
+    deps.clientAddress(c.req.raw, c.env),
   );
   setAuthCookie(c, deps.config, issued.token);
   // A response carrying a token must not be kept by any cache (RFC 6749 §5.1).

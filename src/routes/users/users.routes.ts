@@ -3,6 +3,7 @@ import { clearStaleCookie, requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
 import { authErrors, authenticated, type Surface, unavailableError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { LOGIN_LIMITS } from '../../services/login-throttle';
 import {
   legacyTokenSchema,
   legacyUserSchema,
@@ -12,6 +13,10 @@ import {
   tokenSchema,
   userSchema,
 } from './users.schemas';
+
+const minutes = (ms: number) => `${ms / 60_000} minutes`;
+const { account, address } = LOGIN_LIMITS;
+const LIMITS_TEXT = `${account.maxFailures} failures per account in ${minutes(account.windowMs)}, ${address.maxFailures} per client address in ${minutes(address.windowMs)}`;
 
 const bodyErrors = {
   ...validationError,
@@ -64,6 +69,20 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
         },
         ...bodyErrors,
         401: problemResponseSpec('Wrong email or password (the same answer for both)'),
+        429: {
+          ...problemResponseSpec(
+            `Too many failed logins for this account or from this address (${LIMITS_TEXT}); every attempt, ` +
+              'the right password included, is refused until the window ends. Unknown emails are throttled ' +
+              'exactly like known ones.',
+          ),
+          headers: {
+            'Retry-After': {
+              required: true,
+              schema: { type: 'integer', minimum: 1 },
+              description: 'Seconds until the window ends and attempts are let through again',
+            },
+          },
+        },
         500: problemResponseSpec('Authentication not configured'),
         ...unavailableError,
       },

@@ -7,6 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../../src/deps';
@@ -50,10 +51,63 @@ export function serverEnv(dir: string, extra: Env = {}): Env {
   };
 }
 
-export const httpTarget = (name: string, origin: string): Target => ({
+/**
+ * A server over HTTP. `fromNewAddress` connects from a random 127.x.y.z: Linux routes all of
+ * 127/8 to the loopback, so the server sees a distinct socket address without trusting a header.
+ */
+export const httpTarget = (name: string, origin: string, options: { authSecret?: string } = {}): Target => ({
   name,
+  ...options,
+  fromNewAddress: () => httpTargetFrom(name, origin, randomLoopbackAddress(), options),
   fetch: (path, init) => fetch(new URL(path, origin), init),
 });
+
+/** A server over HTTP, with every connection from `localAddress` (a loopback address). */
+export const httpTargetFrom = (
+  name: string,
+  origin: string,
+  localAddress: string,
+  options: { authSecret?: string } = {},
+): Target => ({ ...options, name, fetch: fetchFrom(origin, localAddress) });
+
+/** 127.1.0.1 – 127.254.255.254: never 127.0.0.1, where the rest of a suite comes from. */
+export function randomLoopbackAddress(): string {
+  const [a = 0, b = 0, c = 0] = randomBytes(3);
+  return `127.${(a % 254) + 1}.${b}.${(c % 254) + 1}`;
+}
+
+/**
+ * A `fetch` whose connections leave from `localAddress`. Global fetch cannot choose its source
+ * address, node:http can; bodies are small here, so both ways are buffered.
+ */
+function fetchFrom(origin: string, localAddress: string): Target['fetch'] {
+  return async (path, init) => {
+    const request = new Request(new URL(path, origin), init);
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    return new Promise<Response>((resolveResponse, rejectResponse) => {
+      const outgoing = httpRequest(
+        request.url,
+        { method: request.method, headers: Object.fromEntries(request.headers), localAddress, agent: false },
+        (incoming) => {
+          const chunks: Buffer[] = [];
+          incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+          incoming.on('error', rejectResponse);
+          incoming.on('end', () => {
+            const headers = new Headers();
+            for (let i = 0; i + 1 < incoming.rawHeaders.length; i += 2) {
+              headers.append(incoming.rawHeaders[i] ?? '', incoming.rawHeaders[i + 1] ?? '');
+            }
+            const status = incoming.statusCode ?? 0;
+            const empty = status === 204 || status === 304 || request.method === 'HEAD';
+            resolveResponse(new Response(empty ? null : Buffer.concat(chunks), { status, headers }));
+          });
+        },
+      );
+      outgoing.on('error', rejectResponse);
+      outgoing.end(body);
+    });
+  };
+}
 
 /** Collects log lines instead of printing them; errors still reach the test output. */
 export function memoryLogger(): Logger & { lines: { level: string; message: string }[] } {

@@ -3,8 +3,9 @@ import { createApp } from '../../../src/app';
 import { parseConfig } from '../../../src/config';
 import { d1Database } from '../../../src/db/client';
 import type { Deps, Logger } from '../../../src/deps';
+import { cfConnectingIp } from '../../../src/http/client-address';
 import { r2Store } from '../../../src/storage/r2';
-import type { Target } from '../../support/target';
+import { randomPrivateAddress, type Target } from '../../support/target';
 
 export interface LogEntry {
   level: 'info' | 'warn' | 'error';
@@ -36,13 +37,22 @@ export function appHarness(
     config: parseConfig({ AUTH_SECRET: randomSecret(), ...options.vars }),
     clock: () => new Date(now),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    clientAddress: cfConnectingIp,
   };
   const deps = { ...base, ...override(base) };
   const app = createApp(deps);
-  const target: Target = {
+  const from = (address: string | undefined): Target => ({
     name: 'harness',
-    fetch: async (path, init) => app.request(new URL(path, 'http://localhost:8000').toString(), init),
-  };
+    ...(deps.config.authSecret ? { authSecret: deps.config.authSecret } : {}),
+    fromNewAddress: () => from(randomPrivateAddress()),
+    fetch: async (path, init) => {
+      const request = new Request(new URL(path, 'http://localhost:8000'), init);
+      // What Cloudflare's edge sets in front of a deployed worker.
+      if (address) request.headers.set('cf-connecting-ip', address);
+      return app.request(request);
+    },
+  });
+  const target = from(undefined);
   return {
     app,
     deps,

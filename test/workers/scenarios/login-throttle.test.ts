@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/login-throttle.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('login-throttle', scenario);

@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/sessions.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('sessions', scenario);
