@@ -141,6 +141,8 @@ describe('parseConfig', () => {
       maxUploadBytes: 20 * 1024 * 1024,
       authSecret: undefined,
       authSecretProblem: 'AUTH_SECRET is not set',
+      dbTimeoutMs: 10_000,
+      storeTimeoutMs: 30_000,
     });
   });
 
@@ -159,6 +161,8 @@ describe('parseConfig', () => {
       CORS_ORIGINS: ' https://a.example.com/ ,http://localhost:5173',
       MAX_UPLOAD_BYTES: '1024',
       AUTH_SECRET: secret,
+      DB_TIMEOUT_MS: '2500',
+      STORE_TIMEOUT_MS: '60000',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -168,6 +172,8 @@ describe('parseConfig', () => {
       maxUploadBytes: 1024,
       authSecret: secret,
       authSecretProblem: undefined,
+      dbTimeoutMs: 2500,
+      storeTimeoutMs: 60_000,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
   });
