@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
+import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
 import { type ChildServer, dataDir, httpTarget, spawnEntry } from './support/servers';
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
   const data = await dataDir();
   removeData = data.remove;
   server = await spawnEntry('bun', data.env, data.dir);
-  target = withContract(httpTarget('bun', server.origin));
+  target = withContract(withSecurityHeaders(httpTarget('bun', server.origin)));
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
+import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
 import { dataDir, httpTarget, startInProcess } from './support/servers';
 
@@ -13,7 +14,7 @@ let stop: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const data = await dataDir();
   const server = await startInProcess(data.env);
-  target = withContract(httpTarget('node', server.origin));
+  target = withContract(withSecurityHeaders(httpTarget('node', server.origin)));
   stop = async () => {
     await server.shutdown('tests done');
     await data.remove();
