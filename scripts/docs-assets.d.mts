@@ -2,4 +2,6 @@
 export const STATIC_ASSETS_DIR: string;
 export const DOCS_ASSET_PREFIX: string;
 export const DOCS_ASSET_FILES: readonly string[];
+export const SECURITY_HEADERS: Readonly<Record<string, string>>;
+export const HEADERS_FILE: string;
 export function prepareDocsAssets(root?: string): string[];

@@ -8,7 +8,7 @@
 // Plain JavaScript so wrangler and the vitest config can run it without a TypeScript loader.
 // The prefix and file list mirror src/routes/docs/assets.ts; test/node/docs.assets.test.ts
 // fails if they drift apart.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,23 +18,55 @@ export const STATIC_ASSETS_DIR = 'build/static';
 export const DOCS_ASSET_PREFIX = '/api/apidoc/swagger-ui-dist';
 export const DOCS_ASSET_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 
-/** Copies the files (only those that changed) and removes any other; returns what is there. */
+/**
+ * The platform answers static files before the worker runs, so the app's security headers
+ * (src/http/security-headers.ts, with the API's Content-Security-Policy) are given to them by
+ * the assets layer's `_headers` file instead. test/node/docs.assets.test.ts fails if these
+ * differ from what the app sends.
+ */
+export const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-site',
+  'Origin-Agent-Cluster': '?1',
+  'Referrer-Policy': 'no-referrer',
+  'Strict-Transport-Security': 'max-age=15552000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'X-DNS-Prefetch-Control': 'off',
+  'X-Download-Options': 'noopen',
+  'X-Frame-Options': 'DENY',
+  'X-Permitted-Cross-Domain-Policies': 'none',
+  'X-XSS-Protection': '0',
+};
+export const HEADERS_FILE = '_headers';
+
+const headersFile = () =>
+  [
+    `${DOCS_ASSET_PREFIX}/*`,
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `  ${name}: ${value}`),
+    '',
+  ].join('\n');
+
+/** Writes `path` only if its content differs, never leaving a half-written file in the served directory. */
+function writeIfChanged(from, to, root) {
+  if (existsSync(to) && from.equals(readFileSync(to))) return;
+  const tmp = join(dirname(root), `.docs-asset-${process.pid}-${basename(to)}`);
+  writeFileSync(tmp, from);
+  renameSync(tmp, to);
+}
+
+/** Copies the files (only those that changed), writes `_headers`, removes any other; returns what is there. */
 export function prepareDocsAssets(root = STATIC_ASSETS_DIR) {
   const source = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const target = join(root, ...DOCS_ASSET_PREFIX.split('/').filter(Boolean));
   mkdirSync(target, { recursive: true });
-  for (const name of DOCS_ASSET_FILES) {
-    const from = join(source, name);
-    const to = join(target, name);
-    if (existsSync(to) && readFileSync(from).equals(readFileSync(to))) continue;
-    // A running `wrangler dev` may be serving the directory: never let it see a half-written
-    // file. The temporary file lives outside the served directory.
-    const tmp = join(dirname(root), `.docs-asset-${process.pid}-${name}`);
-    copyFileSync(from, tmp);
-    renameSync(tmp, to);
-  }
+  // A running `wrangler dev` may be serving the directory: never let it see a half-written
+  // file. The temporary files live outside the served directory.
+  for (const name of DOCS_ASSET_FILES) writeIfChanged(readFileSync(join(source, name)), join(target, name), root);
+  const headers = join(root, HEADERS_FILE);
+  writeIfChanged(Buffer.from(headersFile()), headers, root);
   for (const file of listFiles(root)) {
-    if (dirname(file) !== target || !DOCS_ASSET_FILES.includes(basename(file))) rmSync(file);
+    if (file !== headers && (dirname(file) !== target || !DOCS_ASSET_FILES.includes(basename(file)))) rmSync(file);
   }
   return listFiles(root);
 }

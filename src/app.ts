@@ -1,12 +1,12 @@
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
 import { guardedDb } from './db/guarded';
 import type { Deps } from './deps';
+import { corsAllowlist } from './http/cors';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
-import { mountDocs } from './routes/docs';
+import { API_CSP, securityHeaders } from './http/security-headers';
+import { mountDocs, mountIndex } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { guardedStore } from './storage/guarded';
@@ -26,17 +26,9 @@ export function createApp(given: Deps) {
     c.set('deps', deps);
     await next();
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site' }));
-  app.use(
-    '/api/*',
-    cors({
-      origin: (origin) => (deps.config.corsOrigins.includes(origin) ? origin : null),
-      credentials: true,
-      allowHeaders: ['Content-Type', 'Authorization', 'If-None-Match', 'Range'],
-      exposeHeaders: ['ETag', 'Location', 'Content-Range', 'Content-Disposition', 'X-Request-Id'],
-      maxAge: 600,
-    }),
-  );
+  // Every response; the docs pages set their own Content-Security-Policy, which this keeps.
+  app.use('*', securityHeaders(API_CSP, { keep: true }));
+  app.use('/api/*', corsAllowlist(deps.config.corsOrigins));
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
 
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
@@ -45,6 +37,7 @@ export function createApp(given: Deps) {
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());
   mountDocs(app);
+  mountIndex(app);
 
   app.notFound(notFoundOrMethodNotAllowed(app));
   app.onError(onError);

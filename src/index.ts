@@ -1,8 +1,10 @@
+import { Hono } from 'hono';
 import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
+import { API_CSP, securityHeaders } from './http/security-headers';
 import { sweepOrphanBytes } from './services/images';
 import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
@@ -26,15 +28,20 @@ function appFor(env: Env) {
 }
 
 /** Bad vars are an operator's mistake: say so in the log, answer a generic problem. */
-function misconfigured(err: unknown): Response {
+const misconfiguredBody = JSON.stringify({
+  type: 'about:blank',
+  title: 'Internal Server Error',
+  status: 500,
+  detail: 'The server is misconfigured.',
+});
+// A bare app, so this answer carries the same security headers as every other.
+const refusing = new Hono()
+  .use(securityHeaders(API_CSP))
+  .all('*', (c) => c.body(misconfiguredBody, 500, { 'Content-Type': 'application/problem+json' }));
+
+function misconfigured(err: unknown, request: Request): Response | Promise<Response> {
   consoleLogger.error('refusing requests: configuration is invalid', { error: String(err) });
-  const body = {
-    type: 'about:blank',
-    title: 'Internal Server Error',
-    status: 500,
-    detail: 'The server is misconfigured.',
-  };
-  return new Response(JSON.stringify(body), { status: 500, headers: { 'Content-Type': 'application/problem+json' } });
+  return refusing.fetch(request);
 }
 
 export default {
@@ -43,7 +50,7 @@ export default {
     try {
       app = appFor(env).app;
     } catch (err) {
-      return misconfigured(err);
+      return misconfigured(err, request);
     }
     return app.fetch(request, env, ctx);
   },

@@ -436,6 +436,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where to start
+         * @description Names the service and links the interactive docs, the OpenAPI document and the API base path.
+         */
+        get: operations["getIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -679,6 +699,33 @@ export interface components {
             };
         } & {
             [key: string]: unknown;
+        };
+        /** @description Where to start: the docs, the document and the API */
+        ApiIndex: {
+            /** @example ImageAPI */
+            name: string;
+            /**
+             * @description The API version (`info.version` of the document)
+             * @example 1.0.0
+             */
+            version: string;
+            links: {
+                /**
+                 * @description Interactive documentation (Swagger UI)
+                 * @example /api/apidoc/swagger
+                 */
+                docs: string;
+                /**
+                 * @description This OpenAPI document
+                 * @example /api/openapi.json
+                 */
+                openapi: string;
+                /**
+                 * @description Base path of the current API
+                 * @example /api/v1
+                 */
+                api: string;
+            };
         };
     };
     responses: never;
@@ -3049,6 +3096,35 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Unexpected error; the body quotes the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The index */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
                 };
             };
             /** @description Unexpected error; the body quotes the request id */

@@ -5,14 +5,17 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   DOCS_ASSET_FILES,
+  HEADERS_FILE,
   prepareDocsAssets,
   DOCS_ASSET_PREFIX as SCRIPT_PREFIX,
+  SECURITY_HEADERS,
   STATIC_ASSETS_DIR,
 } from '../../scripts/docs-assets.mjs';
 import { stubDeps } from '../../scripts/openapi';
 import { createApp } from '../../src/app';
-import { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_PATHS } from '../../src/routes/docs';
+import { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_INIT_SCRIPT, DOCS_PATHS } from '../../src/routes/docs';
 import { nodeDocsAssets } from '../../src/routes/docs/assets-node';
+import { SECURITY_HEADER_NAMES } from '../support/security-headers';
 
 const distDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 const dist = (name: string) => readFileSync(join(distDir, name));
@@ -35,16 +38,36 @@ describe('Swagger UI assets for Workers (static assets)', () => {
     expect(/^\[build\]\s*\ncommand\s*=\s*"([^"]+)"/m.exec(toml)?.[1]).toBe('node scripts/docs-assets.mjs');
   });
 
-  it('copies exactly the listed files, byte for byte, and removes anything else', () => {
+  it('copies exactly the listed files, byte for byte, writes _headers, and removes anything else', () => {
     const root = join(tmp, 'static');
     const stray = join(root, 'api', 'apidoc', 'swagger-ui-dist', 'old.js');
     prepareDocsAssets(root);
     writeFileSync(stray, 'stale');
     const files = prepareDocsAssets(root);
-    expect(files.sort()).toEqual(names.map((n) => join(root, ...DOCS_ASSET_PREFIX.split('/'), n)).sort());
+    expect(files.sort()).toEqual(
+      [...names.map((n) => join(root, ...DOCS_ASSET_PREFIX.split('/'), n)), join(root, HEADERS_FILE)].sort(),
+    );
     for (const name of names) {
       expect(readFileSync(join(root, ...DOCS_ASSET_PREFIX.split('/'), name)).equals(dist(name)), name).toBe(true);
     }
+  });
+
+  it('gives the static files the security headers the app sends (_headers)', async () => {
+    const root = join(tmp, 'headers');
+    prepareDocsAssets(root);
+    const [rule, ...lines] = readFileSync(join(root, HEADERS_FILE), 'utf8').trimEnd().split('\n');
+    expect(rule).toBe(`${DOCS_ASSET_PREFIX}/*`);
+    const written = Object.fromEntries(
+      lines.map((line) => {
+        const [, name = '', value = ''] = /^ {2}([A-Za-z-]+): (.+)$/.exec(line) ?? [];
+        return [name.toLowerCase(), value];
+      }),
+    );
+    expect(written).toEqual(Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]) => [k.toLowerCase(), v])));
+    // The same set, with the same values, as an app response that is not a page.
+    const res = await createApp(stubDeps()).request('/api/openapi.json');
+    const sent = Object.fromEntries(SECURITY_HEADER_NAMES.map((name) => [name, res.headers.get(name)]));
+    expect(written).toEqual(sent);
   });
 });
 
@@ -80,20 +103,38 @@ describe('Swagger UI assets and page from the app (Node/Bun)', () => {
     const html = await res.text();
     expect(html).not.toMatch(/https?:\/\//);
     const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
-    expect(urls.sort()).toEqual(names.map((n) => `${DOCS_ASSET_PREFIX}/${n}`).sort());
+    expect(urls.sort()).toEqual([...names.map((n) => `${DOCS_ASSET_PREFIX}/${n}`), DOCS_INIT_SCRIPT].sort());
     for (const url of urls) expect((await app.request(url)).status, url).toBe(200);
-    expect(html).toContain("url: '/api/openapi.json'");
-    expect(html).toMatch(/persistAuthorization: true/);
-    expect(html).toMatch(/withCredentials: true/);
+
+    // No inline script at all: every <script> loads a file of this origin.
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBe(2);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/ src="\/api\//);
+      expect(body).toBe('');
+    }
+    expect(html).not.toMatch(/ on[a-z]+=/i);
 
     const csp = res.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("connect-src 'self'");
-    // The one inline script is allowed by its hash, not by 'unsafe-inline'.
-    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
-    const hash = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(inline))).toString(
-      'base64',
-    );
-    expect(/script-src ([^;]+)/.exec(csp)?.[1]?.split(' ').sort()).toEqual([`'self'`, `'sha256-${hash}'`].sort());
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(/script-src ([^;]+)/.exec(csp)?.[1]).toBe("'self'");
+  });
+
+  it('serves Swagger UI’s start-up as a script: this document, local files, credentials kept', async () => {
+    const res = await app.request(DOCS_INIT_SCRIPT);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const script = await res.text();
+    const config = JSON.parse(/SwaggerUIBundle\(([\s\S]*?)\);/.exec(script)?.[1] ?? 'null') as Record<string, unknown>;
+    expect(config).toMatchObject({
+      dom_id: '#swagger-ui',
+      url: '/api/openapi.json',
+      persistAuthorization: true,
+      withCredentials: true,
+      validatorUrl: 'none',
+    });
+    expect(script).not.toMatch(/https?:\/\//);
   });
 });

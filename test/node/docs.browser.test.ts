@@ -4,13 +4,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { png } from '../support/images';
+import { securityHeaderProblems } from '../support/security-headers';
+import { dataDir, startInProcess } from './support/servers';
 
-// The docs page in a real headless Chromium, served by the real Workers path: `npm start`'s
-// script (wrangler dev, static assets, local D1) on a free loopback port with its own
-// database. Every request the browser makes is inspected; anything that is not loopback is
-// refused and fails the test, so a CDN link cannot hide behind a warm cache.
+// The docs page in a real headless Chromium, served by the real Workers path (`npm start`'s
+// script: wrangler dev, static assets, local D1) and by the Node server (the app serving
+// Swagger UI's files itself), each on a free loopback port with its own database. Every
+// request the browser makes is inspected; anything that is not loopback is refused and fails
+// the test, so a CDN link cannot hide behind a warm cache. Every response must carry the
+// security headers, and the page's Content-Security-Policy must never have to block anything
+// (Chromium reports each violation to the page, which reports it here).
 //
 // Chromium comes from Debian (`apt-get install chromium`; .ci/run installs it); nothing here
 // ever downloads a browser. SKIP_BROWSER_TESTS=1 skips this file on a machine without one.
@@ -25,6 +30,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const SCREENSHOT = 'artifacts/docs-swagger.png';
+// A real browser drives a page of 1.5 MB of script through several reloads: on a busy 2-core
+// machine one test can take well over vitest's 30 s.
+vi.setConfig({ testTimeout: 120_000 });
 const skip = process.env.SKIP_BROWSER_TESTS === '1';
 
 async function freePort(): Promise<number> {
@@ -46,55 +54,103 @@ const isLoopback = (url: string) => {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 };
 
-describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
-  let server: ChildProcess | undefined;
+interface DocsServer {
+  base: string;
+  /** What the server printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `npm start`'s script (wrangler dev) on free loopback ports, with a database of its own. */
+async function startWranglerDev(): Promise<DocsServer> {
+  const [port, inspector] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${port}`;
+  const persist = mkdtempSync(join(tmpdir(), 'imageapi-docs-'));
   let output = '';
+  // Its own process group, so the whole tree (npx, wrangler, workerd) stops with it.
+  const server: ChildProcess = spawn(
+    process.execPath,
+    ['scripts/dev.mjs', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)].concat([
+      '--persist-to',
+      persist,
+    ]),
+    {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    },
+  );
+  for (const stream of [server.stdout, server.stderr]) stream?.on('data', (d: Buffer) => (output += d.toString()));
+  const stop = async () => {
+    if (server.pid && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r));
+      process.kill(-server.pid, 'SIGTERM');
+      const timer = setTimeout(() => server.pid && process.kill(-server.pid, 'SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(persist, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (server.exitCode !== null) {
+      await stop();
+      throw new Error(`npm start exited (${server.exitCode}):\n${output}`);
+    }
+    const ok = await fetch(`${base}/api/openapi.json`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the dev server did not answer within 90 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { base, output: () => output, stop };
+}
+
+/** The Node server in this process (src/runtime), which serves Swagger UI's files itself. */
+async function startNode(): Promise<DocsServer> {
+  const data = await dataDir();
+  const server = await startInProcess(data.env);
+  return {
+    base: server.origin,
+    output: () => '',
+    stop: async () => {
+      await server.shutdown('tests done');
+      await data.remove();
+    },
+  };
+}
+
+/** What the page reports through `securitypolicyviolation` events (registered on every page load). */
+const REPORT_VIOLATIONS = `document.addEventListener('securitypolicyviolation', (e) =>
+  window.__reportCspViolation(e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber));`;
+
+const suites: [string, () => Promise<DocsServer>][] = [
+  ['wrangler dev', startWranglerDev],
+  ['the Node server', startNode],
+];
+
+describe.skipIf(skip).each(suites)('Swagger UI in a browser, served by %s', (label, start) => {
+  let server: DocsServer | undefined;
   let base = '';
-  let persist = '';
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
   const outside: string[] = [];
   const consoleErrors: string[] = [];
+  const violations: string[] = [];
+  /** Every response from the server, with the security headers it lacked. */
+  const responses: { url: string; status: number; problems: string[] }[] = [];
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    const [port, inspector] = [await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
-    persist = mkdtempSync(join(tmpdir(), 'imageapi-docs-'));
-    // Its own process group, so the whole tree (npx, wrangler, workerd) stops with it.
-    server = spawn(
-      process.execPath,
-      [
-        'scripts/dev.mjs',
-        '--ip',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--inspector-port',
-        String(inspector),
-        '--persist-to',
-        persist,
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
-      },
-    );
-    for (const stream of [server.stdout, server.stderr]) stream?.on('data', (d: Buffer) => (output += d.toString()));
-
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (server.exitCode !== null) throw new Error(`npm start exited (${server.exitCode}):\n${output}`);
-      const ok = await fetch(`${base}/api/openapi.json`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`the dev server did not answer within 90 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    server = await start();
+    base = server.base;
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -103,6 +159,14 @@ describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
       if (isLoopback(url)) return route.continue();
       outside.push(url);
       return route.abort('blockedbyclient');
+    });
+    await context.exposeFunction('__reportCspViolation', (v: string) => violations.push(v));
+    await context.addInitScript(REPORT_VIOLATIONS);
+    context.on('response', async (res) => {
+      if (!res.url().startsWith(base)) return;
+      const headers = await res.allHeaders().catch(() => ({}));
+      const problems = securityHeaderProblems(new Response(null, { headers }));
+      responses.push({ url: res.url().slice(base.length), status: res.status(), problems });
     });
     page = await context.newPage();
     page.on('console', (m) => {
@@ -113,15 +177,20 @@ describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((r) => server?.once('exit', r));
-      process.kill(-server.pid, 'SIGTERM');
-      const timer = setTimeout(() => server?.pid && process.kill(-server.pid, 'SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (persist) rmSync(persist, { recursive: true, force: true });
+    await server?.stop();
   }, 30_000);
+
+  afterEach(() => {
+    // After every test: nothing left the machine, nothing was blocked by the page's policy,
+    // nothing went to the console as an error, every response carried the security headers.
+    expect(outside, 'requests to other hosts').toEqual([]);
+    expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    expect(consoleErrors, 'console errors (CSP violations show up here too)').toEqual([]);
+    expect(
+      responses.filter((r) => r.problems.length),
+      `responses without the security headers (${label})`,
+    ).toEqual([]);
+  });
 
   /** Opens an operation, presses Try it out, fills the body if given, executes, returns the status. */
   async function tryItOut(operationId: string, body?: unknown): Promise<{ status: string; body: string }> {
@@ -151,12 +220,28 @@ describe.skipIf(skip)('Swagger UI in a browser, served by wrangler dev', () => {
     expect(rendered).toEqual(doc.tags.map((t) => t.name));
     expect(await page.locator('.opblock').count()).toBeGreaterThan(20);
     expect(await page.locator('.info .title').textContent()).toContain('ImageAPI');
+    // The schemas section draws nested, styled boxes: open one all the way down.
+    const schema = page.locator('section.models article.json-schema-2020-12').first();
+    await schema.locator('.json-schema-2020-12-expand-deep-button').first().click();
+    await schema.locator('.json-schema-2020-12-property').first().waitFor();
 
+    // The page, Swagger UI's files (static assets under wrangler dev, the app on Node), its
+    // start-up script and the document all came from this server, with the security headers.
+    const loaded = new Set(responses.filter((r) => r.status === 200).map((r) => r.url));
+    for (const path of [
+      '/api/apidoc/swagger',
+      '/api/apidoc/swagger-ui-dist/swagger-ui.css',
+      '/api/apidoc/swagger-ui-dist/swagger-ui-bundle.js',
+      '/api/apidoc/swagger-ui-dist/imageapi-init.js',
+      '/api/openapi.json',
+    ]) {
+      expect(loaded.has(path), `${path} loaded (got ${[...loaded].join(', ')})`).toBe(true);
+    }
+
+    const screenshot = label === 'wrangler dev' ? SCREENSHOT : SCREENSHOT.replace(/\.png$/, '-node.png');
     mkdirSync('artifacts', { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    expect(existsSync(SCREENSHOT)).toBe(true);
-    expect(outside, 'requests to other hosts').toEqual([]);
-    expect(consoleErrors, 'console errors (CSP violations show up here)').toEqual([]);
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(existsSync(screenshot)).toBe(true);
   });
 
   it('renders the same groups at the legacy address /apidoc/swagger', async () => {

@@ -1,21 +1,28 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { SecretWitness } from '../support/log-secrets';
 import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
+import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
 import { type ChildServer, dataDir, httpTarget, spawnEntry } from './support/servers';
 
 // The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
 // serves, against `bun src/bun.ts` (Bun.serve) as a child process on a
-// loopback port, with a fresh SQLite file and images directory.
+// loopback port, with a fresh SQLite file and images directory. Everything it prints must
+// hold none of the passwords, tokens and cookies the scenarios handed around.
 let target: Target | undefined;
 let server: ChildServer | undefined;
 let removeData: (() => Promise<void>) | undefined;
+const witness = new SecretWitness();
 
 beforeAll(async () => {
   const data = await dataDir();
   removeData = data.remove;
+  witness.add(data.env.AUTH_SECRET);
   server = await spawnEntry('bun', data.env, data.dir);
-  target = withContract(httpTarget('bun', server.origin, { authSecret: data.env.AUTH_SECRET }));
+  target = withContract(
+    withSecurityHeaders(witness.watch(httpTarget('bun', server.origin, { authSecret: data.env.AUTH_SECRET }))),
+  );
 });
 
 afterAll(async () => {
@@ -33,3 +40,9 @@ const current = (): Target => {
 for (const [name, scenario] of allScenarios()) {
   describe(`${name} [bun]`, () => scenario(current));
 }
+
+// Last: vitest runs a file's tests in the order they are declared.
+it('printed no password, token, cookie or AUTH_SECRET over the whole run [bun]', () => {
+  const lines = (server?.output() ?? '').split('\n').filter(Boolean);
+  witness.expectNoLeak(lines, { secrets: 100, lines: 1 });
+});

@@ -1,19 +1,27 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { SecretWitness } from '../support/log-secrets';
 import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
+import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
-import { dataDir, httpTarget, startInProcess } from './support/servers';
+import { dataDir, httpTarget, memoryLogger, startInProcess } from './support/servers';
 
 // The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
 // serves, against a real Node server (src/runtime with @hono/node-server)
-// on a loopback port, with a fresh SQLite file and images directory.
+// on a loopback port, with a fresh SQLite file and images directory. Its log is kept, and
+// must hold none of the passwords, tokens and cookies the scenarios handed around.
 let target: Target | undefined;
 let stop: (() => Promise<void>) | undefined;
+const logger = memoryLogger();
+const witness = new SecretWitness();
 
 beforeAll(async () => {
   const data = await dataDir();
-  const server = await startInProcess(data.env);
-  target = withContract(httpTarget('node', server.origin, { authSecret: data.env.AUTH_SECRET }));
+  witness.add(data.env.AUTH_SECRET);
+  const server = await startInProcess(data.env, logger);
+  target = withContract(
+    withSecurityHeaders(witness.watch(httpTarget('node', server.origin, { authSecret: data.env.AUTH_SECRET }))),
+  );
   stop = async () => {
     await server.shutdown('tests done');
     await data.remove();
@@ -30,3 +38,11 @@ const current = (): Target => {
 for (const [name, scenario] of allScenarios()) {
   describe(`${name} [node]`, () => scenario(current));
 }
+
+// Last: vitest runs a file's tests in the order they are declared.
+it('logged no password, token, cookie or AUTH_SECRET over the whole run [node]', () => {
+  witness.expectNoLeak(
+    logger.lines.map((l) => JSON.stringify(l)),
+    { secrets: 100, lines: 1 },
+  );
+});

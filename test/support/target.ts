@@ -38,3 +38,17 @@ export function randomPrivateAddress(): string {
   const [a = 0, b = 0, c = 0] = crypto.getRandomValues(new Uint8Array(3));
   return `10.${a}.${b}.${(c % 254) + 1}`;
 }
+
+/**
+ * `target` with its fetch replaced by `wrap(fetch)`, keeping what the runner said about it (the
+ * secret) and wrapping every target reached from another address the same way.
+ */
+export function wrapTarget(target: Target, wrap: (fetch: Target['fetch']) => Target['fetch']): Target {
+  const from = target.fromNewAddress?.bind(target);
+  return {
+    name: target.name,
+    fetch: wrap(target.fetch.bind(target)),
+    ...(target.authSecret ? { authSecret: target.authSecret } : {}),
+    ...(from ? { fromNewAddress: () => wrapTarget(from(), wrap) } : {}),
+  };
+}

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
 import worker from '../../src/index';
+import { securityHeaderProblems } from '../support/security-headers';
 
 it('answers a problem, and logs why, when the vars are invalid', async () => {
   const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -11,6 +12,7 @@ it('answers a problem, and logs why, when the vars are invalid', async () => {
   await waitOnExecutionContext(ctx);
   expect(res.status).toBe(500);
   expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(securityHeaderProblems(res)).toEqual([]);
   const body = (await res.json()) as { detail: string };
   expect(body.detail).toBe('The server is misconfigured.');
   expect(JSON.stringify(body)).not.toContain('SESSION_TTL_SECONDS');

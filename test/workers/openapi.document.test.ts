@@ -39,7 +39,8 @@ beforeAll(async () => {
 });
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
-const isDocs = (path: string) => path === '/api/openapi.json' || /^(\/api)?\/apidoc\//.test(path);
+/** The document, the docs pages and the index at `/` that links them: open to anyone, no client error. */
+const isDocs = (path: string) => path === '/' || path === '/api/openapi.json' || /^(\/api)?\/apidoc\//.test(path);
 const isLegacy = (path: string) => path.startsWith('/api/') && !path.startsWith('/api/v1/') && !isDocs(path);
 
 /** Hono's `:id` and `:id{[0-9]+}` are OpenAPI's `{id}`. */

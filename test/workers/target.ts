@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import worker from '../../src/index';
 import { withContract } from '../support/openapi-contract';
+import { withSecurityHeaders } from '../support/security-headers';
 import { randomPrivateAddress, type Target } from '../support/target';
 
 /**
@@ -32,6 +33,7 @@ function workerFrom(address: string | undefined): Target {
 /**
  * The same worker, with every response checked against the OpenAPI document it serves: an
  * undocumented status, media type or header, or a body that does not match its schema,
- * rejects the fetch and so fails the test that received it.
+ * rejects the fetch and so fails the test that received it. So does a response without the
+ * security headers.
  */
-export const contractTarget = withContract(workersTarget);
+export const contractTarget = withContract(withSecurityHeaders(workersTarget));

@@ -9,15 +9,17 @@
  *   the route below serves them from the installed package.
  */
 
-/** URL prefix of the files. `@hono/swagger-ui` derives it from its `baseUrl` option. */
-export const DOCS_ASSET_BASE_URL = '/api/apidoc';
-export const DOCS_ASSET_PREFIX = `${DOCS_ASSET_BASE_URL}/swagger-ui-dist`;
+/** URL prefix of the files (scripts/docs-assets.mjs copies them under the same one). */
+export const DOCS_ASSET_PREFIX = '/api/apidoc/swagger-ui-dist';
 
 /** File name in swagger-ui-dist → content type. Nothing outside this list is served. */
 export const DOCS_ASSETS = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
 } as const;
+
+/** Swagger UI's start-up for the docs page; the app serves it on every runtime (not in swagger-ui-dist). */
+export const DOCS_INIT_SCRIPT = `${DOCS_ASSET_PREFIX}/imageapi-init.js`;
 
 export type DocsAssetName = keyof typeof DOCS_ASSETS;
 

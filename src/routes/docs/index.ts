@@ -1,11 +1,11 @@
-import { SwaggerUI } from '@hono/swagger-ui';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/app-env';
 import { ProblemError, problemSchema } from '../../http/problem';
-import { DOCS_ASSET_BASE_URL, DOCS_ASSET_PREFIX, DOCS_ASSETS, isDocsAsset } from './assets';
-import { buildDocument, type OpenApiDocument } from './document';
+import { type ContentSecurityPolicy, securityHeaders } from '../../http/security-headers';
+import { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_INIT_SCRIPT, isDocsAsset } from './assets';
+import { buildDocument, info, type OpenApiDocument } from './document';
 
-export { DOCS_ASSET_PREFIX, DOCS_ASSETS, type DocsAssetSource } from './assets';
+export { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_INIT_SCRIPT, type DocsAssetSource } from './assets';
 export { buildDocument, markJsonOrFormBodiesRequired, type OpenApiDocument } from './document';
 
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -13,6 +13,7 @@ export const DOCS_PATH = '/api/apidoc/swagger';
 /** The original service also served the docs outside /api. */
 export const LEGACY_DOCS_PATH = '/apidoc/swagger';
 export const DOCS_PATHS = [DOCS_PATH, LEGACY_DOCS_PATH] as const;
+export const API_BASE_PATH = '/api/v1';
 
 const pageContent = {
   'text/html': { schema: z.string().openapi({ description: 'Swagger UI page' }) },
@@ -55,12 +56,14 @@ const pageRoute = (path: string, legacy: boolean) =>
     responses: { 200: { description: 'An HTML page', content: pageContent } },
   });
 
-/** The Swagger UI configuration: local assets, and credentials that survive a reload. */
-const swaggerBody = SwaggerUI({
+/**
+ * Swagger UI's start-up, served as a file of this origin rather than inlined in the page, so
+ * the page's policy allows scripts from 'self' only. Local assets; credentials that survive a
+ * reload; the auth_token cookie sent with Try-it-out requests.
+ */
+const SWAGGER_CONFIG = {
+  dom_id: '#swagger-ui',
   url: OPENAPI_PATH,
-  // `@hono/swagger-ui` loads `${baseUrl}/swagger-ui-dist/…`: point it at this deployment.
-  baseUrl: DOCS_ASSET_BASE_URL,
-  // Keep the bearer token across reloads; send the auth_token cookie with Try-it-out requests.
   persistAuthorization: true,
   withCredentials: true,
   deepLinking: true,
@@ -70,46 +73,46 @@ const swaggerBody = SwaggerUI({
   filter: true,
   // The default validator badge would call a third-party service with the document's URL.
   validatorUrl: 'none',
+};
+const INIT_SCRIPT = `window.addEventListener('load', () => {
+  window.ui = SwaggerUIBundle(${JSON.stringify(SWAGGER_CONFIG, null, 2).replace(/\n/g, '\n  ')});
 });
+`;
 
-function swaggerHtml(): string {
-  return `<!doctype html>
+const PAGE_HTML = `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>ImageAPI docs</title>
+    <link rel="stylesheet" href="${DOCS_ASSET_PREFIX}/swagger-ui.css" />
   </head>
-  <body>${swaggerBody}</body>
+  <body>
+    <div id="swagger-ui"></div>
+    <script src="${DOCS_ASSET_PREFIX}/swagger-ui-bundle.js"></script>
+    <script src="${DOCS_INIT_SCRIPT}"></script>
+  </body>
 </html>
 `;
-}
 
 /**
  * Only this origin may supply scripts, styles, images and connections, so the page cannot
- * silently fall back to a CDN. The one inline script (Swagger UI's start-up) is allowed by hash.
+ * silently fall back to a CDN, and no script runs that this origin did not serve as a file.
  */
-async function contentSecurityPolicy(html: string): Promise<string> {
-  const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
-  const hashes = await Promise.all(
-    inline.map(async (code) => {
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(code));
-      return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
-    }),
-  );
-  return [
-    "default-src 'none'",
-    `script-src 'self' ${hashes.join(' ')}`,
-    // Swagger UI sets inline styles and draws icons from data: URIs; Try-it-out shows images as blobs.
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
+export const DOCS_CSP: ContentSecurityPolicy = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  // No 'unsafe-inline': Swagger UI sets styles through the DOM, which this does not restrict
+  // (test/node/docs.browser.test.ts fails on any violation the page reports).
+  styleSrc: ["'self'"],
+  // Icons in the stylesheet are data: URIs; Try-it-out shows returned images as blob: URLs.
+  imgSrc: ["'self'", 'data:', 'blob:'],
+  fontSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
 
 /** Registers the security schemes and serves the document, the docs pages and their assets. */
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
@@ -137,15 +140,16 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     return c.json(document as z.infer<typeof documentSchema>, 200);
   });
 
-  const html = swaggerHtml();
-  let csp: Promise<string> | undefined;
   for (const path of DOCS_PATHS) {
-    app.openapi(pageRoute(path, path === LEGACY_DOCS_PATH), async (c) => {
-      csp ??= contentSecurityPolicy(html);
-      c.header('Content-Security-Policy', await csp);
-      return c.html(html, 200);
-    });
+    app.use(path, securityHeaders(DOCS_CSP));
+    app.openapi(pageRoute(path, path === LEGACY_DOCS_PATH), (c) => c.html(PAGE_HTML, 200));
   }
+
+  // A file the page loads, like the assets below, but generated here on every runtime (on
+  // Workers the static-assets layer has no such file and passes the request on).
+  app.get(DOCS_INIT_SCRIPT, (c) =>
+    c.body(INIT_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache' }),
+  );
 
   // Not an API operation, so not in the document. On Workers the static-assets layer answers
   // these paths first; this route serves them on runtimes that pass `deps.docsAssets`.
@@ -156,4 +160,41 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     if (!isDocsAsset(name) || body === null) throw new ProblemError(404, `No resource at ${c.req.path}.`);
     return c.body(body, 200, { 'Content-Type': DOCS_ASSETS[name], 'Cache-Control': 'public, max-age=3600' });
   });
+}
+
+const indexSchema = z
+  .object({
+    name: z.string().openapi({ example: info.title }),
+    version: z
+      .string()
+      .openapi({ example: info.version, description: 'The API version (`info.version` of the document)' }),
+    links: z.object({
+      docs: z.string().openapi({ example: DOCS_PATH, description: 'Interactive documentation (Swagger UI)' }),
+      openapi: z.string().openapi({ example: OPENAPI_PATH, description: 'This OpenAPI document' }),
+      api: z.string().openapi({ example: API_BASE_PATH, description: 'Base path of the current API' }),
+    }),
+  })
+  .openapi('ApiIndex', { description: 'Where to start: the docs, the document and the API' });
+
+const indexRoute = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'getIndex',
+  tags: ['Docs'],
+  summary: 'Where to start',
+  description: 'Names the service and links the interactive docs, the OpenAPI document and the API base path.',
+  security: [],
+  responses: {
+    200: { description: 'The index', content: { 'application/json': { schema: indexSchema } } },
+  },
+});
+
+/** `GET /`: a small JSON index for whoever opens the bare address, instead of a 404. */
+export function mountIndex(app: OpenAPIHono<AppEnv>): void {
+  const body = {
+    name: info.title,
+    version: info.version,
+    links: { docs: DOCS_PATH, openapi: OPENAPI_PATH, api: API_BASE_PATH },
+  };
+  app.openapi(indexRoute, (c) => c.json(body, 200));
 }

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDir, ROOT, startInProcess } from './support/servers';
+
+// The README's "API documentation and typed clients" commands, run as a reader would: from the
+// project folder, against a running server (here in this process, on a free loopback port
+// instead of :8000), writing into a temporary folder instead of the reader's. The command
+// once failed only here, because openapi-typescript read the project's own Redocly config.
+
+const run = promisify(execFile);
+const README = join(ROOT, 'README.md');
+const README_ORIGIN = 'http://localhost:8000';
+
+/** The README's inline command that starts with `start`, as written. */
+async function readmeCommand(start: string): Promise<string> {
+  const readme = await readFile(README, 'utf8');
+  const command = [...readme.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '').find((c) => c.startsWith(start));
+  if (!command) throw new Error(`README.md shows no \`${start}…\` command`);
+  return command;
+}
+
+/** The README's TypeScript example that uses the generated client. */
+async function readmeClientExample(): Promise<string> {
+  const readme = await readFile(README, 'utf8');
+  const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? '')
+    .find((code) => code.includes("from 'openapi-fetch'"));
+  if (!example) throw new Error('README.md has no openapi-fetch example');
+  return example;
+}
+
+describe('the README’s client commands, from the project folder', () => {
+  let server: Awaited<ReturnType<typeof startInProcess>>;
+  let data: Awaited<ReturnType<typeof dataDir>>;
+  let out: string;
+
+  beforeAll(async () => {
+    data = await dataDir();
+    server = await startInProcess(data.env);
+    out = await mkdtemp(join(tmpdir(), 'imageapi-client-'));
+  });
+
+  afterAll(async () => {
+    await server?.shutdown('tests done');
+    await data?.remove();
+    if (out) await rm(out, { recursive: true, force: true });
+  });
+
+  /** Splits a README command into words, pointing it at this server and the temp folder. */
+  const adapt = (command: string, output: string) =>
+    command.split(/\s+/).map((word) => {
+      if (word.startsWith(README_ORIGIN)) return server.origin + word.slice(README_ORIGIN.length);
+      if (word === output) return join(out, output);
+      return word;
+    });
+
+  it('`npx openapi-typescript <served document> -o api.d.ts` writes the client types', async () => {
+    const command = await readmeCommand('npx openapi-typescript ');
+    expect(command).toBe(`npx openapi-typescript ${README_ORIGIN}/api/openapi.json -o api.d.ts`);
+    // `npx` would resolve the devDependency to the same file; calling it directly keeps any
+    // chance of a registry lookup out of the test.
+    const [, tool = '', ...args] = adapt(command, 'api.d.ts');
+    const { stderr } = await run(join(ROOT, 'node_modules/.bin', tool), args, { cwd: ROOT, timeout: 120_000 }).catch(
+      (err: { stderr?: string; message: string }) => {
+        throw new Error(`${command} failed in the project folder:\n${err.stderr ?? err.message}`);
+      },
+    );
+    const types = await readFile(join(out, 'api.d.ts'), 'utf8');
+    expect(types, stderr).toContain('export interface paths');
+    expect(types).toContain('"/api/v1/images"');
+    expect(types).toContain('"/api/image/{img_id}"'); // the legacy pair that once stopped it
+    expect(types).toContain('"/api/{img_id}/tags"');
+  });
+
+  it('the README’s openapi-fetch example type-checks against the generated types', async () => {
+    await writeFile(join(out, 'example.ts'), await readmeClientExample());
+    await writeFile(
+      join(out, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          lib: ['ES2023', 'DOM'],
+          module: 'ES2022',
+          moduleResolution: 'Bundler',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+          // The reader has openapi-fetch installed; here it is the project's devDependency.
+          paths: { 'openapi-fetch': [join(ROOT, 'node_modules/openapi-fetch')] },
+        },
+        files: ['example.ts', 'api.d.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/.bin/tsc');
+    await run(tsc, ['-p', join(out, 'tsconfig.json')], { cwd: ROOT, timeout: 120_000 }).catch(
+      (err: { stdout?: string; message: string }) => {
+        throw new Error(`the README example does not compile:\n${err.stdout ?? err.message}`);
+      },
+    );
+  });
+
+  it('`curl -o openapi.json <served document>` fetches the document the server serves', async () => {
+    const command = await readmeCommand('curl -o openapi.json ');
+    const [tool = '', ...args] = adapt(command, 'openapi.json');
+    await run(tool, args, { cwd: ROOT, timeout: 30_000 });
+    const saved = JSON.parse(await readFile(join(out, 'openapi.json'), 'utf8')) as { openapi: string };
+    const served = (await (await fetch(`${server.origin}/api/openapi.json`)).json()) as unknown;
+    expect(saved).toEqual(served);
+  });
+});
