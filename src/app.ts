@@ -18,7 +18,7 @@ export function createApp(given: Deps) {
   const deps: Deps = {
     ...given,
     db: guardedDb(given.db, given.config.dbTimeoutMs),
-    store: guardedStore(given.store, given.config.storeTimeoutMs),
+    store: guardedStore(() => given.store, given.config.storeTimeoutMs),
   };
 
   app.use('*', requestId());

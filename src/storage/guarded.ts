@@ -7,10 +7,11 @@ const PUT_MS_PER_MIB = 1_000;
 /**
  * The store as the services use it: any failure, or no answer within `timeoutMs`, becomes an
  * `UnavailableError` (503 with Retry-After). A put that times out may still finish later; its
- * bytes then have no row and are swept by housekeeping.
+ * bytes then have no row and are swept by housekeeping. `current` is read on every call, so an
+ * entry (or a test) may swap the store underneath.
  */
-export function guardedStore(store: ImageStore, timeoutMs: number): ImageStore {
-  const guard = <T>(work: () => Promise<T>, ms = timeoutMs): Promise<T> => {
+export function guardedStore(current: () => ImageStore, timeoutMs: number): ImageStore {
+  const guard = <T>(work: () => Promise<T>, ms: number): Promise<T> => {
     let started: Promise<T>;
     try {
       started = work();
@@ -25,13 +26,15 @@ export function guardedStore(store: ImageStore, timeoutMs: number): ImageStore {
       () => new UnavailableError('image store', true),
     );
   };
-  return {
-    ...store,
-    put: (key, body, options) =>
-      guard(() => store.put(key, body, options), timeoutMs + (options.size / 2 ** 20) * PUT_MS_PER_MIB),
-    get: (key, range) => guard(() => store.get(key, range)),
-    head: (key) => guard(() => store.head(key)),
-    delete: (keys) => guard(() => store.delete(keys)),
-    list: (options) => guard(() => store.list(options)),
-  };
+  return new Proxy({} as ImageStore, {
+    get(_, prop) {
+      const store = current();
+      const value: unknown = Reflect.get(store, prop, store);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const size = prop === 'put' ? ((args[2] as { size?: number } | undefined)?.size ?? 0) : 0;
+        return guard(() => value.apply(store, args) as Promise<unknown>, timeoutMs + (size / 2 ** 20) * PUT_MS_PER_MIB);
+      };
+    },
+  });
 }

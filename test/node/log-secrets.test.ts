@@ -39,7 +39,9 @@ describe('logs of a session on Node', () => {
     for (const secret of [user.password, user.token, data.env.AUTH_SECRET ?? '']) {
       expect(witness.secrets.has(secret)).toBe(true);
     }
-    expect(lines.some((l) => l.includes('"unhandled error"') && l.includes('injected: the disk is gone'))).toBe(true);
+    expect(lines.some((l) => l.includes('"dependency unavailable"') && l.includes('injected: the disk is gone'))).toBe(
+      true,
+    );
     expect(lines.some((l) => l.includes('"listening"'))).toBe(true);
     expect(lines.some((l) => l.includes('"stopped"'))).toBe(true);
     witness.expectNoLeak(lines, { secrets: 4, lines: 3 });

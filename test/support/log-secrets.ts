@@ -131,7 +131,8 @@ export async function secretsFlow(target: Target, breakStore: (broken: boolean) 
   breakStore(true);
   try {
     const failed = await uploadRaw(target, user, await png(2, 2));
-    expect(failed.status).toBe(500);
+    // A failing store is answered 503 (retry later); its cause is logged, never a secret.
+    expect(failed.status).toBe(503);
     await problem(failed);
   } finally {
     breakStore(false);

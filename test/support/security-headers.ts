@@ -45,7 +45,9 @@ export function securityHeaderProblems(res: Response): string[] {
   }
   const page = (res.headers.get('content-type') ?? '').startsWith('text/html');
   const csp = res.headers.get('content-security-policy');
-  const expected = page ? PAGE_CSP : API_CSP;
+  // Unverified image bytes go out as a sandboxed download (`sandbox` alone, stricter for a file).
+  const sandboxed = csp === 'sandbox' && /^attachment\b/.test(res.headers.get('content-disposition') ?? '');
+  const expected = page ? PAGE_CSP : sandboxed ? 'sandbox' : API_CSP;
   if (csp !== expected) problems.push(`content-security-policy: expected "${expected}", got ${csp ?? 'none'}`);
   if (res.headers.has('x-powered-by')) problems.push('x-powered-by is sent');
   return problems;

@@ -37,15 +37,16 @@ export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Pr
   }
   const { object } = file;
   // HEAD runs this handler and drops the body unread: cancel it so the store releases the file.
-  if (c.req.method === 'HEAD') await object.body.cancel();
+  const head = c.req.method === 'HEAD';
+  if (head) await object.body.cancel();
   headers['Content-Type'] = image.contentType;
   // Decided from what was asked, not from what the store reports.
   if (object.range) {
     const { offset, length } = object.range;
     headers['Content-Range'] = `bytes ${offset}-${offset + length - 1}/${image.size}`;
     headers['Content-Length'] = String(length);
-    return c.body(object.body, 206, headers);
+    return head ? c.body(null, 206, headers) : c.body(object.body, 206, headers);
   }
   headers['Content-Length'] = String(image.size);
-  return c.body(object.body, 200, headers);
+  return head ? c.body(null, 200, headers) : c.body(object.body, 200, headers);
 }
