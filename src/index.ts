@@ -1,15 +1,15 @@
+import { env as isolateEnv } from 'cloudflare:workers';
 import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
-import { sweepOrphanBytes } from './services/images';
+import { sweepOrphanBytes } from './services/housekeeping';
 import { r2Store } from './storage/r2';
 
-// Built once per isolate: the bindings object does not change between requests.
-let cached: { env: Env; app: App; deps: Deps } | undefined;
+type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
 
-function appFor(env: Env) {
-  if (cached?.env !== env) {
+function build(env: Env): Built {
+  try {
     const deps: Deps = {
       db: d1Database(env.DB),
       store: r2Store(env.IMAGES),
@@ -17,9 +17,21 @@ function appFor(env: Env) {
       clock: () => new Date(),
       logger: consoleLogger,
     };
-    cached = { env, app: createApp(deps), deps };
+    return { env, app: createApp(deps), deps };
+  } catch (error) {
+    return { env, error };
   }
-  return cached;
+}
+
+// Built once per isolate, while the script loads (no I/O happens here, so it is allowed outside
+// a request): the first request does not pay for building the routes and the OpenAPI registry.
+// A handler given another env object (tests do) gets its own build, kept until the next one.
+let built: Built = build(isolateEnv);
+
+function appFor(env: Env): { app: App; deps: Deps } {
+  if (built.env !== env) built = build(env);
+  if ('error' in built) throw built.error;
+  return built;
 }
 
 /** Bad vars are an operator's mistake: say so in the log, answer a generic problem. */
@@ -45,8 +57,10 @@ export default {
     return app.fetch(request, env, ctx);
   },
   // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
-  // whose byte removal failed, are removed once nothing points at them.
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(sweepOrphanBytes(appFor(env).deps).then(() => undefined));
+  // whose byte removal failed, are removed once nothing points at them. Awaited, not handed to
+  // waitUntil: a failure then marks the cron event as failed in the dashboard and Workers Logs.
+  async scheduled(controller, env) {
+    const result = await sweepOrphanBytes(appFor(env).deps);
+    consoleLogger.info('housekeeping sweep', { cron: controller.cron, ...result });
   },
 } satisfies ExportedHandler<Env>;

@@ -73,3 +73,13 @@ export const imageTags = sqliteTable(
 
 export type UserRow = typeof users.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
+
+/**
+ * Small state kept between housekeeping runs (e.g. where the orphan-bytes sweep stopped), so
+ * each run does a bounded amount of work and the next one carries on.
+ */
+export const housekeeping = sqliteTable('housekeeping', {
+  key: text().primaryKey(),
+  value: text().notNull(),
+  updatedAt: createdAt(),
+});
