@@ -2,10 +2,12 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './deps';
+import { accessLog } from './http/access-log';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { mountDocs } from './routes/docs';
+import { healthRouter } from './routes/health';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 
@@ -14,6 +16,7 @@ export function createApp(deps: Deps) {
   const app = createRouter();
 
   app.use('*', requestId());
+  if (deps.accessLog) app.use('*', accessLog(deps.logger));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
@@ -36,6 +39,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());
+  app.route('/', healthRouter());
   mountDocs(app);
 
   app.notFound(notFoundOrMethodNotAllowed(app));

@@ -107,6 +107,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       clock: () => new Date(),
       logger,
       docsAssets: nodeDocsAssets(),
+      accessLog: true,
     };
     const app = createApp(deps);
     const fetch: FetchHandler = (request) => app.fetch(request);
