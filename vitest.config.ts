@@ -22,6 +22,9 @@ export default defineConfig(async () => {
                   // A fresh secret per run: none is ever committed.
                   AUTH_SECRET: randomBytes(32).toString('hex'),
                 },
+                // An empty second database for test/workers/migrations.test.ts, which applies the
+                // migrations one at a time (the setup file has already migrated DB).
+                d1Databases: { MIGRATIONS_DB: 'migrations-check' },
               },
             }),
           ],

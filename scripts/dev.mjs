@@ -29,6 +29,11 @@ const persistTo =
 const migrated = wrangler(['d1', 'migrations', 'apply', 'DB', '--local', ...persistTo]);
 if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 
-const dev = spawn('npx', ['wrangler', 'dev', ...args], { stdio: 'inherit', env });
+// `--test-scheduled` serves GET /__scheduled (local only), which runs the cron handler:
+//   curl -f "http://localhost:8000/__scheduled?cron=17+*+*+*+*"
+// The trigger wrangler suggests otherwise, /cdn-cgi/handler/scheduled, answers 500 here: with
+// `[assets]` configured, wrangler 4.86's local runtime sends it to the static-assets router,
+// which has no scheduled handler, instead of to this Worker (deployed crons are unaffected).
+const dev = spawn('npx', ['wrangler', 'dev', '--test-scheduled', ...args], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,12 +1,14 @@
 import { requestId } from 'hono/request-id';
 import { guardedDb } from './db/guarded';
 import type { Deps } from './deps';
+import { accessLog } from './http/access-log';
 import { corsAllowlist } from './http/cors';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { mountDocs, mountIndex } from './routes/docs';
+import { healthRouter } from './routes/health';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { guardedStore } from './storage/guarded';
@@ -22,6 +24,7 @@ export function createApp(given: Deps) {
   };
 
   app.use('*', requestId());
+  if (deps.accessLog) app.use('*', accessLog(deps.logger));
   app.use('*', async (c, next) => {
     c.set('deps', deps);
     await next();
@@ -36,6 +39,7 @@ export function createApp(given: Deps) {
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());
+  app.route('/', healthRouter());
   mountDocs(app);
   mountIndex(app);
 

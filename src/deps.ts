@@ -27,6 +27,8 @@ export interface Deps {
    * (src/routes/docs/assets-node.ts); Workers leave it out: static assets serve them.
    */
   docsAssets?: DocsAssetSource;
+  /** One JSON access-log line per request (src/http/access-log.ts): on for Node/Bun, off on Workers, whose own logs have it. */
+  accessLog?: boolean;
 }
 
 /** One JSON line per event: what Workers logs, journald and docker logs all read well. */

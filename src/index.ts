@@ -1,3 +1,4 @@
+import { env as isolateEnv } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { type App, createApp } from './app';
 import { parseConfig } from './config';
@@ -5,15 +6,14 @@ import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
 import { API_CSP, securityHeaders } from './http/security-headers';
-import { sweepOrphanBytes } from './services/images';
+import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
 
-// Built once per isolate: the bindings object does not change between requests.
-let cached: { env: Env; app: App; deps: Deps } | undefined;
+type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
 
-function appFor(env: Env) {
-  if (cached?.env !== env) {
+function build(env: Env): Built {
+  try {
     const deps: Deps = {
       db: d1Database(env.DB),
       store: r2Store(env.IMAGES),
@@ -22,9 +22,21 @@ function appFor(env: Env) {
       logger: consoleLogger,
       clientAddress: cfConnectingIp,
     };
-    cached = { env, app: createApp(deps), deps };
+    return { env, app: createApp(deps), deps };
+  } catch (error) {
+    return { env, error };
   }
-  return cached;
+}
+
+// Built once per isolate, while the script loads (no I/O happens here, so it is allowed outside
+// a request): the first request does not pay for building the routes and the OpenAPI registry.
+// A handler given another env object (tests do) gets its own build, kept until the next one.
+let built: Built = build(isolateEnv);
+
+function appFor(env: Env): { app: App; deps: Deps } {
+  if (built.env !== env) built = build(env);
+  if ('error' in built) throw built.error;
+  return built;
 }
 
 /** Bad vars are an operator's mistake: say so in the log, answer a generic problem. */
@@ -55,10 +67,12 @@ export default {
     return app.fetch(request, env, ctx);
   },
   // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
-  // whose byte removal failed, are removed once nothing points at them.
-  async scheduled(_controller, env, ctx) {
+  // whose byte removal failed, are removed once nothing points at them; ended login-throttle
+  // windows are dropped. Awaited, not handed to waitUntil: a failure then marks the cron event
+  // as failed in the dashboard and Workers Logs.
+  async scheduled(controller, env) {
     const { deps } = appFor(env);
-    // Also drops login-throttle counters whose window has ended.
-    ctx.waitUntil(Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]).then(() => undefined));
+    const [result, pruned] = await Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]);
+    consoleLogger.info('housekeeping sweep', { cron: controller.cron, ...result, throttle_windows_pruned: pruned });
   },
 } satisfies ExportedHandler<Env>;

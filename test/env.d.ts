@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       AUTH_SECRET: string;
+      MIGRATIONS_DB: D1Database;
     }
   }
 }

@@ -92,3 +92,13 @@ export const loginThrottle = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] }), index('login_throttle_reset_idx').on(t.resetAt)],
 );
+
+/**
+ * Small state kept between housekeeping runs (e.g. where the orphan-bytes sweep stopped), so
+ * each run does a bounded amount of work and the next one carries on.
+ */
+export const housekeeping = sqliteTable('housekeeping', {
+  key: text().primaryKey(),
+  value: text().notNull(),
+  updatedAt: createdAt(),
+});

@@ -11,7 +11,7 @@ import { consoleLogger, type Deps, type Logger } from '../deps';
 import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
-import { sweepOrphanBytes } from '../services/images';
+import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
 import { fsStore } from '../storage/fs';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
@@ -66,8 +66,8 @@ export interface StartOptions {
 export const SHUTDOWN_GRACE_MS = 10_000;
 /** Temp files older than this are left over from a crash, not an upload in progress. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
-/** Housekeeping: as the Workers cron does daily, plus once soon after start. */
-const SWEEP_EVERY_MS = 24 * 60 * 60 * 1000;
+/** Housekeeping: as the Workers cron does (hourly, a bounded slice each time), plus once soon after start. */
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 const FIRST_SWEEP_AFTER_MS = 60 * 1000;
 /** The runtime's own body cap sits above the app's upload limit, so the app's 413 problem is what clients see. */
 const RUNTIME_BODY_MARGIN_BYTES = 1024 * 1024;
@@ -116,6 +116,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       logger,
       docsAssets: nodeDocsAssets(),
       clientAddress: localClientAddress(settings.trustProxy),
+      accessLog: true,
     };
     const app = createApp(deps);
     const fetch: FetchHandler = (request, client) =>
@@ -148,11 +149,14 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
 
     // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers,
     // and login-throttle counters whose window has ended are dropped.
-    let sweeping: Promise<unknown> = Promise.resolve();
+    let sweeping: Promise<unknown> | undefined;
     const sweep = () => {
-      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]).catch((err: unknown) =>
-        logger.error('housekeeping sweep failed', { error: String(err) }),
-      );
+      if (sweeping) return; // the previous run is still going
+      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)])
+        .catch((err: unknown) => logger.error('housekeeping sweep failed', { error: String(err) }))
+        .finally(() => {
+          sweeping = undefined;
+        });
     };
     const firstSweep = setTimeout(sweep, FIRST_SWEEP_AFTER_MS);
     const sweeps = setInterval(sweep, SWEEP_EVERY_MS);
@@ -172,7 +176,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
           logger.warn('requests still in flight after the grace period; closing their connections');
           for (const l of listeners) l.forceClose();
         }
-        await settlesWithin(sweeping, deadline);
+        if (sweeping) await settlesWithin(sweeping, deadline);
         database.close();
         logger.info('stopped', { reason });
       })();

@@ -8,7 +8,6 @@ import {
   linkTags,
   listImages as listQuery,
   ownedBy,
-  referencedKeys,
   toRecord,
 } from '../db/image-queries';
 import { images, imageTags } from '../db/schema';
@@ -242,31 +241,4 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
   const items = (more ? rows.slice(0, input.limit) : rows).map(toRecord);
   const last = items.at(-1);
   return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
-}
-
-/** Removes stored bytes that no row points at and that are older than `graceMs` (uploads in flight). */
-export async function sweepOrphanBytes(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
-  graceMs = 60 * 60 * 1000,
-): Promise<{ scanned: number; deleted: number }> {
-  const cutoff = deps.clock().getTime() - graceMs;
-  let cursor: string | undefined;
-  let scanned = 0;
-  let deleted = 0;
-  do {
-    const page = await deps.store.list({ cursor, limit: 500 });
-    scanned += page.objects.length;
-    const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
-    if (old.length) {
-      const kept = new Set((await referencedKeys(deps.db, old)).map((r) => r.key));
-      const orphans = old.filter((k) => !kept.has(k));
-      if (orphans.length) {
-        await deps.store.delete(orphans);
-        deleted += orphans.length;
-      }
-    }
-    cursor = page.cursor;
-  } while (cursor);
-  if (deleted) deps.logger.info('swept orphan image bytes', { scanned, deleted });
-  return { scanned, deleted };
 }

@@ -4,8 +4,8 @@
  * validated so that no value can name a path outside the root.
  */
 import { randomUUID } from 'node:crypto';
-import type { Dirent, Stats } from 'node:fs';
-import { type FileHandle, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants, type Dirent, type Stats } from 'node:fs';
+import { access, type FileHandle, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo } from './image-store';
 
@@ -339,6 +339,12 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     return { objects, ...(found.length > max && last ? { cursor: encodeCursor(last.key) } : {}) };
   }
 
+  /** The root must still be a directory this process can read and write (a lost mount is not). */
+  async function ping(): Promise<void> {
+    if (!(await stat(root)).isDirectory()) throw new Error(`${root} is not a directory`);
+    await access(root, constants.R_OK | constants.W_OK | constants.X_OK);
+  }
+
   async function removeStaleTempFiles(olderThanMs: number): Promise<number> {
     const cutoff = Date.now() - olderThanMs;
     let removed = 0;
@@ -375,5 +381,5 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     return removed;
   }
 
-  return { root, put, get, head, delete: remove, list, removeStaleTempFiles };
+  return { root, put, get, head, delete: remove, list, ping, removeStaleTempFiles };
 }

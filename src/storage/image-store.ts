@@ -30,6 +30,11 @@ export interface ImageStore {
   get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   head(key: string): Promise<StoredObjectInfo | null>;
   delete(keys: string[]): Promise<void>;
-  /** Pages through stored keys, for housekeeping. */
+  /** Throws unless the store is reachable and usable; cheap (no listing), for health checks. */
+  ping(): Promise<void>;
+  /**
+   * Pages through stored keys in key order, for housekeeping. A returned `cursor` means there is
+   * more; it stays valid across processes and time, so it may be saved and resumed later.
+   */
   list(options: { cursor?: string; limit?: number }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
 }

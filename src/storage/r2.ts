@@ -34,9 +34,17 @@ export function r2Store(bucket: R2Bucket): ImageStore {
       // R2 deletes at most 1000 keys per call.
       for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
     },
+    async ping() {
+      // A HEAD of a key that is never written: one class B operation, whatever the bucket holds.
+      await bucket.head('healthz-probe');
+    },
     async list({ cursor, limit }) {
-      const page = await bucket.list({ cursor, limit });
-      return { objects: page.objects.map(info), ...(page.truncated ? { cursor: page.cursor } : {}) };
+      // The cursor is the last key listed, resumed with `startAfter`: housekeeping saves it in
+      // the database for a later invocation, and R2's own cursors are documented only for
+      // continuing one listing, not for being kept for hours or days.
+      const page = await bucket.list({ startAfter: cursor, limit });
+      const last = page.objects.at(-1);
+      return { objects: page.objects.map(info), ...(page.truncated && last ? { cursor: last.key } : {}) };
     },
   };
 }

@@ -375,6 +375,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Health check for load balancers and monitors
+         * @description Unauthenticated and cheap: one `SELECT 1` on the database and one probe of the image store (an R2 HEAD of a key never written; on Node and Bun, a check that the images directory is usable). Answers 503 with a problem naming the failing dependency; the reason goes to the server log only.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -684,6 +704,14 @@ export interface components {
          *     ]
          */
         LegacyTagNames: string[];
+        /** @description The database and the image store both answered */
+        Health: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+        };
         /** @description An OpenAPI 3.1 document */
         OpenApiDocument: {
             /** @example 3.1.0 */
@@ -3014,6 +3042,48 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying */
                     "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Healthy */
+            200: {
+                headers: {
+                    /** @description `no-store`: every probe reaches the server */
+                    "Cache-Control"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description Unexpected error; the body quotes the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store is unavailable */
+            503: {
+                headers: {
+                    /** @description `no-store`: every probe reaches the server */
+                    "Cache-Control"?: string;
                     [name: string]: unknown;
                 };
                 content: {

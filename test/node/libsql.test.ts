@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS, localDatabasePath, MIGRATIONS_FOLDER, openLibsql } from '../../src/db/libsql';
 import { images, users } from '../../src/db/schema';
-import { sweepOrphanBytes } from '../../src/services/images';
+import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import { fsStore } from '../../src/storage/fs';
 import { memoryLogger } from './support/servers';
 
@@ -157,7 +157,7 @@ describe('housekeeping on Node: the sweep over libsql and the directory store', 
         clock: () => new Date(),
         logger: memoryLogger(),
       });
-      expect(result).toEqual({ scanned: 3, deleted: 1 });
+      expect(result).toEqual({ scanned: 3, deleted: 1, pages: 1, passComplete: true });
       expect((await store.list({})).objects.map((o) => o.key)).toEqual(['img/orphan-recent', 'img/referenced']);
     } finally {
       database.close();

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   constantTimeEqual,
+  DECOY_HASH,
   hashPassword,
   needsRehash,
   PBKDF2_ITERATIONS,
@@ -106,6 +107,29 @@ describe('password hashing', () => {
     expect(await verifyPassword('decoy password never matches', stored)).toBe(false);
     expect(await verifyPassword('anything at all', stored)).toBe(false);
     expect(needsRehash(stored)).toBe(true);
+  });
+});
+
+describe('the decoy hash (unknown emails)', () => {
+  it("is a constant with today's parameters: 16-byte salt, 32-byte hash", () => {
+    expect(needsRehash(DECOY_HASH)).toBe(false);
+    const [, iterations, salt, hash] = DECOY_HASH.split('$');
+    expect(Number(iterations)).toBe(PBKDF2_ITERATIONS);
+    expect(atob(salt ?? '')).toHaveLength(16);
+    expect(atob(hash ?? '')).toHaveLength(32);
+  });
+
+  it('costs exactly one derivation, with the decoy salt, and never matches', async () => {
+    const derive = vi.spyOn(crypto.subtle, 'deriveBits');
+    try {
+      expect(await verifyPassword('anything at all', undefined)).toBe(false);
+      expect(derive).toHaveBeenCalledTimes(1);
+      const [params] = derive.mock.calls[0] ?? [];
+      const salt = new Uint8Array((params as { salt: ArrayBuffer }).salt);
+      expect(btoa(String.fromCharCode(...salt))).toBe(DECOY_HASH.split('$')[2]);
+    } finally {
+      derive.mockRestore();
+    }
   });
 });
 

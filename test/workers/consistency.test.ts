@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { images, imageTags } from '../../src/db/schema';
-import { sweepOrphanBytes } from '../../src/services/images';
+import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import type { ImageStore } from '../../src/storage/image-store';
 import { bearer, newUser, problem } from '../support/client';
 import { png } from '../support/images';

@@ -6,42 +6,12 @@ import { bearer, json, newUser, type TestUser } from '../support/client';
 import { png } from '../support/images';
 import { upload } from '../support/upload';
 import { appHarness } from './support/app-harness';
+import { countingD1 } from './support/counting-d1';
 
 /**
  * ARCHITECTURE.md's budget: a read costs one D1 call including the session check, a tag edit
  * one batch. Counted at the binding: each `batch()` and each executed statement is one call.
  */
-function countingD1(db: D1Database, counter: { calls: number }): D1Database {
-  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(stmt, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        if (prop === 'bind') return (...args: unknown[]) => wrapStatement(value.apply(target, args));
-        if (['all', 'run', 'first', 'raw'].includes(String(prop))) {
-          return (...args: unknown[]) => {
-            counter.calls++;
-            return value.apply(target, args);
-          };
-        }
-        return value.bind(target);
-      },
-    });
-  return new Proxy(db, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql));
-      if (prop === 'batch') {
-        return (statements: D1PreparedStatement[]) => {
-          counter.calls++;
-          return target.batch(statements);
-        };
-      }
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 describe('database calls per request', () => {
   const counter = { calls: 0 };
   const h = appHarness(() => ({ db: d1Database(countingD1(env.DB, counter)) }));

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client';
 import { images } from '../../src/db/schema';
-import { sweepOrphanBytes } from '../../src/services/images';
+import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import type { ImageStore } from '../../src/storage/image-store';
 import { bearer, newUser, problem } from '../support/client';
 import { png } from '../support/images';

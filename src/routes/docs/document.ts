@@ -20,6 +20,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Users: 'Accounts and sessions: register, log in (cookie and bearer token), log out, current user.',
   Images: 'Upload, fetch, list and delete your images.',
   Tags: 'Tags of your images.',
+  Health: 'For load balancers and monitors: is this instance able to serve?',
   Docs: 'This document, the interactive documentation, and the index at `/` that links them.',
 };
 const LEGACY_TAG = /^Legacy: /;

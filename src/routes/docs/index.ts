@@ -158,7 +158,11 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     const source = c.get('deps').docsAssets;
     const body = isDocsAsset(name) && source ? await source(name) : null;
     if (!isDocsAsset(name) || body === null) throw new ProblemError(404, `No resource at ${c.req.path}.`);
-    return c.body(body, 200, { 'Content-Type': DOCS_ASSETS[name], 'Cache-Control': 'public, max-age=3600' });
+    return c.body(body, 200, {
+      'Content-Type': DOCS_ASSETS[name],
+      'Cache-Control': 'public, max-age=3600',
+      ...(body instanceof Uint8Array ? { 'Content-Length': String(body.byteLength) } : {}),
+    });
   });
 }
 

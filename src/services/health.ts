@@ -1,0 +1,25 @@
+import { sql } from 'drizzle-orm';
+import type { Deps } from '../deps';
+
+export type Dependency = 'database' | 'store';
+
+/**
+ * Whether the database and the image store answer: `SELECT 1` and the store's cheap probe, run
+ * side by side. Returns the dependencies that failed (empty when healthy); the reasons go to the
+ * log only.
+ */
+export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): Promise<Dependency[]> {
+  const checks: [Dependency, Promise<unknown>][] = [
+    ['database', deps.db.run(sql`SELECT 1`)],
+    ['store', deps.store.ping()],
+  ];
+  const results = await Promise.allSettled(checks.map(([, check]) => check));
+  const failed: Dependency[] = [];
+  results.forEach((result, i) => {
+    const name = checks[i]?.[0];
+    if (result.status === 'fulfilled' || !name) return;
+    failed.push(name);
+    deps.logger.warn('health check failed', { dependency: name, error: String(result.reason) });
+  });
+  return failed;
+}
