@@ -194,6 +194,7 @@ class Run {
   readonly failures: string[] = [];
   requests = 0;
   serverErrors = 0;
+  connectionErrors = 0;
   unexpected = 0;
   readonly counts: Record<string, number> = {};
 
@@ -343,6 +344,16 @@ async function remove(run: Run, image: Image) {
   if (run.expectStatus('delete', res, 204)) image.deleted = true;
 }
 
+/** A request that got no answer at all (connection refused or cut) is a failure, not a crash. */
+async function guarded(run: Run, what: string, op: () => Promise<void>) {
+  try {
+    await op();
+  } catch (err) {
+    run.connectionErrors++;
+    run.fail(`${what}: ${err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : String(err)}`);
+  }
+}
+
 async function drive(run: Run, users: User[]) {
   let next = 0;
   async function client(n: number) {
@@ -352,20 +363,22 @@ async function drive(run: Run, users: User[]) {
       const idle = run.images.filter((i) => i.user === user && !i.deleted && !i.busy);
       const roll = Math.random();
       if (idle.length < 2 || roll < 0.3) {
-        await upload(run, user);
+        await guarded(run, 'upload', () => upload(run, user));
         continue;
       }
       if (roll < 0.42) {
-        await list(run, user);
+        await guarded(run, 'list', () => list(run, user));
         continue;
       }
       const image = pick(idle);
       image.busy = true;
       try {
-        if (roll < 0.57) await fetchFile(run, image);
-        else if (roll < 0.67) await fetchRange(run, image);
-        else if (roll < 0.9) await editTags(run, image);
-        else await remove(run, image);
+        await guarded(run, `image ${image.id}`, () => {
+          if (roll < 0.57) return fetchFile(run, image);
+          if (roll < 0.67) return fetchRange(run, image);
+          if (roll < 0.9) return editTags(run, image);
+          return remove(run, image);
+        });
       } finally {
         image.busy = false;
       }
@@ -376,7 +389,7 @@ async function drive(run: Run, users: User[]) {
 
 /** After the load: the server's state against the model, image by image and list by list. */
 async function verify(run: Run, users: User[]) {
-  const checks = run.images.map(async (image) => {
+  const check = async (image: Image) => {
     if (image.deleted) {
       for (const path of [`/api/v1/images/${image.id}`, `/api/v1/images/${image.id}/file`]) {
         const res = await run.call('verify deleted', path, { user: image.user });
@@ -391,9 +404,14 @@ async function verify(run: Run, users: User[]) {
     if (!sameTags(tags, image.tags)) {
       run.fail(`image ${image.id}: tags ${JSON.stringify(tags)}, model ${JSON.stringify(image.tags)}`);
     }
-  });
-  // Bounded concurrency for the checks too.
-  for (let i = 0; i < checks.length; i += CLIENTS) await Promise.all(checks.slice(i, i + CLIENTS));
+  };
+  // As many at once as there were clients.
+  let at = 0;
+  const checker = async () => {
+    for (let image = run.images[at++]; image; image = run.images[at++])
+      await guarded(run, 'verify', () => check(image));
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, checker));
   for (const user of users) {
     const listed = new Set<number>();
     let cursor: string | null = null;
@@ -445,7 +463,7 @@ async function loadOne(runtime: string) {
         users: USERS,
         requests: run.requests,
         'req/s (load)': Math.round(loadRequests / loadSeconds),
-        errors: run.serverErrors + run.unexpected,
+        errors: run.serverErrors + run.unexpected + run.connectionErrors,
         '5xx': run.serverErrors,
         'p50 ms': Number(percentile(sorted, 0.5).toFixed(1)),
         'p99 ms': Number(percentile(sorted, 0.99).toFixed(1)),
