@@ -155,10 +155,16 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     const path = pathOf(key);
     if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid size ${size}`);
     const dir = dirname(path);
+    let created: string | undefined;
     try {
-      await mkdir(dir, { recursive: true });
+      created = await mkdir(dir, { recursive: true });
     } catch (err) {
       throw conflictOr(err, key);
+    }
+    // A folder made just now is itself a new entry in its parent: without syncing the parents,
+    // a power cut could lose the folder and, with it, a file acknowledged as durable.
+    if (created) {
+      for (let d = dir; d !== dirname(created); d = dirname(d)) await syncDir(dirname(d));
     }
     const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
     const reader = chunksOf(body).getReader();

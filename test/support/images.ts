@@ -119,6 +119,24 @@ export async function png(width: number, height: number): Promise<Bytes> {
   );
 }
 
+/**
+ * A decodable RGB PNG of random pixels: no two calls give the same bytes, and the noise keeps
+ * deflate from shrinking it, so the file is about `width * height * 3` bytes.
+ */
+export async function noisePng(width: number, height: number): Promise<Bytes> {
+  const stride = 1 + width * 3;
+  const raw = new Uint8Array(stride * height);
+  // getRandomValues fills at most 65,536 bytes per call.
+  for (let at = 0; at < raw.length; at += 65_536) crypto.getRandomValues(raw.subarray(at, at + 65_536));
+  for (let y = 0; y < height; y++) raw[y * stride] = 0; // filter type 0 (none) on every scanline
+  return concat(
+    PNG_SIGNATURE,
+    ihdr(width, height),
+    pngChunk('IDAT', await zlib(raw)),
+    pngChunk('IEND', new Uint8Array()),
+  );
+}
+
 // --- JPEG ----------------------------------------------------------------------------------------
 
 export interface JpegOptions {
