@@ -7,6 +7,7 @@ import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { mountDocs } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
+import { v1KeyRouter } from './routes/keys';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
@@ -32,6 +33,7 @@ export function createApp(deps: Deps) {
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
 
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
+  app.route('/api/v1/user/keys', v1KeyRouter());
   app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/user', legacyUserRouter());

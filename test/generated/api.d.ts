@@ -4,6 +4,41 @@
  */
 
 export interface paths {
+    "/api/v1/user/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API keys, newest first (never their secrets) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Create an API key (its secret is in this response only) */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: it stops working at once */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/user/register": {
         parameters: {
             query?: never;
@@ -463,6 +498,87 @@ export interface components {
             /** @example Invalid email address */
             message: string;
         };
+        CreatedApiKey: {
+            /** @example 7 */
+            id: number;
+            /**
+             * @description The visible start of the key, for recognising it
+             * @example iak_1_k3v9x2ma
+             */
+            prefix: string;
+            /** @example backup script */
+            name: string | null;
+            /** @enum {string} */
+            scope: "read" | "read-write";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute; null if never used
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description Null: never expires
+             */
+            expires_at: string | null;
+            /**
+             * @description The secret, shown this once and stored only as a hash: send it as `Authorization: Bearer <key>`
+             * @example iak_1_k3v9x2ma_9Vn1HhO0xq1S3k2c8b7wJb3wR2mXoP0aZ4d5e6f7g8h
+             */
+            key: string;
+        };
+        NewApiKeyRequest: {
+            /**
+             * @description A label for you; 1–100 characters
+             * @example backup script
+             */
+            name?: string;
+            /**
+             * @description `read`: only GET requests; `read-write`: everything a login can do except managing keys and logging out
+             * @example read-write
+             * @enum {string}
+             */
+            scope: "read" | "read-write";
+            /**
+             * @description Lifetime in seconds (or give `expires_at`; neither: the key never expires)
+             * @example 2592000
+             */
+            expires_in?: number;
+            /**
+             * @description When the key stops working: ISO 8601 with a zone, or unix seconds; at most ten years ahead
+             * @example 2027-01-01T00:00:00Z
+             */
+            expires_at?: string;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        ApiKey: {
+            /** @example 7 */
+            id: number;
+            /**
+             * @description The visible start of the key, for recognising it
+             * @example iak_1_k3v9x2ma
+             */
+            prefix: string;
+            /** @example backup script */
+            name: string | null;
+            /** @enum {string} */
+            scope: "read" | "read-write";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute; null if never used
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description Null: never expires
+             */
+            expires_at: string | null;
+        };
         User: {
             /** @example 1 */
             id: number;
@@ -681,6 +797,207 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Scope, and optionally a name and an expiry */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiKeyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["NewApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. Store `key` now: it cannot be shown again. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many keys: revoke one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such key (another user’s key answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -868,7 +1185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Refused to an API key: revoke the key instead (`DELETE /api/v1/user/keys/{id}`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1027,7 +1344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1159,7 +1476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1392,7 +1709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1477,7 +1794,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1555,7 +1872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1624,7 +1941,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1880,7 +2197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Refused to an API key: revoke the key instead (`DELETE /api/v1/user/keys/{id}`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2035,7 +2352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2213,7 +2530,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2344,7 +2661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2429,7 +2746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2576,7 +2893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
