@@ -5,6 +5,7 @@ import type { Deps } from './deps';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
+import { v1AdminRouter } from './routes/admin';
 import { mountDocs } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { v1KeyRouter } from './routes/keys';
@@ -35,6 +36,7 @@ export function createApp(deps: Deps) {
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user/keys', v1KeyRouter());
   app.route('/api/v1/user', v1UserRouter());
+  app.route('/api/v1/admin', v1AdminRouter());
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import {
   ensureTags,
@@ -11,14 +11,18 @@ import {
   referencedKeys,
   toRecord,
 } from '../db/image-queries';
+import { insertWhere } from '../db/insert-where';
 import { images, imageTags } from '../db/schema';
+import { mayWrite, type SessionRow } from '../db/session-queries';
+import { addToUsage, imageStored, subtractFromUsage, type UsageRow, usageOf, withinQuota } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { looksLikeSvg, SNIFF_BYTES, sniffImage } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
-import { checkSession, currentUser, sessionQuery } from './session';
+import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
+import { checkSession, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import type { TimeRange } from './time-filters';
 
@@ -65,7 +69,8 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         : 'The file is not a supported image. Upload PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
     );
   }
-  await currentUser(deps.db, session);
+  // The session check and the quota pre-check, before any byte is stored (one round trip).
+  await checkUploadQuota(deps, session, file.size);
 
   const sha256 = await sha256Hex(file);
   const storageKey = `images/${crypto.randomUUID()}`;
@@ -73,9 +78,14 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
 
   const now = deps.clock().getTime();
   try {
-    const insert = deps.db
-      .insert(images)
-      .values({
+    // Quota: the row is written only while the session may write and the image still fits
+    // (racing uploads are judged one at a time inside their batches); everything after it in
+    // the batch happens only if it was written.
+    const stored = imageStored(storageKey);
+    const insert = insertWhere(
+      deps.db,
+      images,
+      {
         ownerId: session.userId,
         name: displayName(file.name, sniffed.extension),
         contentType: sniffed.contentType,
@@ -85,16 +95,29 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         width: sniffed.width ?? null,
         height: sniffed.height ?? null,
         createdAt: now,
-      })
-      .returning();
-    const [[row]] = tags.length
-      ? await deps.db.batch([
-          insert,
-          ensureTags(deps.db, session.userId, tags),
-          linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags),
-        ])
-      : await deps.db.batch([insert]);
-    if (!row) throw new Error('image insert returned no row');
+      },
+      sql`${mayWrite(session)} AND ${withinQuota(session.userId, file.size, quotaDefaults(deps.config))}`,
+    ).returning();
+    const results = await deps.db.batch([
+      insert,
+      ...(tags.length
+        ? [
+            ensureTags(deps.db, session.userId, tags, stored),
+            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
+          ]
+        : []),
+      addToUsage(deps.db, session.userId, file.size, storageKey),
+      sessionQuery(deps.db, session),
+      usageOf(deps.db, session.userId),
+    ] as unknown as Parameters<typeof deps.db.batch>[0]);
+    const [row] = results[0] as Awaited<typeof insert>;
+    if (!row) {
+      // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
+      checkSession(results.at(-2) as SessionRow[], session);
+      const usage = storedUsage((results.at(-1) as UsageRow[])[0], deps.config);
+      assertFits(usage, file.size);
+      throw new Error('image insert returned no row');
+    }
     return { ...row, tags };
   } catch (err) {
     await deleteBytesQuietly(deps, [storageKey], 'upload rows failed');
@@ -169,6 +192,8 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
       .where(and(eq(images.id, imageId), guard)),
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite enforces only per connection setting.
     deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
+    // Before the row goes (it reads the size), under the same guard.
+    subtractFromUsage(deps.db, session.userId, imageId, guard),
     deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
   ]);
   checkSession(sessionRows, session);

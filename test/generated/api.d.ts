@@ -107,6 +107,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's quota overrides */
+        put: operations["setUserQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/images": {
         parameters: {
             query?: never;
@@ -486,6 +503,7 @@ export interface components {
             instance?: string;
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
+            quota?: components["schemas"]["QuotaProblem"];
         };
         FieldError: {
             /** @example email */
@@ -497,6 +515,28 @@ export interface components {
             in: "body" | "query" | "path" | "header" | "cookie";
             /** @example Invalid email address */
             message: string;
+        };
+        QuotaProblem: {
+            /**
+             * @description Which quota refused the request
+             * @enum {string}
+             */
+            limit: "bytes" | "images";
+            /**
+             * @description The quota
+             * @example 10737418240
+             */
+            max: number;
+            /**
+             * @description Stored now
+             * @example 10737000000
+             */
+            used: number;
+            /**
+             * @description What the request would add
+             * @example 500000
+             */
+            requested: number;
         };
         CreatedApiKey: {
             /** @example 7 */
@@ -620,6 +660,37 @@ export interface components {
             email: string;
             /** @example correct horse battery staple */
             password: string;
+        };
+        /** @description What is stored and the quotas that apply */
+        Storage: {
+            /** @example 12 */
+            images_count: number;
+            /** @example 5242880 */
+            bytes_stored: number;
+            limits: components["schemas"]["Limits"];
+            /** @description The operator's overrides; null: the setting applies */
+            override: {
+                max_bytes: number | null;
+                max_images: number | null;
+            };
+        };
+        Limits: {
+            /** @description Null: unlimited */
+            max_bytes: number | null;
+            /** @description Null: unlimited */
+            max_images: number | null;
+        };
+        QuotaOverride: {
+            /**
+             * @description Bytes this user may store. Omitted or null: QUOTA_MAX_BYTES applies; 0: unlimited
+             * @example 1073741824
+             */
+            max_bytes?: number | null;
+            /**
+             * @description Images this user may store. Omitted or null: QUOTA_MAX_IMAGES applies; 0: unlimited
+             * @example 1000
+             */
+            max_images?: number | null;
         };
         Image: {
             /** @example 42 */
@@ -1243,6 +1314,97 @@ export interface operations {
             };
         };
     };
+    setUserQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Limits for this user; omitted or null fields fall back to the settings */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaOverride"];
+                "application/x-www-form-urlencoded": components["schemas"]["QuotaOverride"];
+            };
+        };
+        responses: {
+            /** @description The user’s storage and the quotas that now apply */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storage"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS), or a `read` API key on a write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listImages: {
         parameters: {
             query?: {
@@ -1344,7 +1506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Image quota reached (`quota` names the limit and your usage), a `read` API key, or a cross-site browser request */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1353,7 +1515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent) */
+            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2352,7 +2514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Image quota reached (`quota` names the limit and your usage), a `read` API key, or a cross-site browser request */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent) */
+            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
                     [name: string]: unknown;
