@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { prepareDocsAssets } from './scripts/docs-assets.mjs';
-import { OPERATOR_EMAIL } from './test/support/operator';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
@@ -23,7 +22,7 @@ export default defineConfig(async () => {
                   // A fresh secret per run: none is ever committed.
                   AUTH_SECRET: randomBytes(32).toString('hex'),
                   // The scenarios' operator (test/support/admin.ts).
-                  ADMIN_EMAILS: OPERATOR_EMAIL,
+                  ADMIN_EMAILS: 'operator@example.com',
                   // Each test request waits for its waitUntil work: write usage at once instead of
                   // holding every request open for the flush delay. Aggregation is tested with
                   // its own clock in test/workers/usage-recorder.test.ts.

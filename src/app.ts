@@ -5,15 +5,23 @@ import type { Deps } from './deps';
 import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
+import { recordUsage } from './http/usage-middleware';
 import { v1AdminRouter } from './routes/admin';
 import { mountDocs } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { v1KeyRouter } from './routes/keys';
+import { v1UsageRouter } from './routes/usage';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
+import { UsageRecorder } from './services/usage-recorder';
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
-export function createApp(deps: Deps) {
+export function createApp(given: Deps) {
   const app = createRouter();
+  const deps: Deps = {
+    ...given,
+    usage: given.usage ?? new UsageRecorder({ flushAfterMs: given.config.usageFlushMs, logger: given.logger }),
+  };
+  const usage = deps.usage as UsageRecorder;
 
   app.use('*', requestId());
   app.use('*', async (c, next) => {
@@ -32,9 +40,11 @@ export function createApp(deps: Deps) {
     }),
   );
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
+  app.use('/api/*', recordUsage(app, usage));
 
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user/keys', v1KeyRouter());
+  app.route('/api/v1/user/usage', v1UsageRouter());
   app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1/admin', v1AdminRouter());
   app.route('/api/v1', v1ImageRouter());

@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
 import type { DocsAssetSource } from './routes/docs/assets';
+import type { UsageRecorder } from './services/usage-recorder';
 import type { ImageStore } from './storage/image-store';
 
 export interface Logger {
@@ -21,6 +22,11 @@ export interface Deps {
    * (src/routes/docs/assets-node.ts); Workers leave it out: static assets serve them.
    */
   docsAssets?: DocsAssetSource;
+  /**
+   * Per-day usage counts waiting to be written. Node/Bun pass theirs to flush it on a timer and
+   * at shutdown; otherwise `createApp` makes one.
+   */
+  usage?: UsageRecorder;
 }
 
 /** One JSON line per event: what Workers logs, journald and docker logs all read well. */

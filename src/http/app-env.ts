@@ -8,5 +8,7 @@ export interface AppEnv {
     deps: Deps;
     /** Set by requireAuth from a verified token; the services check its version against the database. */
     session: Session;
+    /** Set by the upload handlers: the stored image's size, for the usage counters. */
+    uploadedBytes?: number;
   };
 }

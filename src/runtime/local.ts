@@ -11,6 +11,7 @@ import { consoleLogger, type Deps, type Logger } from '../deps';
 import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/images';
+import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
@@ -100,6 +101,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       (err) => logger.warn('could not sweep temp files', { error: String(err) }),
     );
 
+    const usage = new UsageRecorder({ flushAfterMs: settings.config.usageFlushMs, logger });
     const deps: Deps = {
       db: database.db,
       store,
@@ -107,6 +109,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       clock: () => new Date(),
       logger,
       docsAssets: nodeDocsAssets(),
+      usage,
     };
     const app = createApp(deps);
     const fetch: FetchHandler = (request) => app.fetch(request);
@@ -148,6 +151,17 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     firstSweep.unref?.();
     sweeps.unref?.();
 
+    // Usage counts wait in memory at most USAGE_FLUSH_SECONDS (with 0, each request writes them).
+    const writeUsage = () =>
+      usage
+        .flush(database.db)
+        .catch((err: unknown) =>
+          logger.warn('could not write usage counts; kept for the next try', { error: String(err) }),
+        );
+    const usageWrites =
+      settings.config.usageFlushMs > 0 ? setInterval(writeUsage, settings.config.usageFlushMs) : undefined;
+    usageWrites?.unref?.();
+
     let stopping: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown', graceMs = SHUTDOWN_GRACE_MS) => {
       stopping ??= (async () => {
@@ -162,6 +176,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
           for (const l of listeners) l.forceClose();
         }
         await settlesWithin(sweeping, deadline);
+        // The last requests' counts: written once nothing can add more.
+        clearInterval(usageWrites);
+        if (!(await settlesWithin(writeUsage(), deadline)) || !usage.empty) {
+          logger.error('usage counts not written before stopping: they are lost');
+        }
         database.close();
         logger.info('stopped', { reason });
       })();

@@ -39,6 +39,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/user/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your stored totals, quotas and per-day usage
+         * @description Includes the counts this server instance has not written yet. A request is counted once its response is sent, so this answer does not count itself.
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/user/register": {
         parameters: {
             query?: never;
@@ -117,6 +137,40 @@ export interface paths {
         get?: never;
         /** Set a user's quota overrides */
         put: operations["setUserQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's stored totals and quotas, paginated */
+        get: operations["listUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user's stored totals, quotas and per-day usage */
+        get: operations["getUserUsage"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -619,6 +673,94 @@ export interface components {
              */
             expires_at: string | null;
         };
+        UsageReport: {
+            user_id: number;
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-11-30
+             */
+            to: string;
+            storage: components["schemas"]["Storage"];
+            totals: components["schemas"]["UsageTotals"];
+            /** @description Days with any activity, oldest first (UTC) */
+            days: components["schemas"]["DayUsage"][];
+        };
+        /** @description What is stored and the quotas that apply */
+        Storage: {
+            /** @example 12 */
+            images_count: number;
+            /** @example 5242880 */
+            bytes_stored: number;
+            limits: components["schemas"]["Limits"];
+            /** @description The operator's overrides; null: the setting applies */
+            override: {
+                max_bytes: number | null;
+                max_images: number | null;
+            };
+        };
+        Limits: {
+            /** @description Null: unlimited */
+            max_bytes: number | null;
+            /** @description Null: unlimited */
+            max_images: number | null;
+        };
+        /** @description Sums over the days of the series */
+        UsageTotals: {
+            /**
+             * @description Authenticated requests answered
+             * @example 42
+             */
+            requests: number;
+            /**
+             * @description Requests per OpenAPI operationId
+             * @example {
+             *       "listImages": 30,
+             *       "uploadImage": 12
+             *     }
+             */
+            requests_by_operation: {
+                [key: string]: number;
+            };
+            /** @description Bytes of images stored */
+            bytes_uploaded: number;
+            /** @description Image bytes sent (a range counts its length) */
+            bytes_downloaded: number;
+            /** @description Uploads refused by a quota */
+            uploads_refused: number;
+        };
+        DayUsage: {
+            /**
+             * Format: date
+             * @example 2026-11-28
+             */
+            date: string;
+            /**
+             * @description Authenticated requests answered
+             * @example 42
+             */
+            requests: number;
+            /**
+             * @description Requests per OpenAPI operationId
+             * @example {
+             *       "listImages": 30,
+             *       "uploadImage": 12
+             *     }
+             */
+            requests_by_operation: {
+                [key: string]: number;
+            };
+            /** @description Bytes of images stored */
+            bytes_uploaded: number;
+            /** @description Image bytes sent (a range counts its length) */
+            bytes_downloaded: number;
+            /** @description Uploads refused by a quota */
+            uploads_refused: number;
+        };
         User: {
             /** @example 1 */
             id: number;
@@ -661,25 +803,6 @@ export interface components {
             /** @example correct horse battery staple */
             password: string;
         };
-        /** @description What is stored and the quotas that apply */
-        Storage: {
-            /** @example 12 */
-            images_count: number;
-            /** @example 5242880 */
-            bytes_stored: number;
-            limits: components["schemas"]["Limits"];
-            /** @description The operator's overrides; null: the setting applies */
-            override: {
-                max_bytes: number | null;
-                max_images: number | null;
-            };
-        };
-        Limits: {
-            /** @description Null: unlimited */
-            max_bytes: number | null;
-            /** @description Null: unlimited */
-            max_images: number | null;
-        };
         QuotaOverride: {
             /**
              * @description Bytes this user may store. Omitted or null: QUOTA_MAX_BYTES applies; 0: unlimited
@@ -691,6 +814,18 @@ export interface components {
              * @example 1000
              */
             max_images?: number | null;
+        };
+        UserStoragePage: {
+            items: components["schemas"]["UserStorage"][];
+            /** @description Pass as `cursor` for the next page; null at the end */
+            next_cursor: string | null;
+        };
+        UserStorage: {
+            /** @example 1 */
+            user_id: number;
+            /** @example ada@example.com */
+            email: string;
+            storage: components["schemas"]["Storage"];
         };
         Image: {
             /** @example 42 */
@@ -1069,6 +1204,58 @@ export interface operations {
             };
         };
     };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description First day (its UTC day; unix seconds or ISO 8601). Default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, included (a bare date means that whole UTC day). Default: today. At most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -1358,7 +1545,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an operator (ADMIN_EMAILS), or a `read` API key on a write */
+            /** @description Not an operator (ADMIN_EMAILS), or a `read` API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1387,6 +1574,141 @@ export interface operations {
             };
             /** @description Body is neither JSON nor a form */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsage: {
+        parameters: {
+            query?: {
+                /** @description `bytes` or `images`: most stored first (then by id); `id`: oldest account first */
+                sort?: "bytes" | "images" | "id";
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` from the previous page (same `sort`) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserStoragePage"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserUsage: {
+        parameters: {
+            query?: {
+                /** @description First day (its UTC day; unix seconds or ISO 8601). Default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, included (a bare date means that whole UTC day). Default: today. At most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

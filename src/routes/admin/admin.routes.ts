@@ -3,12 +3,11 @@ import { requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
 import { authErrors, authenticated, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
-import { quotaBody, storageSchema, userParams } from './admin.schemas';
+import { storageSchema, usageQuery, usageReportSchema } from '../usage/usage.schemas';
+import { quotaBody, storageListQuery, storageListSchema, userParams } from './admin.schemas';
 
 const TAGS = ['Admin'];
-const notAdmin = {
-  403: problemResponseSpec('Not an operator (ADMIN_EMAILS), or a `read` API key on a write'),
-} as const;
+const notAdmin = { 403: problemResponseSpec('Not an operator (ADMIN_EMAILS)') } as const;
 const noUser = { 404: problemResponseSpec('No such user') } as const;
 
 export const setUserQuota = createRoute({
@@ -29,10 +28,45 @@ export const setUserQuota = createRoute({
       content: { 'application/json': { schema: storageSchema } },
     },
     ...validationError,
-    ...notAdmin,
+    403: problemResponseSpec('Not an operator (ADMIN_EMAILS), or a `read` API key'),
     ...noUser,
     413: problemResponseSpec('Body too large'),
     415: problemResponseSpec('Body is neither JSON nor a form'),
+    ...authErrors,
+  },
+});
+
+export const listUsage = createRoute({
+  method: 'get',
+  path: '/usage',
+  operationId: 'listUsage',
+  tags: TAGS,
+  summary: "Every user's stored totals and quotas, paginated",
+  security: authenticated,
+  middleware: [requireAuth] as const,
+  request: { query: storageListQuery },
+  responses: {
+    200: { description: 'A page of users', content: { 'application/json': { schema: storageListSchema } } },
+    ...validationError,
+    ...notAdmin,
+    ...authErrors,
+  },
+});
+
+export const getUserUsage = createRoute({
+  method: 'get',
+  path: '/users/{id}/usage',
+  operationId: 'getUserUsage',
+  tags: TAGS,
+  summary: "One user's stored totals, quotas and per-day usage",
+  security: authenticated,
+  middleware: [requireAuth] as const,
+  request: { params: userParams, query: usageQuery },
+  responses: {
+    200: { description: 'Usage', content: { 'application/json': { schema: usageReportSchema } } },
+    ...validationError,
+    ...notAdmin,
+    ...noUser,
     ...authErrors,
   },
 });

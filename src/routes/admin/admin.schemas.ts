@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import type { StoredUsage } from '../../services/quota';
 import { positiveId } from '../images/images.schemas';
+import { storageSchema } from '../usage/usage.schemas';
 
 export const userParams = z.object({
   id: positiveId.openapi({ param: { name: 'id', in: 'path' }, type: 'integer', example: 1 }),
@@ -38,27 +38,6 @@ export const quotaBody = z
   })
   .openapi('QuotaOverride');
 
-const limitsSchema = z
-  .object({
-    max_bytes: z.number().int().nullable().openapi({ description: 'Null: unlimited' }),
-    max_images: z.number().int().nullable().openapi({ description: 'Null: unlimited' }),
-  })
-  .openapi('Limits');
-
-export const storageSchema = z
-  .object({
-    images_count: z.number().int().openapi({ example: 12 }),
-    bytes_stored: z.number().int().openapi({ example: 5_242_880 }),
-    limits: limitsSchema,
-    override: z
-      .object({
-        max_bytes: z.number().int().nullable(),
-        max_images: z.number().int().nullable(),
-      })
-      .openapi({ description: "The operator's overrides; null: the setting applies" }),
-  })
-  .openapi('Storage', { description: 'What is stored and the quotas that apply' });
-
 export const userStorageSchema = z
   .object({
     user_id: z.number().int().openapi({ example: 1 }),
@@ -67,9 +46,30 @@ export const userStorageSchema = z
   })
   .openapi('UserStorage');
 
-export const presentStorage = (u: StoredUsage) => ({
-  images_count: u.imagesCount,
-  bytes_stored: u.bytesStored,
-  limits: { max_bytes: u.maxBytes, max_images: u.maxImages },
-  override: { max_bytes: u.override.maxBytes, max_images: u.override.maxImages },
+export const MAX_USERS_PAGE = 200;
+
+export const storageListQuery = z.object({
+  sort: z
+    .enum(['bytes', 'images', 'id'])
+    .default('bytes')
+    .openapi({ description: '`bytes` or `images`: most stored first (then by id); `id`: oldest account first' }),
+  limit: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return 50;
+      const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
+      if (!(n >= 1 && n <= MAX_USERS_PAGE))
+        ctx.addIssue({ code: 'custom', message: `limit must be 1 to ${MAX_USERS_PAGE}` });
+      return n;
+    })
+    .openapi({ type: 'integer', minimum: 1, maximum: MAX_USERS_PAGE, default: 50, description: 'Page size' }),
+  cursor: z.string().optional().openapi({ description: '`next_cursor` from the previous page (same `sort`)' }),
 });
+
+export const storageListSchema = z
+  .object({
+    items: z.array(userStorageSchema),
+    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null at the end' }),
+  })
+  .openapi('UserStoragePage');

@@ -22,6 +22,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Tags: 'Tags of your images.',
   'API keys':
     'Revocable keys for scripts and generated clients: scope `read` or `read-write`, optional expiry. Manage them with a login.',
+  Usage: 'What you store, your quotas, and your requests and bytes per UTC day.',
   Admin: 'For operators (ADMIN_EMAILS): every user’s usage, one user’s series, per-user quotas. Others get 403.',
   Docs: 'This document and the interactive documentation.',
 };
