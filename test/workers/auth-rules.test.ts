@@ -99,6 +99,10 @@ describe('parseConfig', () => {
       maxUploadBytes: 20 * 1024 * 1024,
       authSecret: undefined,
       authSecretProblem: 'AUTH_SECRET is not set',
+      quotaMaxBytes: 10 * 1024 ** 3,
+      quotaMaxImages: 100_000,
+      adminEmails: [],
+      usageFlushMs: 5_000,
     });
   });
 
@@ -117,6 +121,10 @@ describe('parseConfig', () => {
       CORS_ORIGINS: ' https://a.example.com/ ,http://localhost:5173',
       MAX_UPLOAD_BYTES: '1024',
       AUTH_SECRET: secret,
+      QUOTA_MAX_BYTES: '0',
+      QUOTA_MAX_IMAGES: '10',
+      ADMIN_EMAILS: 'Ops@Example.com',
+      USAGE_FLUSH_SECONDS: '0',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -126,6 +134,10 @@ describe('parseConfig', () => {
       maxUploadBytes: 1024,
       authSecret: secret,
       authSecretProblem: undefined,
+      quotaMaxBytes: 0,
+      quotaMaxImages: 10,
+      adminEmails: ['ops@example.com'],
+      usageFlushMs: 0,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
   });
