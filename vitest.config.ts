@@ -21,6 +21,12 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   // A fresh secret per run: none is ever committed.
                   AUTH_SECRET: randomBytes(32).toString('hex'),
+                  // The scenarios' operator (test/support/admin.ts).
+                  ADMIN_EMAILS: 'operator@example.com',
+                  // Each test request waits for its waitUntil work: write usage at once instead of
+                  // holding every request open for the flush delay. Aggregation is tested with
+                  // its own clock in test/workers/usage-recorder.test.ts.
+                  USAGE_FLUSH_SECONDS: '0',
                 },
                 // An empty second database for test/workers/migrations.test.ts, which applies the
                 // migrations one at a time (the setup file has already migrated DB).

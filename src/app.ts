@@ -7,10 +7,15 @@ import { crossSiteProtection } from './http/cross-site';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
+import { recordUsage } from './http/usage-middleware';
+import { v1AdminRouter } from './routes/admin';
 import { mountDocs, mountIndex } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
+import { v1KeyRouter } from './routes/keys';
+import { v1UsageRouter } from './routes/usage';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
+import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
@@ -21,7 +26,9 @@ export function createApp(given: Deps) {
     ...given,
     db: guardedDb(given.db, given.config.dbTimeoutMs),
     store: guardedStore(() => given.store, given.config.storeTimeoutMs),
+    usage: given.usage ?? new UsageRecorder({ flushAfterMs: given.config.usageFlushMs, logger: given.logger }),
   };
+  const usage = deps.usage as UsageRecorder;
 
   app.use('*', requestId());
   if (deps.accessLog) app.use('*', accessLog(deps.logger));
@@ -33,9 +40,13 @@ export function createApp(given: Deps) {
   app.use('*', securityHeaders(API_CSP, { keep: true }));
   app.use('/api/*', corsAllowlist(deps.config.corsOrigins));
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
+  app.use('/api/*', recordUsage(app, usage));
 
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
+  app.route('/api/v1/user/keys', v1KeyRouter());
+  app.route('/api/v1/user/usage', v1UsageRouter());
   app.route('/api/v1/user', v1UserRouter());
+  app.route('/api/v1/admin', v1AdminRouter());
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());

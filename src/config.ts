@@ -42,6 +42,26 @@ export const configSchema = z.object({
   AUTH_SECRET: z.string().optional(),
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  // 0 means unlimited. Generous defaults: a self-hosted instance should not surprise anyone.
+  QUOTA_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(10 * 1024 ** 3),
+  QUOTA_MAX_IMAGES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000),
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email())),
+  // Workers keep a response's background work alive for 30 s at most: stay well inside it.
+  USAGE_FLUSH_SECONDS: z.coerce.number().min(0).max(20).default(5),
 });
 
 export interface Config {
@@ -58,6 +78,13 @@ export interface Config {
   dbTimeoutMs: number;
   /** A store call not answered in this time (plus 1 s per MiB for a put) is a 503. */
   storeTimeoutMs: number;
+  /** Per-user defaults; 0 = unlimited. The operator can override them per user. */
+  quotaMaxBytes: number;
+  quotaMaxImages: number;
+  /** Lower-cased emails of the operators (admin routes). */
+  adminEmails: string[];
+  /** How long usage counts may wait in memory before they are written; 0 = after every request. */
+  usageFlushMs: number;
 }
 
 export const MIN_SECRET_BYTES = 32;
@@ -65,7 +92,10 @@ export const MIN_SECRET_BYTES = 32;
 /** Parses settings once; throws with every bad field named. */
 export function parseConfig(source: Record<string, unknown>): Config {
   const picked = Object.fromEntries(
-    Object.keys(configSchema.shape).map((k) => [k, source[k] === '' && k !== 'CORS_ORIGINS' ? undefined : source[k]]),
+    Object.keys(configSchema.shape).map((k) => [
+      k,
+      source[k] === '' && k !== 'CORS_ORIGINS' && k !== 'ADMIN_EMAILS' ? undefined : source[k],
+    ]),
   );
   const result = configSchema.safeParse(picked);
   if (!result.success) {
@@ -90,5 +120,9 @@ export function parseConfig(source: Record<string, unknown>): Config {
     authSecretProblem,
     dbTimeoutMs: env.DB_TIMEOUT_MS,
     storeTimeoutMs: env.STORE_TIMEOUT_MS,
+    quotaMaxBytes: env.QUOTA_MAX_BYTES,
+    quotaMaxImages: env.QUOTA_MAX_IMAGES,
+    adminEmails: env.ADMIN_EMAILS,
+    usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
   };
 }

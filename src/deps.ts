@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
 import type { DocsAssetSource } from './routes/docs/assets';
+import type { UsageRecorder } from './services/usage-recorder';
 import type { ImageStore } from './storage/image-store';
 
 export interface Logger {
@@ -29,6 +30,11 @@ export interface Deps {
   docsAssets?: DocsAssetSource;
   /** One JSON access-log line per request (src/http/access-log.ts): on for Node/Bun, off on Workers, whose own logs have it. */
   accessLog?: boolean;
+  /**
+   * Per-day usage counts waiting to be written. Node/Bun pass theirs to flush it on a timer and
+   * at shutdown; otherwise `createApp` makes one.
+   */
+  usage?: UsageRecorder;
 }
 
 /** One JSON line per event: what Workers logs, journald and docker logs all read well. */

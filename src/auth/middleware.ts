@@ -1,14 +1,20 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { afterResponse } from '../http/after-response';
 import type { AppEnv } from '../http/app-env';
 import { ProblemError } from '../http/problem';
+import { touchApiKey } from '../services/api-keys';
+import { looksLikeApiKey, parseApiKey } from './api-key';
 import { AUTH_COOKIE, clearAuthCookie } from './cookie';
-import { readToken } from './token';
+import { readToken, type Session } from './token';
 
 const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' };
 
 export const unauthorized = (detail = 'Authentication required: send the auth_token cookie or a bearer token.') =>
   new ProblemError(401, detail, { headers: CHALLENGE });
+
+/** Methods that change nothing: a read-only API key may use them. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Refuses to run without a usable signing secret: never falls back to a built-in one. */
 export function signingSecret(deps: AppEnv['Variables']['deps']): string {
@@ -19,16 +25,18 @@ export function signingSecret(deps: AppEnv['Variables']['deps']): string {
 }
 
 /**
- * Accepts a bearer token or the auth_token cookie and puts the session it names on the
- * context. The token version is checked against the database by the services, in the same
- * database call as the request's own read, so a read costs one round trip.
+ * Accepts a bearer token, an API key as a bearer token, or the auth_token cookie, and puts the
+ * session it names on the context. The token version, or the key's existence, expiry and scope,
+ * are checked against the database by the services, in the same database call as the request's
+ * own read, so a read costs one round trip either way.
  */
 export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const deps = c.get('deps');
   const secret = signingSecret(deps);
   const header = c.req.header('authorization');
   let token: string | undefined;
-  if (header !== undefined && /^Bearer(\s|$)/i.test(header)) {
+  const bearer = header !== undefined && /^Bearer(\s|$)/i.test(header);
+  if (header !== undefined && bearer) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) throw unauthorized('The Authorization header must be "Bearer <token>".');
     token = match[1];
@@ -38,9 +46,40 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
     token = getCookie(c, AUTH_COOKIE);
   }
   if (!token) throw unauthorized();
-  const session = await readToken(secret, token, deps.clock());
+  let session: Session | undefined;
+  if (looksLikeApiKey(token)) {
+    // Keys are for scripts, which send headers; the cookie only ever holds a login token.
+    if (!bearer) throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
+    const key = await parseApiKey(token);
+    if (!key) throw unauthorized('The API key is not valid.');
+    session = {
+      kind: 'key',
+      userId: key.userId,
+      keyHash: key.hash,
+      at: deps.clock().getTime(),
+      write: !READ_METHODS.has(c.req.method),
+    };
+  } else {
+    session = await readToken(secret, token, deps.clock());
+  }
   if (!session) throw unauthorized('The token is invalid or has expired.');
   c.set('session', session);
+  await next();
+  // A refused key (unknown, revoked, expired) answered 401; any other answer means it was used.
+  if (session.kind === 'key' && c.res.status !== 401) {
+    const { keyHash, at } = session;
+    afterResponse(c, () => touchApiKey(deps, keyHash, at));
+  }
+};
+
+/**
+ * For routes an API key must not reach (managing keys, ending sessions): a leaked key cannot
+ * mint more keys or lock its owner out. Placed after `requireAuth`.
+ */
+export const refuseApiKeys: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.get('session').kind === 'key') {
+    throw new ProblemError(403, 'An API key cannot do this: log in with your password and use the session token.');
+  }
   await next();
 };
 

@@ -1,10 +1,27 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
-export interface Session {
+/** A login: a signed token (bearer or cookie). */
+export interface TokenSession {
+  kind?: 'token';
   userId: number;
   /** The user's token version when the token was issued; logout bumps the stored one. */
   tokenVersion: number;
 }
+
+/** An API key (src/auth/api-key.ts); whether it is live and may write is checked in the database. */
+export interface KeySession {
+  kind: 'key';
+  /** Claimed by the key; trusted once the key's hash matched a row of this user. */
+  userId: number;
+  keyHash: string;
+  /** The request's time (UTC ms): a key whose expiry is not after it is refused. */
+  at: number;
+  /** The request changes something (any method but GET, HEAD, OPTIONS): needs scope read-write. */
+  write: boolean;
+}
+
+/** Who a request acts for. Services check it against the database in the batch of their reads. */
+export type Session = TokenSession | KeySession;
 
 export interface IssuedToken {
   token: string;
@@ -31,7 +48,7 @@ function keyFor(secret: string): Uint8Array {
 
 export async function issueToken(
   secret: string,
-  session: Session,
+  session: TokenSession,
   ttlSeconds: number,
   now: Date,
 ): Promise<IssuedToken> {
@@ -47,7 +64,7 @@ export async function issueToken(
 }
 
 /** Returns the session a token carries, or undefined for any bad, expired or foreign token. */
-export async function readToken(secret: string, token: string, now: Date): Promise<Session | undefined> {
+export async function readToken(secret: string, token: string, now: Date): Promise<TokenSession | undefined> {
   try {
     const { payload } = await jwtVerify(token, keyFor(secret), {
       algorithms: [ALG],

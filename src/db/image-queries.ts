@@ -2,6 +2,7 @@ import { and, desc, eq, getTableColumns, gte, lt, or, type SQL, sql } from 'driz
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { images, imageTags, tags } from './schema';
+import { mayWrite } from './session-queries';
 
 /**
  * Queries over images and their tags. Subqueries name tables and columns by hand, with
@@ -91,11 +92,12 @@ export function listImages(db: Db, f: ListFilter) {
 }
 
 /**
- * True only while the session is live and owns the image: write statements carry it so a
- * batch changes nothing for a revoked token or someone else's image.
+ * True only while the session may write (a live token, or a live read-write API key) and owns
+ * the image: write statements carry it so a batch changes nothing for a revoked token or key,
+ * a read-only key, or someone else's image.
  */
 export const ownedBy = (session: Session, imageId: number) =>
-  sql`EXISTS (SELECT 1 FROM images AS gi INNER JOIN users AS gu ON gu.id = gi.owner_id WHERE gi.id = ${imageId} AND gu.id = ${session.userId} AND gu.token_version = ${session.tokenVersion})`;
+  sql`(EXISTS (SELECT 1 FROM images AS gi WHERE gi.id = ${imageId} AND gi.owner_id = ${session.userId}) AND ${mayWrite(session)})`;
 
 // Writes are drizzle builders (not `db.run(sql)`), which D1's batch cannot bind.
 

@@ -74,7 +74,80 @@ export const imageTags = sqliteTable(
   (t) => [primaryKey({ columns: [t.imageId, t.tagId] }), index('image_tags_tag_idx').on(t.tagId, t.imageId)],
 );
 
+/**
+ * API keys: only the SHA-256 of the whole key is stored (see src/auth/api-key.ts). Revoking
+ * deletes the row, so a revoked key is simply unknown.
+ */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: integer().primaryKey({ autoIncrement: true }),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // `iak_<user id>_<short id>`: the part of the key shown in lists, for recognition.
+    prefix: text().notNull(),
+    keyHash: text().notNull(),
+    name: text(),
+    scope: text({ enum: ['read', 'read-write'] }).notNull(),
+    createdAt: createdAt(),
+    // Written at most once a minute per key, after the response.
+    lastUsedAt: integer({ mode: 'number' }),
+    expiresAt: integer({ mode: 'number' }),
+  },
+  (t) => [uniqueIndex('api_keys_key_hash_unique').on(t.keyHash), index('api_keys_user_idx').on(t.userId, t.id)],
+);
+
+/**
+ * What each user stores, kept exact by the batches that add and remove images (never
+ * recounted), and the operator's per-user quota overrides (null: the QUOTA_MAX_* setting;
+ * 0: unlimited). A user with no row has stored nothing and has no override.
+ */
+export const userUsage = sqliteTable(
+  'user_usage',
+  {
+    userId: integer()
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    imagesCount: integer().notNull().default(0),
+    bytesStored: integer().notNull().default(0),
+    maxImages: integer(),
+    maxBytes: integer(),
+  },
+  (t) => [index('user_usage_bytes_idx').on(t.bytesStored, t.userId)],
+);
+
+/** Per user and UTC day (`YYYY-MM-DD`): bytes moved and uploads refused by a quota. */
+export const usageDays = sqliteTable(
+  'usage_days',
+  {
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: text().notNull(),
+    bytesUploaded: integer().notNull().default(0),
+    bytesDownloaded: integer().notNull().default(0),
+    uploadsRefused: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day] })],
+);
+
+/** Per user, UTC day and operation (the OpenAPI operationId): how many requests. */
+export const usageRequests = sqliteTable(
+  'usage_requests',
+  {
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    day: text().notNull(),
+    operation: text().notNull(),
+    count: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day, t.operation] })],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
 
 /**

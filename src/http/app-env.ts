@@ -11,5 +11,7 @@ export interface AppEnv {
     session: Session;
     /** Set by recordPartTypes on the routes that use it: each file part's declared Content-Type. */
     partTypes: DeclaredPartTypes | undefined;
+    /** Set by the upload handlers: the stored image's size, for the usage counters. */
+    uploadedBytes?: number;
   };
 }

@@ -12,6 +12,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return problemResponse(c, err.status as ContentfulStatusCode, err.detail, {
       errors: err.errors,
       headers: err.headers,
+      quota: err.quota,
     });
   }
   if (err instanceof UnavailableError) {

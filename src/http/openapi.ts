@@ -3,8 +3,11 @@ import { problemResponseSpec } from './problem';
 /** Which API a route belongs to: legacy paths keep the old service's shapes. */
 export type Surface = 'legacy' | 'v1';
 
-/** Security requirement for authenticated operations: cookie or bearer. */
-export const authenticated: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }];
+/** Security requirement for authenticated operations: cookie, bearer token or API key. */
+export const authenticated: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyAuth: [] }];
+
+/** For what an API key may not do (manage keys, log out): a login only. */
+export const sessionOnly: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }];
 
 /** The database or the image store failed or timed out: the request may succeed if repeated. */
 export const unavailableError = {

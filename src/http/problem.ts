@@ -13,6 +13,16 @@ export const fieldErrorSchema = z
   })
   .openapi('FieldError');
 
+/** On a refusal by a quota: which limit, and where the user stands against it. */
+export const quotaProblemSchema = z
+  .object({
+    limit: z.enum(['bytes', 'images']).openapi({ description: 'Which quota refused the request' }),
+    max: z.number().int().openapi({ description: 'The quota', example: 10_737_418_240 }),
+    used: z.number().int().openapi({ description: 'Stored now', example: 10_737_000_000 }),
+    requested: z.number().int().openapi({ description: 'What the request would add', example: 500_000 }),
+  })
+  .openapi('QuotaProblem');
+
 export const problemSchema = z
   .object({
     type: z.string().openapi({ example: 'about:blank' }),
@@ -22,11 +32,13 @@ export const problemSchema = z
     instance: z.string().optional().openapi({ example: '/api/user/register' }),
     request_id: z.string().optional(),
     errors: z.array(fieldErrorSchema).optional(),
+    quota: quotaProblemSchema.optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 
 export type Problem = z.infer<typeof problemSchema>;
 export type FieldError = z.infer<typeof fieldErrorSchema>;
+export type QuotaProblem = z.infer<typeof quotaProblemSchema>;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -53,15 +65,17 @@ export class ProblemError extends HTTPException {
   readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly quota: QuotaProblem | undefined;
   constructor(
     status: ContentfulStatusCode,
     detail?: string,
-    extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown; quota?: QuotaProblem } = {},
   ) {
     super(status, { message: detail ?? titleFor(status), cause: extra.cause });
     this.detail = detail;
     this.errors = extra.errors;
     this.headers = extra.headers;
+    this.quota = extra.quota;
   }
 }
 
@@ -69,7 +83,7 @@ export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail?: string,
-  extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  extra: { errors?: FieldError[]; headers?: Record<string, string>; quota?: QuotaProblem } = {},
 ): Response {
   const body: Problem = {
     type: 'about:blank',
@@ -79,6 +93,7 @@ export function problemResponse(
     instance: c.req.path,
     ...(c.get('requestId') ? { request_id: c.get('requestId') } : {}),
     ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.quota ? { quota: extra.quota } : {}),
   };
   return c.newResponse(JSON.stringify(body), status, {
     'Content-Type': PROBLEM_CONTENT_TYPE,

@@ -13,6 +13,7 @@ import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
+import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
@@ -108,6 +109,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       (err) => logger.warn('could not sweep temp files', { error: String(err) }),
     );
 
+    const usage = new UsageRecorder({ flushAfterMs: settings.config.usageFlushMs, logger });
     const deps: Deps = {
       db: database.db,
       store,
@@ -117,6 +119,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       docsAssets: nodeDocsAssets(),
       clientAddress: localClientAddress(settings.trustProxy),
       accessLog: true,
+      usage,
     };
     const app = createApp(deps);
     const fetch: FetchHandler = (request, client) =>
@@ -163,6 +166,17 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     firstSweep.unref?.();
     sweeps.unref?.();
 
+    // Usage counts wait in memory at most USAGE_FLUSH_SECONDS (with 0, each request writes them).
+    const writeUsage = () =>
+      usage
+        .flush(database.db)
+        .catch((err: unknown) =>
+          logger.warn('could not write usage counts; kept for the next try', { error: String(err) }),
+        );
+    const usageWrites =
+      settings.config.usageFlushMs > 0 ? setInterval(writeUsage, settings.config.usageFlushMs) : undefined;
+    usageWrites?.unref?.();
+
     let stopping: Promise<void> | undefined;
     const shutdown = (reason = 'shutdown', graceMs = SHUTDOWN_GRACE_MS) => {
       stopping ??= (async () => {
@@ -177,6 +191,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
           for (const l of listeners) l.forceClose();
         }
         if (sweeping) await settlesWithin(sweeping, deadline);
+        // The last requests' counts: written once nothing can add more.
+        clearInterval(usageWrites);
+        if (!(await settlesWithin(writeUsage(), deadline)) || !usage.empty) {
+          logger.error('usage counts not written before stopping: they are lost');
+        }
         database.close();
         logger.info('stopped', { reason });
       })();

@@ -98,6 +98,8 @@ export async function login(
 
 /** Revokes every outstanding token of the user: one conditional update. */
 export async function logout(deps: AccountDeps, session: Session): Promise<void> {
+  // The route refuses keys first; this keeps the rule where the write is.
+  if (session.kind === 'key') throw new ServiceError(403, 'An API key cannot log out.');
   const rows = await deps.db
     .update(users)
     .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: deps.clock().getTime() })

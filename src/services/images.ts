@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import {
   ensureTags,
@@ -10,14 +10,18 @@ import {
   ownedBy,
   toRecord,
 } from '../db/image-queries';
+import { insertWhere } from '../db/insert-where';
 import { images, imageTags } from '../db/schema';
+import { mayWrite, type SessionRow } from '../db/session-queries';
+import { addToUsage, imageStored, subtractFromUsage, type UsageRow, usageOf, withinQuota } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
-import { checkSession, currentUser, sessionQuery } from './session';
+import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
+import { checkSession, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
@@ -78,8 +82,9 @@ export interface UploadInput {
  */
 export async function uploadImage(deps: ImageDeps, session: Session, input: UploadInput): Promise<ImageRecord> {
   const { file, tags } = input;
-  // Who is asking comes first: a revoked session hears 401 whatever it sent.
-  await currentUser(deps.db, session);
+  // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
+  // pre-check, before any byte is stored: one round trip.
+  await checkUploadQuota(deps, session, file.size);
   if (file.size > deps.config.maxUploadBytes) {
     throw new ServiceError(413, `The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
@@ -94,9 +99,14 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
 
   const now = deps.clock().getTime();
   try {
-    const insert = deps.db
-      .insert(images)
-      .values({
+    // Quota: the row is written only while the session may write and the image still fits
+    // (racing uploads are judged one at a time inside their batches); everything after it in
+    // the batch happens only if it was written.
+    const stored = imageStored(storageKey);
+    const insert = insertWhere(
+      deps.db,
+      images,
+      {
         ownerId: session.userId,
         name,
         contentType: verdict.contentType,
@@ -107,16 +117,29 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
         height: verdict.verified ? (verdict.height ?? null) : null,
         verified: verdict.verified,
         createdAt: now,
-      })
-      .returning();
-    const [[row]] = tags.length
-      ? await deps.db.batch([
-          insert,
-          ensureTags(deps.db, session.userId, tags),
-          linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags),
-        ])
-      : await deps.db.batch([insert]);
-    if (!row) throw new Error('image insert returned no row');
+      },
+      sql`${mayWrite(session)} AND ${withinQuota(session.userId, file.size, quotaDefaults(deps.config))}`,
+    ).returning();
+    const results = await deps.db.batch([
+      insert,
+      ...(tags.length
+        ? [
+            ensureTags(deps.db, session.userId, tags, stored),
+            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
+          ]
+        : []),
+      addToUsage(deps.db, session.userId, file.size, storageKey),
+      sessionQuery(deps.db, session),
+      usageOf(deps.db, session.userId),
+    ] as unknown as Parameters<typeof deps.db.batch>[0]);
+    const [row] = results[0] as Awaited<typeof insert>;
+    if (!row) {
+      // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
+      checkSession(results.at(-2) as SessionRow[], session);
+      const usage = storedUsage((results.at(-1) as UsageRow[])[0], deps.config);
+      assertFits(usage, file.size);
+      throw new Error('image insert returned no row');
+    }
     return { ...row, tags };
   } catch (err) {
     // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
@@ -197,6 +220,8 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
       .where(and(eq(images.id, imageId), guard)),
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite enforces only per connection setting.
     deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
+    // Before the row goes (it reads the size), under the same guard.
+    subtractFromUsage(deps.db, session.userId, imageId, guard),
     deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
   ]);
   checkSession(sessionRows, session);

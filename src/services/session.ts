@@ -1,19 +1,30 @@
-import { eq } from 'drizzle-orm';
 import { unauthorized } from '../auth/middleware';
 import type { Session } from '../auth/token';
 import type { Db } from '../db/client';
-import { type UserRow, users } from '../db/schema';
+import { type SessionRow, sessionRow } from '../db/session-queries';
+import { ServiceError } from './errors';
 
 /**
- * The query that proves a session is still valid. Services put it first in the batch of their
- * own reads so a request pays one database round trip, then pass its rows to `checkSession`.
+ * The query that proves a session is still valid: for a token the user row (its token version),
+ * for an API key the same row joined with the key found by its hash. Services put it first in
+ * the batch of their own reads so a request pays one database round trip, then pass its rows to
+ * `checkSession`.
  */
-export const sessionQuery = (db: Db, session: Session) =>
-  db.select().from(users).where(eq(users.id, session.userId)).limit(1);
+export const sessionQuery = (db: Db, session: Session) => sessionRow(db, session);
 
-/** Throws 401 unless the user still exists and has not revoked the token. */
-export function checkSession(rows: UserRow[], session: Session): UserRow {
+/**
+ * Throws 401 unless the user still exists and the token is not revoked, or the key is live;
+ * 403 when a read-only key asks to write.
+ */
+export function checkSession(rows: SessionRow[], session: Session): SessionRow {
   const user = rows[0];
+  if (session.kind === 'key') {
+    if (!user?.keyScope) throw unauthorized('The API key is unknown, revoked or expired.');
+    if (session.write && user.keyScope !== 'read-write') {
+      throw new ServiceError(403, 'This API key is read-only: it cannot change anything.');
+    }
+    return user;
+  }
   if (!user || user.tokenVersion !== session.tokenVersion) {
     throw unauthorized('The session has ended: log in again.');
   }
@@ -21,6 +32,6 @@ export function checkSession(rows: UserRow[], session: Session): UserRow {
 }
 
 /** For requests with nothing else to read: one round trip. */
-export async function currentUser(db: Db, session: Session): Promise<UserRow> {
+export async function currentUser(db: Db, session: Session): Promise<SessionRow> {
   return checkSession(await sessionQuery(db, session), session);
 }

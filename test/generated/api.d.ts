@@ -4,6 +4,61 @@
  */
 
 export interface paths {
+    "/api/v1/user/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API keys, newest first (never their secrets) */
+        get: operations["listApiKeys"];
+        put?: never;
+        /** Create an API key (its secret is in this response only) */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key: it stops working at once */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your stored totals, quotas and per-day usage
+         * @description Includes the counts this server instance has not written yet. A request is counted once its response is sent, so this answer does not count itself.
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/user/register": {
         parameters: {
             query?: never;
@@ -64,6 +119,57 @@ export interface paths {
         };
         /** The current user */
         get: operations["getCurrentUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's quota overrides */
+        put: operations["setUserQuota"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user's stored totals and quotas, paginated */
+        get: operations["listUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One user's stored totals, quotas and per-day usage */
+        get: operations["getUserUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -494,6 +600,7 @@ export interface components {
             instance?: string;
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
+            quota?: components["schemas"]["QuotaProblem"];
         };
         FieldError: {
             /** @example email */
@@ -505,6 +612,197 @@ export interface components {
             in: "body" | "query" | "path" | "header" | "cookie";
             /** @example Invalid email address */
             message: string;
+        };
+        QuotaProblem: {
+            /**
+             * @description Which quota refused the request
+             * @enum {string}
+             */
+            limit: "bytes" | "images";
+            /**
+             * @description The quota
+             * @example 10737418240
+             */
+            max: number;
+            /**
+             * @description Stored now
+             * @example 10737000000
+             */
+            used: number;
+            /**
+             * @description What the request would add
+             * @example 500000
+             */
+            requested: number;
+        };
+        CreatedApiKey: {
+            /** @example 7 */
+            id: number;
+            /**
+             * @description The visible start of the key, for recognising it
+             * @example iak_1_k3v9x2ma
+             */
+            prefix: string;
+            /** @example backup script */
+            name: string | null;
+            /** @enum {string} */
+            scope: "read" | "read-write";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute; null if never used
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description Null: never expires
+             */
+            expires_at: string | null;
+            /**
+             * @description The secret, shown this once and stored only as a hash: send it as `Authorization: Bearer <key>`
+             * @example iak_1_k3v9x2ma_9Vn1HhO0xq1S3k2c8b7wJb3wR2mXoP0aZ4d5e6f7g8h
+             */
+            key: string;
+        };
+        NewApiKeyRequest: {
+            /**
+             * @description A label for you; 1–100 characters
+             * @example backup script
+             */
+            name?: string;
+            /**
+             * @description `read`: only GET requests; `read-write`: everything a login can do except managing keys and logging out
+             * @example read-write
+             * @enum {string}
+             */
+            scope: "read" | "read-write";
+            /**
+             * @description Lifetime in seconds (or give `expires_at`; neither: the key never expires)
+             * @example 2592000
+             */
+            expires_in?: number;
+            /**
+             * @description When the key stops working: ISO 8601 with a zone, or unix seconds; at most ten years ahead
+             * @example 2027-01-01T00:00:00Z
+             */
+            expires_at?: string;
+        };
+        ApiKeyList: {
+            items: components["schemas"]["ApiKey"][];
+        };
+        ApiKey: {
+            /** @example 7 */
+            id: number;
+            /**
+             * @description The visible start of the key, for recognising it
+             * @example iak_1_k3v9x2ma
+             */
+            prefix: string;
+            /** @example backup script */
+            name: string | null;
+            /** @enum {string} */
+            scope: "read" | "read-write";
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Updated at most once a minute; null if never used
+             */
+            last_used_at: string | null;
+            /**
+             * Format: date-time
+             * @description Null: never expires
+             */
+            expires_at: string | null;
+        };
+        UsageReport: {
+            user_id: number;
+            /**
+             * Format: date
+             * @example 2026-11-01
+             */
+            from: string;
+            /**
+             * Format: date
+             * @example 2026-11-30
+             */
+            to: string;
+            storage: components["schemas"]["Storage"];
+            totals: components["schemas"]["UsageTotals"];
+            /** @description Days with any activity, oldest first (UTC) */
+            days: components["schemas"]["DayUsage"][];
+        };
+        /** @description What is stored and the quotas that apply */
+        Storage: {
+            /** @example 12 */
+            images_count: number;
+            /** @example 5242880 */
+            bytes_stored: number;
+            limits: components["schemas"]["Limits"];
+            /** @description The operator's overrides; null: the setting applies */
+            override: {
+                max_bytes: number | null;
+                max_images: number | null;
+            };
+        };
+        Limits: {
+            /** @description Null: unlimited */
+            max_bytes: number | null;
+            /** @description Null: unlimited */
+            max_images: number | null;
+        };
+        /** @description Sums over the days of the series */
+        UsageTotals: {
+            /**
+             * @description Authenticated requests answered
+             * @example 42
+             */
+            requests: number;
+            /**
+             * @description Requests per OpenAPI operationId
+             * @example {
+             *       "listImages": 30,
+             *       "uploadImage": 12
+             *     }
+             */
+            requests_by_operation: {
+                [key: string]: number;
+            };
+            /** @description Bytes of images stored */
+            bytes_uploaded: number;
+            /** @description Image bytes sent (a range counts its length) */
+            bytes_downloaded: number;
+            /** @description Uploads refused by a quota */
+            uploads_refused: number;
+        };
+        DayUsage: {
+            /**
+             * Format: date
+             * @example 2026-11-28
+             */
+            date: string;
+            /**
+             * @description Authenticated requests answered
+             * @example 42
+             */
+            requests: number;
+            /**
+             * @description Requests per OpenAPI operationId
+             * @example {
+             *       "listImages": 30,
+             *       "uploadImage": 12
+             *     }
+             */
+            requests_by_operation: {
+                [key: string]: number;
+            };
+            /** @description Bytes of images stored */
+            bytes_uploaded: number;
+            /** @description Image bytes sent (a range counts its length) */
+            bytes_downloaded: number;
+            /** @description Uploads refused by a quota */
+            uploads_refused: number;
         };
         User: {
             /** @example 1 */
@@ -547,6 +845,30 @@ export interface components {
             email: string;
             /** @example correct horse battery staple */
             password: string;
+        };
+        QuotaOverride: {
+            /**
+             * @description Bytes this user may store. Omitted or null: QUOTA_MAX_BYTES applies; 0: unlimited
+             * @example 1073741824
+             */
+            max_bytes?: number | null;
+            /**
+             * @description Images this user may store. Omitted or null: QUOTA_MAX_IMAGES applies; 0: unlimited
+             * @example 1000
+             */
+            max_images?: number | null;
+        };
+        UserStoragePage: {
+            items: components["schemas"]["UserStorage"][];
+            /** @description Pass as `cursor` for the next page; null at the end */
+            next_cursor: string | null;
+        };
+        UserStorage: {
+            /** @example 1 */
+            user_id: number;
+            /** @example ada@example.com */
+            email: string;
+            storage: components["schemas"]["Storage"];
         };
         Image: {
             /** @example 42 */
@@ -764,6 +1086,303 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your keys */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Scope, and optionally a name and an expiry */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewApiKeyRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["NewApiKeyRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. Store `key` now: it cannot be shown again. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many keys: revoke one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused to an API key: manage keys with a login (cookie or token) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such key (another user’s key answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                /** @description First day (its UTC day; unix seconds or ISO 8601). Default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, included (a bare date means that whole UTC day). Default: today. At most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     register: {
         parameters: {
             query?: never;
@@ -984,7 +1603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Refused to an API key: revoke the key instead (`DELETE /api/v1/user/keys/{id}`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1035,6 +1654,265 @@ export interface operations {
             };
             /** @description Not authenticated, or the token is invalid, expired or revoked */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setUserQuota: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Limits for this user; omitted or null fields fall back to the settings */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaOverride"];
+                "application/x-www-form-urlencoded": components["schemas"]["QuotaOverride"];
+            };
+        };
+        responses: {
+            /** @description The user’s storage and the quotas that now apply */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storage"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS), or a `read` API key */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsage: {
+        parameters: {
+            query?: {
+                /** @description `bytes` or `images`: most stored first (then by id); `id`: oldest account first */
+                sort?: "bytes" | "images" | "id";
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` from the previous page (same `sort`) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserStoragePage"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUserUsage: {
+        parameters: {
+            query?: {
+                /** @description First day (its UTC day; unix seconds or ISO 8601). Default: 29 days before `to` */
+                from?: string;
+                /** @description Last day, included (a bare date means that whole UTC day). Default: today. At most 366 days after `from` */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not an operator (ADMIN_EMAILS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1176,7 +2054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Image quota reached (`quota` names the limit and your usage), a `read` API key, or a cross-site browser request */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1185,7 +2063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent) */
+            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1330,7 +2208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1612,7 +2490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1708,7 +2586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1797,7 +2675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1877,7 +2755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2188,7 +3066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Refused to an API key: revoke the key instead (`DELETE /api/v1/user/keys/{id}`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2376,7 +3254,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description Image quota reached (`quota` names the limit and your usage), a `read` API key, or a cross-site browser request */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2385,7 +3263,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent) */
+            /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2592,7 +3470,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2745,7 +3623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2841,7 +3719,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2930,7 +3808,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3888,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -26,6 +26,10 @@ describe('Node/Bun settings', () => {
       maxUploadBytes: 20 * 1024 * 1024,
       authSecret: SECRET,
       authSecretProblem: undefined,
+      quotaMaxBytes: 10 * 1024 ** 3,
+      quotaMaxImages: 100_000,
+      adminEmails: [],
+      usageFlushMs: 5_000,
     });
   });
 
@@ -43,6 +47,10 @@ describe('Node/Bun settings', () => {
         MAX_UPLOAD_BYTES: '1000',
         SECURE_COOKIES: 'true',
         CORS_ORIGINS: 'https://a.example, https://b.example/',
+        QUOTA_MAX_BYTES: '0',
+        QUOTA_MAX_IMAGES: '25',
+        ADMIN_EMAILS: ' Ops@Example.com ,root@example.com,',
+        USAGE_FLUSH_SECONDS: '0.5',
       },
       noDevVars,
     );
@@ -59,6 +67,10 @@ describe('Node/Bun settings', () => {
       maxUploadBytes: 1000,
       secureCookies: 'always',
       corsOrigins: ['https://a.example', 'https://b.example'],
+      quotaMaxBytes: 0,
+      quotaMaxImages: 25,
+      adminEmails: ['ops@example.com', 'root@example.com'],
+      usageFlushMs: 500,
     });
   });
 
@@ -75,6 +87,10 @@ describe('Node/Bun settings', () => {
     [{ SECURE_COOKIES: 'yes' }, /SECURE_COOKIES/],
     [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY/],
+    [{ QUOTA_MAX_BYTES: '-1' }, /QUOTA_MAX_BYTES/],
+    [{ QUOTA_MAX_IMAGES: 'many' }, /QUOTA_MAX_IMAGES/],
+    [{ ADMIN_EMAILS: 'ops@example.com, not-an-email' }, /ADMIN_EMAILS/],
+    [{ USAGE_FLUSH_SECONDS: '30' }, /USAGE_FLUSH_SECONDS/],
   ])('refuses %j, naming it', (env, message) => {
     expect(() => loadSettings({ AUTH_SECRET: SECRET, ...env }, noDevVars)).toThrow(SettingsError);
     expect(() => loadSettings({ AUTH_SECRET: SECRET, ...env }, noDevVars)).toThrow(message);

@@ -167,6 +167,10 @@ describe('parseConfig', () => {
       authSecretProblem: 'AUTH_SECRET is not set',
       dbTimeoutMs: 10_000,
       storeTimeoutMs: 30_000,
+      quotaMaxBytes: 10 * 1024 ** 3,
+      quotaMaxImages: 100_000,
+      adminEmails: [],
+      usageFlushMs: 5_000,
     });
   });
 
@@ -187,6 +191,10 @@ describe('parseConfig', () => {
       AUTH_SECRET: secret,
       DB_TIMEOUT_MS: '2500',
       STORE_TIMEOUT_MS: '60000',
+      QUOTA_MAX_BYTES: '0',
+      QUOTA_MAX_IMAGES: '10',
+      ADMIN_EMAILS: 'Ops@Example.com',
+      USAGE_FLUSH_SECONDS: '0',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -198,6 +206,10 @@ describe('parseConfig', () => {
       authSecretProblem: undefined,
       dbTimeoutMs: 2500,
       storeTimeoutMs: 60_000,
+      quotaMaxBytes: 0,
+      quotaMaxImages: 10,
+      adminEmails: ['ops@example.com'],
+      usageFlushMs: 0,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
   });

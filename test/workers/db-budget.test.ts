@@ -44,6 +44,9 @@ describe('database calls per request', () => {
     ['the whole legacy list', () => '/api/images'],
     ['tag counts', () => '/api/v1/tags'],
     ['current user', () => '/api/v1/user'],
+    // Including this isolate's not-yet-written usage counts, written in the same batch.
+    ['usage report', () => '/api/v1/user/usage'],
+    ['API keys', () => '/api/v1/user/keys'],
   ])('%s: one call', async (_name, path) => {
     expect(await callsFor(path())).toBe(1);
   });

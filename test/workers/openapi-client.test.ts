@@ -139,4 +139,38 @@ describe('a client generated from the OpenAPI document', () => {
     const all = await api.GET('/api/v1/images');
     expect(all.data?.items.map((i) => i.id)).toEqual([third.id, second.id]);
   });
+
+  it('authenticates with an API key: reads and writes with a read-write key, 403 on writes with a read key, 401 once revoked', async () => {
+    const { api, user } = await loggedIn();
+    const created = await api.POST('/api/v1/user/keys', { body: { scope: 'read-write', name: 'generated client' } });
+    expect(created.response.status).toBe(201);
+    if (!created.data) throw new Error(`create key failed: ${JSON.stringify(created.error)}`);
+    expectTypeOf(created.data).toEqualTypeOf<Schemas['CreatedApiKey']>();
+    const keyed = apiClient(created.data.key);
+
+    const me = await keyed.GET('/api/v1/user');
+    expect(me.data).toEqual(user);
+    const uploaded = await keyed.POST('/api/v1/images', {
+      body: { image: new File([gif(1, 1)], 'k.gif'), tags: ['by-key'] },
+      bodySerializer: asFormData,
+    });
+    expect(uploaded.response.status).toBe(201);
+    const listed = await keyed.GET('/api/v1/images', { params: { query: { tag: ['by-key'] } } });
+    expect(listed.data?.items.map((i) => i.id)).toEqual([uploaded.data?.id]);
+
+    const keys = await api.GET('/api/v1/user/keys');
+    expect(keys.data?.items.map((k) => k.prefix)).toContain(created.data.prefix);
+    expectTypeOf(keys.data).toEqualTypeOf<Schemas['ApiKeyList'] | undefined>();
+
+    const readOnly = await api.POST('/api/v1/user/keys', { body: { scope: 'read' } });
+    const reader = apiClient(readOnly.data?.key);
+    expect((await reader.GET('/api/v1/images')).data?.items).toHaveLength(1);
+    const refused = await reader.DELETE('/api/v1/images/{id}', { params: { path: { id: uploaded.data?.id ?? 0 } } });
+    expect(refused.error?.status).toBe(403);
+
+    const revoked = await api.DELETE('/api/v1/user/keys/{id}', { params: { path: { id: created.data.id } } });
+    expect(revoked.response.status).toBe(204);
+    const after = await keyed.GET('/api/v1/user');
+    expect(after.error?.status).toBe(401);
+  });
 });

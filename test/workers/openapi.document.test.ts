@@ -104,13 +104,18 @@ describe('the OpenAPI document', () => {
     for (const tag of doc.tags ?? []) expect(tag.description, `tag ${tag.name}`).toBeTruthy();
   });
 
-  it('declares security on every operation: none, or the cookie or a bearer token', () => {
-    const either = [{ cookieAuth: [] }, { bearerAuth: [] }];
+  it('declares security on every operation: none, a login (cookie or bearer token), or a login or an API key', () => {
+    const login = [{ cookieAuth: [] }, { bearerAuth: [] }];
+    const loginOrKey = [...login, { apiKeyAuth: [] }];
+    // What a leaked key must not reach: managing keys, ending sessions.
+    const loginOnly =
+      /^(POST \/api(\/v1)?\/user\/logout|(GET|POST) \/api\/v1\/user\/keys|DELETE \/api\/v1\/user\/keys\/\{id\})$/;
     for (const { method, path, op } of operations) {
       const where = key(method, path);
       expect(op.security, `${where}: security is explicit`).toBeDefined();
       if (op.security?.length === 0) continue;
-      expect(op.security, where).toEqual(either);
+      expect(op.security, where).toEqual(loginOnly.test(where) ? login : loginOrKey);
+      if (loginOnly.test(where)) expect(Object.keys(op.responses ?? {}), `${where}: documents 403`).toContain('403');
       expect(Object.keys(op.responses ?? {}), `${where}: documents 401`).toContain('401');
     }
     // Only these may be used without logging in (API.md).

@@ -12,7 +12,7 @@ export const info = {
     'the unversioned legacy paths are kept for existing clients and marked deprecated, each naming ' +
     'its `/api/v1` replacement. Errors are RFC 9457 problem details (`application/problem+json`). ' +
     'Authenticate with the `auth_token` cookie set by login, or send its `token` as ' +
-    '`Authorization: Bearer <token>`.',
+    '`Authorization: Bearer <token>`; scripts can use an API key (`POST /api/v1/user/keys`) the same way.',
 };
 
 /** Descriptions of the operation groups; a tag used by a route but missing here still appears. */
@@ -20,6 +20,10 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Users: 'Accounts and sessions: register, log in (cookie and bearer token), log out, current user.',
   Images: 'Upload, fetch, list and delete your images.',
   Tags: 'Tags of your images.',
+  'API keys':
+    'Revocable keys for scripts and generated clients: scope `read` or `read-write`, optional expiry. Manage them with a login.',
+  Usage: 'What you store, your quotas, and your requests and bytes per UTC day.',
+  Admin: 'For operators (ADMIN_EMAILS): every user’s usage, one user’s series, per-user quotas. Others get 403.',
   Health: 'For load balancers and monitors: is this instance able to serve?',
   Docs: 'This document, the interactive documentation, and the index at `/` that links them.',
 };
@@ -32,6 +36,7 @@ const UNSAFE = new Set(['put', 'post', 'delete', 'patch']);
 
 interface Operation {
   tags?: string[];
+  security?: Record<string, string[]>[];
   responses?: Record<string, unknown>;
   requestBody?: { required?: boolean; content?: Record<string, unknown> };
 }
@@ -71,10 +76,17 @@ export function addAppWideResponses(doc: OpenApiDocument): OpenApiDocument {
   const crossSite = problem(
     'Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS)',
   );
+  // Services refuse a read-only key's writes (checkSession), so every write that accepts keys can.
+  const refused = problem(
+    'A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS)',
+  );
   const unexpected = problem('Unexpected error; the body quotes the request id');
   for (const [path, method, op] of operations(doc)) {
     op.responses ??= {};
-    if (UNSAFE.has(method) && path.startsWith('/api/') && !op.responses['403']) op.responses['403'] = crossSite;
+    const keys = op.security?.some((s) => 'apiKeyAuth' in s) ?? false;
+    if (UNSAFE.has(method) && path.startsWith('/api/') && !op.responses['403']) {
+      op.responses['403'] = keys ? refused : crossSite;
+    }
     if (!op.responses['500']) op.responses['500'] = unexpected;
   }
   return doc;

@@ -130,6 +130,15 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     bearerFormat: 'JWT',
     description: 'The `token` returned by `POST /api/v1/user/login`, sent as `Authorization: Bearer <token>`.',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'apiKeyAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'iak_…',
+    description:
+      'An API key from `POST /api/v1/user/keys`, sent as `Authorization: Bearer iak_…`. A `read` key may only ' +
+      'GET (any other method answers 403); no key may manage keys or log out. Revoked, expired or unknown keys ' +
+      'answer 401.',
+  });
   // Referenced by the app-wide responses `buildDocument` adds.
   app.openAPIRegistry.register('Problem', problemSchema);
 

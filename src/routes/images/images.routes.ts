@@ -40,7 +40,12 @@ const readErrors = { ...validationError, ...notFound, ...authErrors } as const;
 const uploadErrors = (unsupported: string) =>
   ({
     ...validationError,
-    413: problemResponseSpec('Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent)'),
+    403: problemResponseSpec(
+      'Image quota reached (`quota` names the limit and your usage), a `read` API key, or a cross-site browser request',
+    ),
+    413: problemResponseSpec(
+      'Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage)',
+    ),
     415: problemResponseSpec(unsupported),
     ...authErrors,
   }) as const;

@@ -11,7 +11,7 @@ import {
 } from '../../services/time-filters';
 
 /** Positive integer ids only: `1e3`, ` 1` and `01` are not ids. */
-const positiveId = z
+export const positiveId = z
   .string()
   .regex(/^[1-9]\d{0,15}$/, 'Must be a positive integer')
   .transform(Number)

@@ -11,6 +11,7 @@ export function v1ImageRouter() {
     .openapi(r.uploadImage, async (c) => {
       const { image, tags } = c.req.valid('form');
       const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: image, tags });
+      c.set('uploadedBytes', record.size);
       c.header('Location', imagePath(record.id));
       return c.json(v1Image(record), 201);
     })
@@ -68,6 +69,7 @@ export function legacyImageRouter() {
         tags,
         policy: { kind: 'legacy', declaredType },
       });
+      c.set('uploadedBytes', record.size);
       c.header('Location', `/api/image/${record.id}`);
       return c.json(legacyImage(record), 201);
     })

@@ -1,7 +1,14 @@
 import { createRoute, type z } from '@hono/zod-openapi';
-import { clearStaleCookie, requireAuth } from '../../auth/middleware';
+import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, type Surface, unavailableError, validationError } from '../../http/openapi';
+import {
+  authErrors,
+  authenticated,
+  type Surface,
+  sessionOnly,
+  unavailableError,
+  validationError,
+} from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { LOGIN_LIMITS } from '../../services/login-throttle';
 import {
@@ -22,6 +29,10 @@ const bodyErrors = {
   ...validationError,
   413: problemResponseSpec('Body too large'),
   415: problemResponseSpec('Body is neither JSON nor a form'),
+} as const;
+
+const keyRefused = {
+  403: problemResponseSpec('Refused to an API key: revoke the key instead (`DELETE /api/v1/user/keys/{id}`)'),
 } as const;
 
 function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, user: U, token: T) {
@@ -94,14 +105,15 @@ function userRoutes<U extends z.ZodType, T extends z.ZodType>(surface: Surface, 
       tags,
       summary: 'Log out: clears the cookie and revokes every outstanding token of the user',
       ...deprecation('POST /api/v1/user/logout'),
-      security: authenticated,
-      middleware: [clearStaleCookie, requireAuth] as const,
+      security: sessionOnly,
+      middleware: [clearStaleCookie, requireAuth, refuseApiKeys] as const,
       responses: legacy
         ? {
             200: { description: 'Logged out', content: { 'application/json': { schema: logoutSchema } } },
+            ...keyRefused,
             ...authErrors,
           }
-        : { 204: { description: 'Logged out' }, ...authErrors },
+        : { 204: { description: 'Logged out' }, ...keyRefused, ...authErrors },
     }),
     me: createRoute({
       method: 'get',

@@ -14,6 +14,7 @@ import type { Logger } from '../../../src/deps';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
 import type { Env } from '../../../src/runtime/settings';
+import { OPERATOR_EMAIL } from '../../support/operator';
 import type { Target } from '../../support/target';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -47,6 +48,7 @@ export function serverEnv(dir: string, extra: Env = {}): Env {
     DATABASE_URL: `file:${join(dir, 'imageapi.db')}`,
     IMAGES_DIR: join(dir, 'images'),
     AUTH_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_EMAILS: OPERATOR_EMAIL,
     ...extra,
   };
 }

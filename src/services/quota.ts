@@ -1,0 +1,77 @@
+import type { Session } from '../auth/token';
+import type { Config } from '../config';
+import type { SessionRow } from '../db/session-queries';
+import { type QuotaDefaults, type UsageRow, usageOf } from '../db/usage-queries';
+import type { Deps } from '../deps';
+import type { QuotaProblem } from '../http/problem';
+import { ServiceError } from './errors';
+import { checkSession, sessionQuery } from './session';
+
+/** Where a user stands: what is stored, and the limits that apply (null = unlimited). */
+export interface StoredUsage {
+  imagesCount: number;
+  bytesStored: number;
+  maxImages: number | null;
+  maxBytes: number | null;
+  /** The operator's overrides as set (null: the default applies). */
+  override: { maxImages: number | null; maxBytes: number | null };
+}
+
+export const quotaDefaults = (config: Pick<Config, 'quotaMaxBytes' | 'quotaMaxImages'>): QuotaDefaults => ({
+  maxBytes: config.quotaMaxBytes,
+  maxImages: config.quotaMaxImages,
+});
+
+const limit = (override: number | null | undefined, fallback: number) => {
+  const value = override ?? fallback;
+  return value === 0 ? null : value;
+};
+
+export function storedUsage(row: UsageRow | undefined, config: Pick<Config, 'quotaMaxBytes' | 'quotaMaxImages'>) {
+  return {
+    imagesCount: row?.imagesCount ?? 0,
+    bytesStored: row?.bytesStored ?? 0,
+    maxImages: limit(row?.maxImages, config.quotaMaxImages),
+    maxBytes: limit(row?.maxBytes, config.quotaMaxBytes),
+    override: { maxImages: row?.maxImages ?? null, maxBytes: row?.maxBytes ?? null },
+  } satisfies StoredUsage;
+}
+
+/** A refusal by a quota; the usage recorder counts these per day. */
+export class QuotaExceeded extends ServiceError {
+  constructor(quota: QuotaProblem) {
+    const detail =
+      quota.limit === 'images'
+        ? `You have ${quota.used} of your ${quota.max} images: delete some to upload more.`
+        : `Storing this image (${quota.requested} bytes) would exceed your storage quota: ${quota.used} of ${quota.max} bytes used.`;
+    super(quota.limit === 'images' ? 403 : 413, detail, { quota });
+  }
+}
+
+/** Throws QuotaExceeded unless one more image of `size` bytes fits. The image count is judged first. */
+export function assertFits(usage: StoredUsage, size: number): void {
+  if (usage.maxImages !== null && usage.imagesCount + 1 > usage.maxImages) {
+    throw new QuotaExceeded({ limit: 'images', max: usage.maxImages, used: usage.imagesCount, requested: 1 });
+  }
+  if (usage.maxBytes !== null && usage.bytesStored + size > usage.maxBytes) {
+    throw new QuotaExceeded({ limit: 'bytes', max: usage.maxBytes, used: usage.bytesStored, requested: size });
+  }
+}
+
+/**
+ * Before an upload stores its bytes: the session check and the quota check in one round trip.
+ * The insert batch judges the quota again (see `withinQuota`), so a race cannot get past it.
+ */
+export async function checkUploadQuota(
+  deps: Pick<Deps, 'db' | 'config'>,
+  session: Session,
+  size: number,
+): Promise<SessionRow> {
+  const [sessionRows, usageRows] = await deps.db.batch([
+    sessionQuery(deps.db, session),
+    usageOf(deps.db, session.userId),
+  ]);
+  const user = checkSession(sessionRows, session);
+  assertFits(storedUsage(usageRows[0], deps.config), size);
+  return user;
+}

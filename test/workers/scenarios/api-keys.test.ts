@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/api-keys.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('api-keys', scenario);

@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/quotas.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('quotas', scenario);
