@@ -4,6 +4,7 @@ import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
 import { sweepOrphanBytes } from './services/images';
 import { r2Store } from './storage/r2';
+import { imagesBindingTransformer } from './transform/images-binding';
 
 // Built once per isolate: the bindings object does not change between requests.
 let cached: { env: Env; app: App; deps: Deps } | undefined;
@@ -13,6 +14,7 @@ function appFor(env: Env) {
     const deps: Deps = {
       db: d1Database(env.DB),
       store: r2Store(env.IMAGES),
+      transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
       config: parseConfig(env as unknown as Record<string, unknown>),
       clock: () => new Date(),
       logger: consoleLogger,

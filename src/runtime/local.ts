@@ -12,6 +12,7 @@ import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/images';
 import { fsStore } from '../storage/fs';
+import { sharpTransformer } from '../transform/sharp';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
 export type Runtime = 'node' | 'bun';
@@ -103,6 +104,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     const deps: Deps = {
       db: database.db,
       store,
+      transformer: sharpTransformer(),
       config: settings.config,
       clock: () => new Date(),
       logger,

@@ -50,6 +50,7 @@ function servedRoutes(): Set<string> {
   const deps: Deps = {
     db: stub as Deps['db'],
     store: stub as Deps['store'],
+    transformer: stub as Deps['transformer'],
     config: parseConfig({}),
     clock: () => new Date(),
     logger: console,

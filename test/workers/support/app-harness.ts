@@ -4,6 +4,7 @@ import { parseConfig } from '../../../src/config';
 import { d1Database } from '../../../src/db/client';
 import type { Deps, Logger } from '../../../src/deps';
 import { r2Store } from '../../../src/storage/r2';
+import { imagesBindingTransformer } from '../../../src/transform/images-binding';
 import type { Target } from '../../support/target';
 
 export interface LogEntry {
@@ -33,6 +34,7 @@ export function appHarness(
   const base: Deps = {
     db: d1Database(env.DB),
     store: r2Store(env.IMAGES),
+    transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
     config: parseConfig({ AUTH_SECRET: randomSecret(), ...options.vars }),
     clock: () => new Date(now),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },
