@@ -21,6 +21,7 @@ import { ServiceError } from './errors';
 import { checkSession, currentUser, sessionQuery } from './session';
 import { isControl } from './tag-rules';
 import type { TimeRange } from './time-filters';
+import { imageKeyOfVariant, storedVariantKeys } from './variants';
 
 export type { ImageRecord };
 
@@ -135,15 +136,13 @@ export type ImageFile =
  * matching `If-None-Match` or an unsatisfiable range is answered without touching the store.
  */
 export async function openImageFile(
-  deps: Pick<Deps, 'db' | 'store' | 'logger'>,
-  session: Session,
-  imageId: number,
+  deps: Pick<Deps, 'store' | 'logger'>,
+  image: ImageRecord,
   ask: {
     notModified?: (etag: string) => boolean;
     range?: (size: number, etag: string) => ByteRange | 'unsatisfiable' | undefined;
   },
 ): Promise<ImageFile> {
-  const image = await getImage(deps, session, imageId);
   const etag = etagOf(image);
   if (ask.notModified?.(etag)) return { kind: 'not-modified', image };
   const range = ask.range?.(image.size, etag);
@@ -175,6 +174,17 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
   const row = found[0];
   if (!row) throw notFound();
   await deleteBytesQuietly(deps, [row.key], 'image deleted');
+  await deleteVariantsQuietly(deps, row.key);
+}
+
+/** Variants go with their image; any left behind (a failed list or delete) are swept as orphans. */
+async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, storageKey: string): Promise<void> {
+  try {
+    const keys = await storedVariantKeys(deps.store, storageKey);
+    if (keys.length) await deleteBytesQuietly(deps, keys, 'image deleted: its variants');
+  } catch (err) {
+    deps.logger.warn('could not list the variants of a deleted image', { key: storageKey, error: String(err) });
+  }
 }
 
 export interface ListInput extends TimeRange {
@@ -215,7 +225,7 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
   return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }
 
-/** Removes stored bytes that no row points at and that are older than `graceMs` (uploads in flight). */
+/** Removes stored bytes (originals and variants) that no row points at and that are older than `graceMs` (uploads in flight). */
 export async function sweepOrphanBytes(
   deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
   graceMs = 60 * 60 * 1000,
@@ -229,8 +239,10 @@ export async function sweepOrphanBytes(
     scanned += page.objects.length;
     const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
     if (old.length) {
-      const kept = new Set((await referencedKeys(deps.db, old)).map((r) => r.key));
-      const orphans = old.filter((k) => !kept.has(k));
+      // A variant belongs to the image whose storage key it is filed under.
+      const owner = (key: string) => imageKeyOfVariant(key) ?? key;
+      const kept = new Set((await referencedKeys(deps.db, [...new Set(old.map(owner))])).map((r) => r.key));
+      const orphans = old.filter((k) => !kept.has(owner(k)));
       if (orphans.length) {
         await deps.store.delete(orphans);
         deleted += orphans.length;

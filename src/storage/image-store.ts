@@ -30,6 +30,10 @@ export interface ImageStore {
   get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   head(key: string): Promise<StoredObjectInfo | null>;
   delete(keys: string[]): Promise<void>;
-  /** Pages through stored keys, for housekeeping. */
-  list(options: { cursor?: string; limit?: number }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
+  /** Pages through stored keys in key order, for housekeeping; `prefix` keeps only keys starting with it. */
+  list(options: {
+    cursor?: string;
+    limit?: number;
+    prefix?: string;
+  }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
 }

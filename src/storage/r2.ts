@@ -34,8 +34,8 @@ export function r2Store(bucket: R2Bucket): ImageStore {
       // R2 deletes at most 1000 keys per call.
       for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
     },
-    async list({ cursor, limit }) {
-      const page = await bucket.list({ cursor, limit });
+    async list({ cursor, limit, prefix }) {
+      const page = await bucket.list({ cursor, limit, prefix });
       return { objects: page.objects.map(info), ...(page.truncated ? { cursor: page.cursor } : {}) };
     },
   };

@@ -115,7 +115,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The image bytes (ETag / If-None-Match, Range) */
+        /**
+         * The image bytes (ETag / If-None-Match, Range), or a variant (resized, converted)
+         * @description Any of these parameters asks for a variant: a resized and/or re-encoded copy, upright (EXIF orientation applied), without metadata, with its own ETag. Without them the original bytes are served. The thumbnail in list responses is `?width=256&height=256&fit=inside&format=auto`.
+         */
         get: operations["getImageFile"];
         put?: never;
         post?: never;
@@ -539,6 +542,11 @@ export interface components {
             height: number | null;
             /** @example /api/v1/images/42/file */
             file_url: string;
+            /**
+             * @description A small variant for lists: at most 256×256, in the best format the client accepts
+             * @example /api/v1/images/42/file?width=256&height=256&fit=inside&format=auto
+             */
+            thumbnail_url: string;
         };
         ImageUpload: {
             /**
@@ -1190,7 +1198,20 @@ export interface operations {
     };
     getImageFile: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Variant width in pixels */
+                width?: number;
+                /** @description Variant height in pixels */
+                height?: number;
+                /** @description How `width` and `height` (both given) are used: `inside` (default) fits within them keeping the aspect ratio, `outside` covers them keeping it, `cover` fills them and crops the centre, `contain` fits within and pads (transparent, white for JPEG), `fill` stretches to them. With one side given, the other follows the aspect ratio. */
+                fit?: "inside" | "outside" | "cover" | "contain" | "fill";
+                /** @description Output format. `auto`: AVIF when `Accept` lists image/avif (and the variant is at most 1200 px per side), else WebP when it lists image/webp, else the default; the response then carries `Vary: Accept`. Default: JPEG for JPEG, WebP for WebP, PNG for PNG and GIF (first frame). */
+                format?: "webp" | "avif" | "jpeg" | "png" | "auto";
+                /** @description For WebP, AVIF and JPEG (default 80); PNG ignores it */
+                quality?: number;
+                /** @description Allow the variant to be larger than the image (default false: no axis grows) */
+                enlarge?: boolean;
+            };
             header?: {
                 "If-None-Match"?: string;
                 Range?: string;
@@ -1212,7 +1233,10 @@ export interface operations {
                     /** @description inline; filename*=UTF-8''… */
                     "Content-Disposition"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1228,7 +1252,10 @@ export interface operations {
                     /** @description inline; filename*=UTF-8''… */
                     "Content-Disposition"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     "Content-Range"?: string;
                     [name: string]: unknown;
                 };
@@ -1239,6 +1266,10 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1272,6 +1303,15 @@ export interface operations {
             };
             /** @description Range not satisfiable */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No variant of this image: its format has none (BMP, TIFF, AVIF), it is over MAX_VARIANT_PIXELS or 12000 px per side, the variant would be, an AVIF would exceed 1200 px per side, or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2097,7 +2137,10 @@ export interface operations {
                     /** @description inline; filename*=UTF-8''… */
                     "Content-Disposition"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2113,7 +2156,10 @@ export interface operations {
                     /** @description inline; filename*=UTF-8''… */
                     "Content-Disposition"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     "Content-Range"?: string;
                     [name: string]: unknown;
                 };
@@ -2124,6 +2170,10 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -23,6 +23,8 @@ describe('Node/Bun settings', () => {
       secureCookies: 'auto',
       corsOrigins: [],
       maxUploadBytes: 20 * 1024 * 1024,
+      maxVariantPixels: 50_000_000,
+      maxVariantsPerImage: 16,
       authSecret: SECRET,
       authSecretProblem: undefined,
     });
@@ -41,6 +43,8 @@ describe('Node/Bun settings', () => {
         MAX_UPLOAD_BYTES: '1000',
         SECURE_COOKIES: 'true',
         CORS_ORIGINS: 'https://a.example, https://b.example/',
+        MAX_VARIANT_PIXELS: '1000000',
+        MAX_VARIANTS_PER_IMAGE: '0',
       },
       noDevVars,
     );
@@ -56,6 +60,8 @@ describe('Node/Bun settings', () => {
       maxUploadBytes: 1000,
       secureCookies: 'always',
       corsOrigins: ['https://a.example', 'https://b.example'],
+      maxVariantPixels: 1_000_000,
+      maxVariantsPerImage: 0,
     });
   });
 
@@ -69,6 +75,9 @@ describe('Node/Bun settings', () => {
     [{ PORT: '70000' }, /PORT/],
     [{ PORT: 'eighty' }, /PORT/],
     [{ MAX_UPLOAD_BYTES: '-1' }, /MAX_UPLOAD_BYTES/],
+    [{ MAX_VARIANT_PIXELS: '0' }, /MAX_VARIANT_PIXELS/],
+    [{ MAX_VARIANTS_PER_IMAGE: '-1' }, /MAX_VARIANTS_PER_IMAGE/],
+    [{ MAX_VARIANTS_PER_IMAGE: '1.5' }, /MAX_VARIANTS_PER_IMAGE/],
     [{ SECURE_COOKIES: 'yes' }, /SECURE_COOKIES/],
     [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
   ])('refuses %j, naming it', (env, message) => {

@@ -19,6 +19,8 @@ import {
   tagNamesSchema,
   tagsBody,
   uploadForm,
+  variantQuery,
+  variantQueryHelp,
 } from './images.schemas';
 
 const V1_TAGS = ['Images'];
@@ -55,7 +57,8 @@ const fileHeaders = {
   'Last-Modified': { schema: { type: 'string' as const } },
   'Content-Disposition': { schema: { type: 'string' as const }, description: "inline; filename*=UTF-8''…" },
   'Cache-Control': { schema: { type: 'string' as const } },
-  'Accept-Ranges': { schema: { type: 'string' as const } },
+  'Accept-Ranges': { schema: { type: 'string' as const }, description: '`bytes` for originals, `none` for variants' },
+  Vary: { schema: { type: 'string' as const }, description: 'Includes `Accept` when `format=auto` chose the format' },
 };
 
 const fileRequestHeaders = {
@@ -79,10 +82,21 @@ const fileResponses = {
     headers: { ...fileHeaders, 'Content-Range': { schema: { type: 'string' as const } } },
     content: { 'image/*': binary },
   },
-  304: { description: 'Not modified (If-None-Match matched)' },
+  304: {
+    description: 'Not modified (If-None-Match matched)',
+    headers: { ETag: fileHeaders.ETag, Vary: fileHeaders.Vary },
+  },
   ...notFound,
   416: problemResponseSpec('Range not satisfiable'),
   ...authErrors,
+} as const;
+
+const variantRefused = {
+  422: problemResponseSpec(
+    'No variant of this image: its format has none (BMP, TIFF, AVIF), it is over MAX_VARIANT_PIXELS or 12000 px ' +
+      'per side, the variant would be, an AVIF would exceed 1200 px per side, or the image already has ' +
+      'MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters.',
+  ),
 } as const;
 
 const auth = { security: authenticated, middleware: [requireAuth] };
@@ -155,11 +169,12 @@ export const getImageFile = createRoute({
   path: '/images/{id}/file',
   operationId: 'getImageFile',
   tags: V1_TAGS,
-  summary: 'The image bytes (ETag / If-None-Match, Range)',
+  summary: 'The image bytes (ETag / If-None-Match, Range), or a variant (resized, converted)',
+  description: variantQueryHelp,
   ...auth,
-  request: { params: imageParams },
+  request: { params: imageParams, query: variantQuery },
   ...fileRequestHeaders,
-  responses: { ...fileResponses, ...validationError },
+  responses: { ...fileResponses, ...validationError, ...variantRefused },
 });
 
 export const getImageTags = createRoute({
@@ -303,7 +318,9 @@ export const legacyListImages = createRoute(
 export const legacyGetImageFile = createRoute(
   legacyVersionOf(getImageFile, {
     path: '/image/{img_id}',
+    summary: 'The image bytes (ETag / If-None-Match, Range)',
     request: { params: legacyImageParams },
+    responses: { ...fileResponses, ...validationError },
   }),
 );
 
