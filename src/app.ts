@@ -7,6 +7,7 @@ import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { mountDocs } from './routes/docs';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
+import { v1LinkRouter } from './routes/links';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
@@ -18,7 +19,8 @@ export function createApp(deps: Deps) {
     c.set('deps', deps);
     await next();
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site' }));
+  // `overwrite: false`: a route may relax one on purpose (share links allow cross-origin embedding).
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'same-site', overwrite: false }));
   app.use(
     '/api/*',
     cors({
@@ -34,6 +36,7 @@ export function createApp(deps: Deps) {
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1', v1ImageRouter());
+  app.route('/api/v1', v1LinkRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());
   mountDocs(app);

@@ -71,5 +71,28 @@ export const imageTags = sqliteTable(
   (t) => [primaryKey({ columns: [t.imageId, t.tagId] }), index('image_tags_tag_idx').on(t.tagId, t.imageId)],
 );
 
+/**
+ * Share links: a row per link, deleted on revocation and with its image. The id is random and
+ * travels in the URL with an HMAC of it (auth/share-token.ts); no token is stored.
+ */
+export const shareLinks = sqliteTable(
+  'share_links',
+  {
+    id: text().primaryKey(),
+    imageId: integer()
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    ownerId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The pinned variant parameters as JSON, or null for the original.
+    variant: text(),
+    createdAt: createdAt(),
+    expiresAt: integer({ mode: 'number' }).notNull(),
+  },
+  (t) => [index('share_links_image_expires_idx').on(t.imageId, t.expiresAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
+export type ShareLinkRow = typeof shareLinks.$inferSelect;

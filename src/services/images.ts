@@ -11,7 +11,7 @@ import {
   referencedKeys,
   toRecord,
 } from '../db/image-queries';
-import { images, imageTags } from '../db/schema';
+import { images, imageTags, shareLinks } from '../db/schema';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { looksLikeSvg, SNIFF_BYTES, sniffImage } from '../images/sniff';
@@ -168,6 +168,8 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
       .where(and(eq(images.id, imageId), guard)),
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite enforces only per connection setting.
     deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
+    // Its share links die with it, in the same batch: no link outlives its image.
+    deps.db.delete(shareLinks).where(and(eq(shareLinks.imageId, imageId), guard)),
     deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
   ]);
   checkSession(sessionRows, session);

@@ -182,6 +182,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/images/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live (unexpired) share links of an image */
+        get: operations["listShareLinks"];
+        put?: never;
+        /** Make a link that fetches the image (or one variant) without credentials until it expires */
+        post: operations["createShareLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{id}/links/{link}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link: it stops working at once */
+        delete: operations["revokeShareLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fetch a shared image: no credentials
+         * @description Serves what the link was made for: the original (with `ETag`, `If-None-Match`, `Range` as on the owner’s file route) or its pinned variant. `Cache-Control: private, max-age=` the seconds the link has left; no cookies are read or set. An expired, revoked, altered or unknown link answers 404, without saying which.
+         */
+        get: operations["getSharedImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/user/register": {
         parameters: {
             query?: never;
@@ -593,6 +648,58 @@ export interface components {
                 /** @example 3 */
                 count: number;
             }[];
+        };
+        ShareLink: {
+            /**
+             * @description Names the link for revocation
+             * @example q3Zl0m5Yb1V9xK2c8TtW4A
+             */
+            id: string;
+            /**
+             * @description The link: fetches the image without credentials. Built from this request's host.
+             * @example http://localhost:8000/api/v1/shared/q3Zl0m5Yb1V9xK2c8TtW4A.Pm…
+             */
+            url: string;
+            /** @example 42 */
+            image_id: number;
+            variant: components["schemas"]["PinnedVariant"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Unix seconds */
+            expires_at_unix: number;
+        };
+        /**
+         * @description The pinned variant; null serves the original
+         * @example {
+         *       "width": 1024,
+         *       "format": "auto"
+         *     }
+         */
+        PinnedVariant: {
+            /** @description Variant width in pixels */
+            width?: number;
+            /** @description Variant height in pixels */
+            height?: number;
+            /** @enum {string} */
+            fit?: "inside" | "outside" | "cover" | "contain" | "fill";
+            /** @enum {string} */
+            format?: "webp" | "avif" | "jpeg" | "png" | "auto";
+            quality?: number;
+            enlarge?: boolean;
+        } | null;
+        ShareLinkRequest: {
+            /**
+             * @description Seconds until the link stops working: 60 to 2592000 (30 days), default 86400
+             * @example 3600
+             */
+            expires_in?: number;
+            variant?: components["schemas"]["PinnedVariant"] & unknown;
+        };
+        ShareLinkList: {
+            /** @description Live links, newest first (at most 50) */
+            items: components["schemas"]["ShareLink"][];
         };
         LegacyUser: {
             /** @example 1 */
@@ -1310,7 +1417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No variant of this image: its format has none (BMP, TIFF, AVIF), it is over MAX_VARIANT_PIXELS or 12000 px per side, the variant would be, an AVIF would exceed 1200 px per side, or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1721,6 +1828,342 @@ export interface operations {
                 };
             };
             /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listShareLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLinkList"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image (another user’s image answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createShareLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description `{}` (or no body at all) for a link to the original that lasts a day */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description The link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image (another user’s image answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The image already has the most share links allowed (50): revoke one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A variant was pinned, but this image gets no variants (see the file route) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeShareLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image, or no such link on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSharedImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+                Range?: string;
+                "If-Range"?: string;
+            };
+            path: {
+                /** @description The token from a share link URL */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image bytes */
+            200: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    "Last-Modified"?: string;
+                    /** @description inline; filename*=UTF-8''… */
+                    "Content-Disposition"?: string;
+                    "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
+                    "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": Blob;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    "Last-Modified"?: string;
+                    /** @description inline; filename*=UTF-8''… */
+                    "Content-Disposition"?: string;
+                    "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
+                    "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": Blob;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such link (expired, revoked, altered or never made: the answer is the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Range not satisfiable */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or share links not configured (AUTH_SECRET) */
             500: {
                 headers: {
                     [name: string]: unknown;

@@ -110,9 +110,11 @@ describe('the OpenAPI document', () => {
       expect(op.security, where).toEqual(either);
       expect(Object.keys(op.responses ?? {}), `${where}: documents 401`).toContain('401');
     }
-    // Only these may be used without logging in (API.md).
+    // Only these may be used without logging in (API.md), plus the share-link fetch: the link is the credential.
     const open = operations.filter((o) => o.op.security?.length === 0).map((o) => key(o.method, o.path));
-    expect(open.filter((o) => !/\/user\/(register|login)$/.test(o) && !isDocs(o.split(' ')[1] ?? ''))).toEqual([]);
+    const allowed = (o: string) =>
+      /\/user\/(register|login)$/.test(o) || o === 'GET /api/v1/shared/{token}' || isDocs(o.split(' ')[1] ?? '');
+    expect(open.filter((o) => !allowed(o))).toEqual([]);
   });
 
   it('answers every error with the shared problem schema', () => {

@@ -20,6 +20,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Users: 'Accounts and sessions: register, log in (cookie and bearer token), log out, current user.',
   Images: 'Upload, fetch, list and delete your images.',
   Tags: 'Tags of your images.',
+  'Share links':
+    'Links that fetch one image, or one variant of it, without credentials until they expire or are revoked.',
   Docs: 'This document and the interactive documentation.',
 };
 const LEGACY_TAG = /^Legacy: /;

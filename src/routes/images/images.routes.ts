@@ -61,7 +61,7 @@ const fileHeaders = {
   Vary: { schema: { type: 'string' as const }, description: 'Includes `Accept` when `format=auto` chose the format' },
 };
 
-const fileRequestHeaders = {
+export const fileRequestHeaders = {
   // Documented for clients; read straight from the request by the handler.
   parameters: [
     { name: 'If-None-Match', in: 'header' as const, required: false, schema: { type: 'string' as const } },
@@ -75,7 +75,8 @@ const fileRequestHeaders = {
   ],
 };
 
-const fileResponses = {
+/** What serving bytes can answer, whoever asks (the owner, or a share link). */
+export const fileOutcomes = {
   200: { description: 'The image bytes', headers: fileHeaders, content: { 'image/*': binary } },
   206: {
     description: 'The requested byte range',
@@ -86,16 +87,16 @@ const fileResponses = {
     description: 'Not modified (If-None-Match matched)',
     headers: { ETag: fileHeaders.ETag, Vary: fileHeaders.Vary },
   },
-  ...notFound,
   416: problemResponseSpec('Range not satisfiable'),
-  ...authErrors,
 } as const;
 
-const variantRefused = {
+const fileResponses = { ...fileOutcomes, ...notFound, ...authErrors } as const;
+
+export const variantRefused = {
   422: problemResponseSpec(
-    'No variant of this image: its format has none (BMP, TIFF, AVIF), it is over MAX_VARIANT_PIXELS or 12000 px ' +
-      'per side, the variant would be, an AVIF would exceed 1200 px per side, or the image already has ' +
-      'MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters.',
+    'No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over ' +
+      'MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image ' +
+      'already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters.',
   ),
 } as const;
 
