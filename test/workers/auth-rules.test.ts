@@ -97,6 +97,8 @@ describe('parseConfig', () => {
       secureCookies: 'auto',
       corsOrigins: [],
       maxUploadBytes: 20 * 1024 * 1024,
+      maxVariantPixels: 50_000_000,
+      maxVariantsPerImage: 16,
       authSecret: undefined,
       authSecretProblem: 'AUTH_SECRET is not set',
     });
@@ -124,6 +126,8 @@ describe('parseConfig', () => {
       secureCookies: 'always',
       corsOrigins: ['https://a.example.com', 'http://localhost:5173'],
       maxUploadBytes: 1024,
+      maxVariantPixels: 50_000_000,
+      maxVariantsPerImage: 16,
       authSecret: secret,
       authSecretProblem: undefined,
     });
