@@ -36,6 +36,7 @@ export function stubDeps(): Deps {
   return {
     db: refuse('database') as Deps['db'],
     store: refuse('image store') as Deps['store'],
+    transformer: refuse('image transformer') as Deps['transformer'],
     config: parseConfig({}),
     clock: () => new Date(0),
     logger: { info() {}, warn() {}, error() {} },

@@ -13,6 +13,7 @@ import { mountDocs, mountIndex } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { v1KeyRouter } from './routes/keys';
+import { v1LinkRouter } from './routes/links';
 import { v1UsageRouter } from './routes/usage';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { UsageRecorder } from './services/usage-recorder';
@@ -48,6 +49,7 @@ export function createApp(given: Deps) {
   app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1/admin', v1AdminRouter());
   app.route('/api/v1', v1ImageRouter());
+  app.route('/api/v1', v1LinkRouter());
   app.route('/api/user', legacyUserRouter());
   app.route('/api', legacyImageRouter());
   app.route('/', healthRouter());

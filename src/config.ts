@@ -39,6 +39,8 @@ export const configSchema = z.object({
     .int()
     .positive()
     .default(20 * 1024 * 1024),
+  MAX_VARIANT_PIXELS: z.coerce.number().int().positive().default(50_000_000),
+  MAX_VARIANTS_PER_IMAGE: z.coerce.number().int().min(0).max(1000).default(16),
   AUTH_SECRET: z.string().optional(),
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -70,6 +72,10 @@ export interface Config {
   secureCookies: 'auto' | 'always' | 'never';
   corsOrigins: string[];
   maxUploadBytes: number;
+  /** Largest source image (width × height) that variants are made from. */
+  maxVariantPixels: number;
+  /** Distinct stored variants per image, besides the list thumbnail. */
+  maxVariantsPerImage: number;
   /** Undefined when missing or too short; authenticated routes then answer 500. */
   authSecret: string | undefined;
   /** Why authSecret is unusable, for the log. */
@@ -116,6 +122,8 @@ export function parseConfig(source: Record<string, unknown>): Config {
     secureCookies: env.SECURE_COOKIES === 'auto' ? 'auto' : env.SECURE_COOKIES === 'true' ? 'always' : 'never',
     corsOrigins: env.CORS_ORIGINS,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    maxVariantPixels: env.MAX_VARIANT_PIXELS,
+    maxVariantsPerImage: env.MAX_VARIANTS_PER_IMAGE,
     authSecret: authSecretProblem ? undefined : secret,
     authSecretProblem,
     dbTimeoutMs: env.DB_TIMEOUT_MS,

@@ -3,6 +3,7 @@ import type { Db } from './db/client';
 import type { DocsAssetSource } from './routes/docs/assets';
 import type { UsageRecorder } from './services/usage-recorder';
 import type { ImageStore } from './storage/image-store';
+import type { ImageTransformer } from './transform/transformer';
 
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -14,6 +15,8 @@ export interface Logger {
 export interface Deps {
   db: Db;
   store: ImageStore;
+  /** Makes variants: the Images binding on Workers, sharp on Node and Bun. */
+  transformer: ImageTransformer;
   config: Config;
   clock: () => Date;
   logger: Logger;

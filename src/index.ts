@@ -9,6 +9,7 @@ import { API_CSP, securityHeaders } from './http/security-headers';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
+import { imagesBindingTransformer } from './transform/images-binding';
 
 type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
 
@@ -17,6 +18,7 @@ function build(env: Env): Built {
     const deps: Deps = {
       db: d1Database(env.DB),
       store: r2Store(env.IMAGES),
+      transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
       config: parseConfig(env as unknown as Record<string, unknown>),
       clock: () => new Date(),
       logger: consoleLogger,

@@ -15,7 +15,7 @@ import { mayWrite } from './session-queries';
 // would bind them to the subquery's own tables.
 const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
 
-const withTags = { ...getTableColumns(images), tagsJson };
+export const withTags = { ...getTableColumns(images), tagsJson };
 
 export type ImageWithTagsRow = typeof images.$inferSelect & { tagsJson: string };
 

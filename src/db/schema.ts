@@ -146,6 +146,28 @@ export const usageRequests = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.day, t.operation] })],
 );
 
+/**
+ * Share links: a row per link, deleted on revocation and with its image. The id is random and
+ * travels in the URL with an HMAC of it (auth/share-token.ts); no token is stored.
+ */
+export const shareLinks = sqliteTable(
+  'share_links',
+  {
+    id: text().primaryKey(),
+    imageId: integer()
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    ownerId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    // The pinned variant parameters as JSON, or null for the original.
+    variant: text(),
+    createdAt: createdAt(),
+    expiresAt: integer({ mode: 'number' }).notNull(),
+  },
+  (t) => [index('share_links_image_expires_idx').on(t.imageId, t.expiresAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
@@ -175,3 +197,5 @@ export const housekeeping = sqliteTable('housekeeping', {
   value: text().notNull(),
   updatedAt: createdAt(),
 });
+
+export type ShareLinkRow = typeof shareLinks.$inferSelect;

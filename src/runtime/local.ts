@@ -15,6 +15,7 @@ import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs';
+import { sharpTransformer } from '../transform/sharp';
 import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
 
 export type Runtime = 'node' | 'bun';
@@ -113,6 +114,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     const deps: Deps = {
       db: database.db,
       store,
+      transformer: sharpTransformer(),
       config: settings.config,
       clock: () => new Date(),
       logger,

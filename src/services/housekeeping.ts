@@ -11,6 +11,7 @@
 import { readHousekeeping, writeHousekeeping } from '../db/housekeeping-queries';
 import { referencedKeys } from '../db/image-queries';
 import type { Deps } from '../deps';
+import { imageKeyOfVariant } from './variants';
 
 /** Where the current pass over the store stopped (a store list cursor). */
 export const SWEEP_CURSOR_KEY = 'sweep.cursor';
@@ -64,8 +65,10 @@ export async function sweepOrphanBytes(deps: SweepDeps, options: SweepOptions = 
     result.scanned += page.objects.length;
     const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
     if (old.length) {
-      const kept = new Set((await referencedKeys(deps.db, old)).map((r) => r.key));
-      const orphans = old.filter((k) => !kept.has(k));
+      // A variant belongs to the image whose storage key it is filed under.
+      const owner = (key: string) => imageKeyOfVariant(key) ?? key;
+      const kept = new Set((await referencedKeys(deps.db, [...new Set(old.map(owner))])).map((r) => r.key));
+      const orphans = old.filter((k) => !kept.has(owner(k)));
       if (orphans.length) {
         await deps.store.delete(orphans);
         result.deleted += orphans.length;

@@ -11,7 +11,7 @@ import {
   toRecord,
 } from '../db/image-queries';
 import { insertWhere } from '../db/insert-where';
-import { images, imageTags } from '../db/schema';
+import { images, imageTags, shareLinks } from '../db/schema';
 import { mayWrite, type SessionRow } from '../db/session-queries';
 import { addToUsage, imageStored, subtractFromUsage, type UsageRow, usageOf, withinQuota } from '../db/usage-queries';
 import type { Deps } from '../deps';
@@ -27,6 +27,7 @@ import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
 import { UnavailableError } from './unavailable';
 import { classifyUpload, type UploadPolicy } from './upload-policy';
+import { storedVariantKeys } from './variants';
 
 export type { ImageRecord };
 
@@ -184,14 +185,12 @@ export type ImageFile =
  */
 export async function openImageFile(
   deps: Pick<Deps, 'db' | 'store' | 'logger'>,
-  session: Session,
-  imageId: number,
+  image: ImageRecord,
   ask: {
     notModified?: (etag: string) => boolean;
     range?: (size: number, etag: string) => ByteRange | 'unsatisfiable' | undefined;
   },
 ): Promise<ImageFile> {
-  const image = await getImage(deps, session, imageId);
   const etag = etagOf(image);
   if (ask.notModified?.(etag)) return { kind: 'not-modified', image };
   const range = ask.range?.(image.size, etag);
@@ -199,7 +198,7 @@ export async function openImageFile(
   const object = await deps.store.get(image.storageKey, range);
   if (!object) {
     // Most often a delete won the race since the row was read: then it is simply gone.
-    const [still] = await imageById(deps.db, session.userId, imageId);
+    const [still] = await imageById(deps.db, image.ownerId, image.id);
     if (!still) throw notFound();
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
     throw new ServiceError(500, 'The image bytes are unavailable.');
@@ -222,12 +221,25 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
     deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
     // Before the row goes (it reads the size), under the same guard.
     subtractFromUsage(deps.db, session.userId, imageId, guard),
+    // Its share links die with it, in the same batch: no link outlives its image.
+    deps.db.delete(shareLinks).where(and(eq(shareLinks.imageId, imageId), guard)),
     deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
   ]);
   checkSession(sessionRows, session);
   const row = found[0];
   if (!row) throw notFound();
   await deleteBytesQuietly(deps, [row.key], 'image deleted');
+  await deleteVariantsQuietly(deps, row.key);
+}
+
+/** Variants go with their image; any left behind (a failed list or delete) are swept as orphans. */
+async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, storageKey: string): Promise<void> {
+  try {
+    const keys = await storedVariantKeys(deps.store, storageKey);
+    if (keys.length) await deleteBytesQuietly(deps, keys, 'image deleted: its variants');
+  } catch (err) {
+    deps.logger.warn('could not list the variants of a deleted image', { key: storageKey, error: String(err) });
+  }
 }
 
 export interface ListInput extends TimeRange {

@@ -91,18 +91,3 @@ export function classifyUpload(head: Uint8Array, policy: UploadPolicy): UploadVe
   }
   return { verified: false, contentType: type, extension: RASTER_TYPES[type] as string };
 }
-
-/**
- * For anything that would decode or transform an image's bytes (variants, thumbnails): an
- * unverified image's bytes are not known to be an image, so they are never transformed. The
- * original stays downloadable; a variant route answers this 409 instead.
- */
-export function assertTransformable(image: { verified: boolean }): void {
-  if (!image.verified) {
-    throw new ServiceError(
-      409,
-      'The image is unverified (its bytes match no known image format), so variants are unavailable; ' +
-        'download the original instead.',
-    );
-  }
-}

@@ -297,14 +297,18 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
    * Depth-first walk in key order. Directory entries sort as `name/`, so the walk yields keys in
    * the same order as comparing whole keys (`a-b` < `a/x` < `a0`), and whole subtrees before the
    * cursor are skipped unread. Each page still reads every directory it enters in full, which
-   * is fine for a daily sweep of up to some 10^5 files in one folder.
+   * is fine for a daily sweep of up to some 10^5 files in one folder. A `prefix` starts the walk
+   * in the deepest folder it names, so listing one image's variants reads only their folder.
    */
-  async function list({ cursor, limit }: { cursor?: string; limit?: number }) {
+  async function list({ cursor, limit, prefix = '' }: { cursor?: string; limit?: number; prefix?: string }) {
     const after = cursor ? decodeCursor(cursor) : undefined;
+    const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    // Only a folder this store could have written is walked; any other prefix matches nothing.
+    if (folder && !KEY.test(folder.slice(0, -1))) return { objects: [] };
     const max = Math.max(1, Math.min(LIST_MAX, Math.floor(limit ?? LIST_MAX)));
     const found: { key: string; path: string }[] = [];
 
-    async function walk(dir: string, prefix: string): Promise<boolean> {
+    async function walk(dir: string, dirKey: string): Promise<boolean> {
       let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
@@ -314,15 +318,17 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       }
       const named = entries
         .filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isDirectory()))
-        .map((e) => ({ entry: e, sortKey: prefix + e.name + (e.isDirectory() ? '/' : '') }))
+        .map((e) => ({ entry: e, sortKey: dirKey + e.name + (e.isDirectory() ? '/' : '') }))
         .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
       for (const { entry, sortKey } of named) {
         if (entry.isDirectory()) {
           if (after !== undefined && sortKey < after && !after.startsWith(sortKey)) continue;
+          if (!sortKey.startsWith(prefix) && !prefix.startsWith(sortKey)) continue;
           if (!(await walk(join(dir, entry.name), sortKey))) return false;
         } else {
           if (after !== undefined && sortKey <= after) continue;
           if (!KEY.test(sortKey)) continue; // stray file with a name we would never write
+          if (!sortKey.startsWith(prefix)) continue;
           found.push({ key: sortKey, path: join(dir, entry.name) });
           // One extra tells whether there is another page.
           if (found.length > max) return false;
@@ -331,7 +337,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       return true;
     }
 
-    await walk(root, '');
+    await walk(folder ? join(root, ...folder.slice(0, -1).split('/')) : root, folder);
     const page = found.slice(0, max);
     const objects: StoredObjectInfo[] = [];
     for (const { key, path } of page) {

@@ -33,8 +33,13 @@ export interface ImageStore {
   /** Throws unless the store is reachable and usable; cheap (no listing), for health checks. */
   ping(): Promise<void>;
   /**
-   * Pages through stored keys in key order, for housekeeping. A returned `cursor` means there is
-   * more; it stays valid across processes and time, so it may be saved and resumed later.
+   * Pages through stored keys in key order, for housekeeping; `prefix` keeps only keys starting
+   * with it. A returned `cursor` means there is more; it stays valid across processes and time,
+   * so it may be saved and resumed later.
    */
-  list(options: { cursor?: string; limit?: number }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
+  list(options: {
+    cursor?: string;
+    limit?: number;
+    prefix?: string;
+  }): Promise<{ objects: StoredObjectInfo[]; cursor?: string }>;
 }

@@ -38,11 +38,11 @@ export function r2Store(bucket: R2Bucket): ImageStore {
       // A HEAD of a key that is never written: one class B operation, whatever the bucket holds.
       await bucket.head('healthz-probe');
     },
-    async list({ cursor, limit }) {
+    async list({ cursor, limit, prefix }) {
       // The cursor is the last key listed, resumed with `startAfter`: housekeeping saves it in
       // the database for a later invocation, and R2's own cursors are documented only for
       // continuing one listing, not for being kept for hours or days.
-      const page = await bucket.list({ startAfter: cursor, limit });
+      const page = await bucket.list({ startAfter: cursor, limit, prefix });
       const last = page.objects.at(-1);
       return { objects: page.objects.map(info), ...(page.truncated && last ? { cursor: last.key } : {}) };
     },

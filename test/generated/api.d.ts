@@ -224,7 +224,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The image bytes (ETag / If-None-Match, Range) */
+        /**
+         * The image bytes (ETag / If-None-Match, Range), or a variant (resized, converted)
+         * @description Any of these parameters asks for a variant: a resized and/or re-encoded copy, upright (EXIF orientation applied), without metadata, with its own ETag. Without them the original bytes are served. The thumbnail in list responses is `?width=256&height=256&fit=inside&format=auto`.
+         */
         get: operations["getImageFile"];
         put?: never;
         post?: never;
@@ -280,6 +283,61 @@ export interface paths {
         };
         /** Your tags with how many images carry each */
         get: operations["listTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{id}/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The live (unexpired) share links of an image */
+        get: operations["listShareLinks"];
+        put?: never;
+        /** Make a link that fetches the image (or one variant) without credentials until it expires */
+        post: operations["createShareLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/images/{id}/links/{link}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share link: it stops working at once */
+        delete: operations["revokeShareLink"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/shared/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Fetch a shared image: no credentials
+         * @description Serves what the link was made for: the original (with `ETag`, `If-None-Match`, `Range` as on the owner’s file route) or its pinned variant. `Cache-Control: private, max-age=` the seconds the link has left; no cookies are read or set. An expired, revoked, altered or unknown link answers 404, without saying which.
+         */
+        get: operations["getSharedImage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -909,6 +967,11 @@ export interface components {
             verified: boolean;
             /** @example /api/v1/images/42/file */
             file_url: string;
+            /**
+             * @description A small variant for lists: at most 256×256, in the best format the client accepts
+             * @example /api/v1/images/42/file?width=256&height=256&fit=inside&format=auto
+             */
+            thumbnail_url: string;
         };
         ImageUpload: {
             /**
@@ -955,6 +1018,58 @@ export interface components {
                 /** @example 3 */
                 count: number;
             }[];
+        };
+        ShareLink: {
+            /**
+             * @description Names the link for revocation
+             * @example q3Zl0m5Yb1V9xK2c8TtW4A
+             */
+            id: string;
+            /**
+             * @description The link: fetches the image without credentials. Built from this request's host.
+             * @example http://localhost:8000/api/v1/shared/q3Zl0m5Yb1V9xK2c8TtW4A.Pm…
+             */
+            url: string;
+            /** @example 42 */
+            image_id: number;
+            variant: components["schemas"]["PinnedVariant"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Unix seconds */
+            expires_at_unix: number;
+        };
+        /**
+         * @description The pinned variant; null serves the original
+         * @example {
+         *       "width": 1024,
+         *       "format": "auto"
+         *     }
+         */
+        PinnedVariant: {
+            /** @description Variant width in pixels */
+            width?: number;
+            /** @description Variant height in pixels */
+            height?: number;
+            /** @enum {string} */
+            fit?: "inside" | "outside" | "cover" | "contain" | "fill";
+            /** @enum {string} */
+            format?: "webp" | "avif" | "jpeg" | "png" | "auto";
+            quality?: number;
+            enlarge?: boolean;
+        } | null;
+        ShareLinkRequest: {
+            /**
+             * @description Seconds until the link stops working: 60 to 2592000 (30 days), default 86400
+             * @example 3600
+             */
+            expires_in?: number;
+            variant?: components["schemas"]["PinnedVariant"] & unknown;
+        };
+        ShareLinkList: {
+            /** @description Live links, newest first (at most 50) */
+            items: components["schemas"]["ShareLink"][];
         };
         LegacyUser: {
             /** @example 1 */
@@ -2250,7 +2365,20 @@ export interface operations {
     };
     getImageFile: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Variant width in pixels */
+                width?: number;
+                /** @description Variant height in pixels */
+                height?: number;
+                /** @description How `width` and `height` (both given) are used: `inside` (default) fits within them keeping the aspect ratio, `outside` covers them keeping it, `cover` fills them and crops the centre, `contain` fits within and pads (transparent, white for JPEG), `fill` stretches to them. With one side given, the other follows the aspect ratio. */
+                fit?: "inside" | "outside" | "cover" | "contain" | "fill";
+                /** @description Output format. `auto`: AVIF when `Accept` lists image/avif (and the variant is at most 1200 px per side), else WebP when it lists image/webp, else the default; the response then carries `Vary: Accept`. Default: JPEG for JPEG, WebP for WebP, PNG for PNG and GIF (first frame). */
+                format?: "webp" | "avif" | "jpeg" | "png" | "auto";
+                /** @description For WebP, AVIF and JPEG (default 80); PNG ignores it */
+                quality?: number;
+                /** @description Allow the variant to be larger than the image (default false: no axis grows) */
+                enlarge?: boolean;
+            };
             header?: {
                 "If-None-Match"?: string;
                 Range?: string;
@@ -2276,7 +2404,10 @@ export interface operations {
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2296,7 +2427,10 @@ export interface operations {
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     "Content-Range"?: string;
                     [name: string]: unknown;
                 };
@@ -2315,6 +2449,8 @@ export interface operations {
                     "Content-Security-Policy"?: string;
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2348,6 +2484,15 @@ export interface operations {
             };
             /** @description Range not satisfiable */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2844,6 +2989,389 @@ export interface operations {
             };
         };
     };
+    listShareLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Live links */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLinkList"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image (another user’s image answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createShareLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description `{}` (or no body at all) for a link to the original that lasts a day */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareLinkRequest"];
+            };
+        };
+        responses: {
+            /** @description The link */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareLink"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image (another user’s image answers the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The image already has the most share links allowed (50): revoke one first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A variant was pinned, but this image gets no variants (see the file route) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeShareLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                link: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A `read` API key cannot change anything; or a browser sent this cross-site from an origin that is not allowed (see CORS_ORIGINS) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such image, or no such link on it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSharedImage: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+                Range?: string;
+                "If-Range"?: string;
+            };
+            path: {
+                /** @description The token from a share link URL */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image bytes */
+            200: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    "Last-Modified"?: string;
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
+                    "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
+                    "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": Blob;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    "Last-Modified"?: string;
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
+                    "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
+                    "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": Blob;
+                };
+            };
+            /** @description Not modified (If-None-Match matched); the same ETag and safety headers as the 200 */
+            304: {
+                headers: {
+                    /** @description Strong tag: the quoted SHA-256 of the bytes */
+                    ETag?: string;
+                    /** @description `inline; filename*=UTF-8''…`; `attachment; …` for an unverified image */
+                    "Content-Disposition"?: string;
+                    /** @description `sandbox`, on an unverified image only (see `verified`) */
+                    "Content-Security-Policy"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such link (expired, revoked, altered or never made: the answer is the same) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Range not satisfiable */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or share links not configured (AUTH_SECRET) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     legacyRegister: {
         parameters: {
             query?: never;
@@ -3331,7 +3859,10 @@ export interface operations {
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3351,7 +3882,10 @@ export interface operations {
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
                     "Cache-Control"?: string;
+                    /** @description `bytes` for originals, `none` for variants */
                     "Accept-Ranges"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     "Content-Range"?: string;
                     [name: string]: unknown;
                 };
@@ -3370,6 +3904,8 @@ export interface operations {
                     "Content-Security-Policy"?: string;
                     /** @description `nosniff` */
                     "X-Content-Type-Options"?: string;
+                    /** @description Includes `Accept` when `format=auto` chose the format */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -344,6 +344,22 @@ describe('fs store: list', () => {
     expect(pages).toBe(Math.max(1, Math.ceil(keys.length / limit)));
   });
 
+  it('lists only keys under a prefix, as R2 does, paging within it', async () => {
+    const under = (prefix: string) => [...keys].sort().filter((k) => k.startsWith(prefix));
+    for (const prefix of ['a/', 'a', 'b/c/', 'b/c/d', 'b/', 'zz/', 'B', 'q/', 'nope/deeper/']) {
+      expect(
+        (await store.list({ prefix })).objects.map((o) => o.key),
+        prefix,
+      ).toEqual(under(prefix));
+    }
+    const first = await store.list({ prefix: 'b/', limit: 2 });
+    expect(first.objects.map((o) => o.key)).toEqual(['b/c/d', 'b/c/e']);
+    const rest = await store.list({ prefix: 'b/', limit: 2, cursor: first.cursor });
+    expect(rest).toEqual({ objects: [expect.objectContaining({ key: 'b/d' })] });
+    // A prefix naming a folder this store could never write lists nothing rather than escaping.
+    expect(await store.list({ prefix: '../' })).toEqual({ objects: [] });
+  });
+
   it('skips temp files and stray names it would never write', async () => {
     await writeFile(join(store.root, 'a', '.x.123.tmp'), 'partial');
     await writeFile(join(store.root, 'with space'), 'stray');

@@ -24,6 +24,8 @@ describe('Node/Bun settings', () => {
       secureCookies: 'auto',
       corsOrigins: [],
       maxUploadBytes: 20 * 1024 * 1024,
+      maxVariantPixels: 50_000_000,
+      maxVariantsPerImage: 16,
       authSecret: SECRET,
       authSecretProblem: undefined,
       quotaMaxBytes: 10 * 1024 ** 3,
@@ -51,6 +53,8 @@ describe('Node/Bun settings', () => {
         QUOTA_MAX_IMAGES: '25',
         ADMIN_EMAILS: ' Ops@Example.com ,root@example.com,',
         USAGE_FLUSH_SECONDS: '0.5',
+        MAX_VARIANT_PIXELS: '1000000',
+        MAX_VARIANTS_PER_IMAGE: '0',
       },
       noDevVars,
     );
@@ -71,6 +75,8 @@ describe('Node/Bun settings', () => {
       quotaMaxImages: 25,
       adminEmails: ['ops@example.com', 'root@example.com'],
       usageFlushMs: 500,
+      maxVariantPixels: 1_000_000,
+      maxVariantsPerImage: 0,
     });
   });
 
@@ -84,6 +90,9 @@ describe('Node/Bun settings', () => {
     [{ PORT: '70000' }, /PORT/],
     [{ PORT: 'eighty' }, /PORT/],
     [{ MAX_UPLOAD_BYTES: '-1' }, /MAX_UPLOAD_BYTES/],
+    [{ MAX_VARIANT_PIXELS: '0' }, /MAX_VARIANT_PIXELS/],
+    [{ MAX_VARIANTS_PER_IMAGE: '-1' }, /MAX_VARIANTS_PER_IMAGE/],
+    [{ MAX_VARIANTS_PER_IMAGE: '1.5' }, /MAX_VARIANTS_PER_IMAGE/],
     [{ SECURE_COOKIES: 'yes' }, /SECURE_COOKIES/],
     [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY/],

@@ -233,6 +233,27 @@ const inputEdgesScenario: Scenario = (target) => {
     });
   });
 
+  describe('unverified images and variants', () => {
+    it('a variant of an unverified legacy upload is a 422; the original stays a download', async () => {
+      const fake = new TextEncoder().encode('some-fake-bytes');
+      const { body, contentType } = multipart([
+        { name: 'image', value: fake, filename: 'f.png', contentType: 'image/png' },
+      ]);
+      const res = await send('/api/images', {
+        method: 'POST',
+        headers: bearer(user, { 'content-type': contentType }),
+        body,
+      });
+      expect(res.status).toBe(201);
+      const { img_id } = (await res.json()) as { img_id: number };
+      await expectProblem(await send(`/api/v1/images/${img_id}/file?width=16`, { headers: bearer(user) }), 422);
+      const original = await send(`/api/v1/images/${img_id}/file`, { headers: bearer(user) });
+      expect(original.status).toBe(200);
+      expect(original.headers.get('content-disposition')).toMatch(/^attachment/);
+      expect(await bytesOf(original)).toEqual(fake);
+    });
+  });
+
   describe('bytes fetched while the image is deleted', () => {
     it('every racing GET answers the whole image or a clean 404, never a broken 200', async () => {
       const own = await newUser(target(), 'race');

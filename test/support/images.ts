@@ -200,6 +200,55 @@ export function jpeg(width = 2, height = 3, options: JpegOptions = {}): Bytes {
   return concat(...parts);
 }
 
+export interface ExifOptions {
+  /** EXIF Orientation, 1–8. */
+  orientation?: number;
+  /** Add a GPS IFD (51°30'N): what must never leave the server in a variant. */
+  gps?: boolean;
+}
+
+/** The bytes that mark EXIF in any container: the APP1/`EXIF` chunk name and a TIFF header. */
+export const EXIF_MARKERS = ['Exif', 'EXIF', 'II*\0', 'MM\0*'];
+
+/**
+ * `jpeg()` with a well-formed APP1 "Exif" segment right after SOI (where cameras put it):
+ * IFD0 with the Orientation tag and, optionally, a GPS IFD pointer.
+ */
+export function jpegWithExif(width: number, height: number, options: ExifOptions = {}): Bytes {
+  const w = new Writer(true).ascii('Exif\0\0').ascii('II').u16(42).u32(8);
+  const entries = (options.orientation !== undefined ? 1 : 0) + (options.gps ? 1 : 0);
+  const gpsIfd = 8 + 2 + entries * 12 + 4;
+  w.u16(entries);
+  if (options.orientation !== undefined) w.u16(0x0112).u16(3).u32(1).u16(options.orientation).u16(0);
+  if (options.gps) w.u16(0x8825).u16(4).u32(1).u32(gpsIfd);
+  w.u32(0); // no IFD1
+  if (options.gps) {
+    const data = gpsIfd + 2 + 2 * 12 + 4;
+    w.u16(2);
+    w.u16(0x0001).u16(2).u32(2).ascii('N\0').u16(0); // GPSLatitudeRef
+    w.u16(0x0002).u16(5).u32(3).u32(data); // GPSLatitude: three RATIONALs at `data`
+    w.u32(0);
+    for (const [num, den] of [
+      [51, 1],
+      [30, 1],
+      [0, 1],
+    ] as const)
+      w.u32(num).u32(den);
+  }
+  const plain = jpeg(width, height);
+  return concat(plain.subarray(0, 2), segment(0xe1, w.done()), plain.subarray(2));
+}
+
+/** True when `needle` (ASCII) occurs anywhere in `bytes`. */
+export function containsAscii(bytes: Uint8Array, needle: string): boolean {
+  const n = ascii(needle);
+  outer: for (let i = 0; i + n.length <= bytes.length; i++) {
+    for (let j = 0; j < n.length; j++) if (bytes[i + j] !== n[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 // --- GIF -----------------------------------------------------------------------------------------
 
 /**

@@ -17,11 +17,14 @@ describe('database calls per request', () => {
   const h = appHarness(() => ({ db: d1Database(countingD1(env.DB, counter)) }));
   let user: TestUser;
   let id: number;
+  let shared: { id: string; url: string };
 
   beforeAll(async () => {
     user = await newUser(h.target);
     for (let i = 0; i < 12; i++)
       id = (await upload(h.target, user, await png(2, 2), { tags: [`t${i % 3}`, 'all'] })).id;
+    const res = await h.target.fetch(`/api/v1/images/${id}/links`, json({}, { headers: bearer(user) }));
+    shared = (await res.json()) as typeof shared;
   });
 
   const callsFor = async (path: string, init: RequestInit = {}) => {
@@ -47,6 +50,10 @@ describe('database calls per request', () => {
     // Including this isolate's not-yet-written usage counts, written in the same batch.
     ['usage report', () => '/api/v1/user/usage'],
     ['API keys', () => '/api/v1/user/keys'],
+    ['a variant (made, then cached)', () => `/api/v1/images/${id}/file?width=1&format=png`],
+    ['the same variant again', () => `/api/v1/images/${id}/file?width=1&format=png`],
+    ['share links of an image', () => `/api/v1/images/${id}/links`],
+    ['a shared image', () => new URL(shared.url).pathname],
   ])('%s: one call', async (_name, path) => {
     expect(await callsFor(path())).toBe(1);
   });
@@ -56,6 +63,7 @@ describe('database calls per request', () => {
     ['add a tag', () => [`/api/v1/images/${id}/tags/z`, { method: 'POST' }] as const],
     ['remove a tag', () => [`/api/v1/images/${id}/tags/z`, { method: 'DELETE' }] as const],
     ['clear tags', () => [`/api/v1/images/${id}/tags`, { method: 'DELETE' }] as const],
+    ['revoke a share link', () => [`/api/v1/images/${id}/links/${shared.id}`, { method: 'DELETE' }] as const],
     ['delete an image', () => [`/api/v1/images/${id}`, { method: 'DELETE' }] as const],
   ])('%s: one batch', async (_name, request) => {
     const [path, init] = request();
@@ -93,6 +101,14 @@ describe('database calls per request', () => {
       }
       expect(await login(email, 'wrong', '192.0.2.99')).toEqual({ status: 429, calls: 1 });
     });
+  });
+
+  it('a share link: the image with the session check, then one batch', async () => {
+    const fresh = await upload(h.target, user, await png(2, 2));
+    counter.calls = 0;
+    const res = await h.target.fetch(`/api/v1/images/${fresh.id}/links`, json({}, { headers: bearer(user) }));
+    expect(res.status).toBe(201);
+    expect(counter.calls).toBe(2);
   });
 
   it('upload: the session check, then one batch', async () => {

@@ -1,5 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { sniffImage } from '../../src/images/sniff';
 import type { components, paths } from '../generated/api';
 import { uniqueEmail } from '../support/client';
 import { gif, png, sha256Hex } from '../support/images';
@@ -172,5 +173,47 @@ describe('a client generated from the OpenAPI document', () => {
     expect(revoked.response.status).toBe(204);
     const after = await keyed.GET('/api/v1/user');
     expect(after.error?.status).toBe(401);
+  });
+
+  it('fetches a variant with typed query parameters, and shares it through a link', async () => {
+    const { api } = await loggedIn();
+    const made = await api.POST('/api/v1/images', {
+      body: { image: new File([await png(40, 30)], 'wide.png'), tags: [] },
+      bodySerializer: asFormData,
+    });
+    if (!made.data) throw new Error(JSON.stringify(made.error));
+    const id = made.data.id;
+    expect(made.data.thumbnail_url).toContain(`/api/v1/images/${id}/file?`);
+
+    const variant = await api.GET('/api/v1/images/{id}/file', {
+      params: { path: { id }, query: { width: 20, fit: 'cover', height: 20, format: 'webp', quality: 60 } },
+      parseAs: 'arrayBuffer',
+    });
+    expect(variant.response.status).toBe(200);
+    expect(variant.response.headers.get('content-type')).toBe('image/webp');
+    expect(sniffImage(new Uint8Array(variant.data ?? new ArrayBuffer(0)))).toMatchObject({ width: 20, height: 20 });
+
+    // A bad parameter is a typed problem naming it.
+    const bad = await api.GET('/api/v1/images/{id}/file', { params: { path: { id }, query: { width: 5000 } } });
+    expect(bad.error?.errors?.map((e) => e.name)).toEqual(['width']);
+
+    const link = await api.POST('/api/v1/images/{id}/links', {
+      params: { path: { id } },
+      body: { expires_in: 600, variant: { width: 10, format: 'png' } },
+    });
+    if (!link.data) throw new Error(JSON.stringify(link.error));
+    expectTypeOf(link.data).toEqualTypeOf<Schemas['ShareLink']>();
+    const listed = await api.GET('/api/v1/images/{id}/links', { params: { path: { id } } });
+    expect(listed.data?.items).toEqual([link.data]);
+    const token = new URL(link.data.url).pathname.split('/').pop() ?? '';
+    const shared = await apiClient().GET('/api/v1/shared/{token}', {
+      params: { path: { token } },
+      parseAs: 'arrayBuffer',
+    });
+    expect(sniffImage(new Uint8Array(shared.data ?? new ArrayBuffer(0)))).toMatchObject({ width: 10, height: 8 });
+    const revoked = await api.DELETE('/api/v1/images/{id}/links/{link}', {
+      params: { path: { id, link: link.data.id } },
+    });
+    expect(revoked.response.status).toBe(204);
   });
 });

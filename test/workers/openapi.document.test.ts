@@ -53,6 +53,7 @@ function servedRoutes(): Set<string> {
   const deps: Deps = {
     db: stub as Deps['db'],
     store: stub as Deps['store'],
+    transformer: stub as Deps['transformer'],
     config: parseConfig({}),
     clock: () => new Date(),
     logger: console,
@@ -118,12 +119,15 @@ describe('the OpenAPI document', () => {
       if (loginOnly.test(where)) expect(Object.keys(op.responses ?? {}), `${where}: documents 403`).toContain('403');
       expect(Object.keys(op.responses ?? {}), `${where}: documents 401`).toContain('401');
     }
-    // Only these may be used without logging in (API.md).
+    // Only these may be used without logging in (API.md), plus the share-link fetch: the link is the credential.
     const open = operations.filter((o) => o.op.security?.length === 0).map((o) => key(o.method, o.path));
     const openPath = (o: string) => o.split(' ')[1] ?? '';
-    expect(
-      open.filter((o) => !/\/user\/(register|login)$/.test(o) && !isDocs(openPath(o)) && !isHealth(openPath(o))),
-    ).toEqual([]);
+    const allowed = (o: string) =>
+      /\/user\/(register|login)$/.test(o) ||
+      o === 'GET /api/v1/shared/{token}' ||
+      isDocs(openPath(o)) ||
+      isHealth(openPath(o));
+    expect(open.filter((o) => !allowed(o))).toEqual([]);
   });
 
   it('answers every error with the shared problem schema', () => {

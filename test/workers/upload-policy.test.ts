@@ -3,12 +3,7 @@ import { imageServingHeaders } from '../../src/http/image-headers';
 import { multipartBoundary, partTypeScanner } from '../../src/http/multipart-parts';
 import { ProblemError } from '../../src/http/problem';
 import { looksLikeMarkupOrScript } from '../../src/images/sniff';
-import {
-  assertTransformable,
-  classifyUpload,
-  declaredRasterType,
-  type UploadPolicy,
-} from '../../src/services/upload-policy';
+import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
 import { bigImage, gif, jpeg, png, svg } from '../support/images';
 import { multipart } from '../support/upload';
 
@@ -172,14 +167,6 @@ describe('looksLikeMarkupOrScript', () => {
 });
 
 describe('unverified images', () => {
-  it('may not be transformed: variants answer 409, verified images pass', () => {
-    expect(refusal(() => assertTransformable({ verified: false }))).toEqual({
-      status: 409,
-      detail: expect.stringMatching(/unverified.*variants are unavailable/),
-    });
-    expect(refusal(() => assertTransformable({ verified: true }))).toBeUndefined();
-  });
-
   it('are served as downloads only; verified images inline', () => {
     expect(imageServingHeaders({ name: 'a b.png', verified: false })).toEqual({
       'X-Content-Type-Options': 'nosniff',

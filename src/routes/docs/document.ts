@@ -20,6 +20,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   Users: 'Accounts and sessions: register, log in (cookie and bearer token), log out, current user.',
   Images: 'Upload, fetch, list and delete your images.',
   Tags: 'Tags of your images.',
+  'Share links':
+    'Links that fetch one image, or one variant of it, without credentials until they expire or are revoked.',
   'API keys':
     'Revocable keys for scripts and generated clients: scope `read` or `read-write`, optional expiry. Manage them with a login.',
   Usage: 'What you store, your quotas, and your requests and bytes per UTC day.',

@@ -3,14 +3,35 @@ import type { AppEnv } from '../../http/app-env';
 import { imageServingHeaders } from '../../http/image-headers';
 import { ProblemError } from '../../http/problem';
 import { etagMatches, parseRange } from '../../http/range';
-import { etagOf, openImageFile } from '../../services/images';
+import { etagOf, getImage, type ImageRecord, openImageFile } from '../../services/images';
+import { isVariantRequest, type VariantRequest } from '../../services/variants';
+import { variantResponse } from './variant-response';
+
+/** Ids are never reused and an image's bytes never change. */
+export const PRIVATE_IMMUTABLE = 'private, max-age=31536000, immutable';
+
+/** The owner's fetch: the original, or the variant the query names (v1 only). */
+export async function imageFileResponse(
+  c: Context<AppEnv>,
+  imageId: number,
+  variant: VariantRequest = {},
+): Promise<Response> {
+  const image = await getImage(c.get('deps'), c.get('session'), imageId);
+  return serveImage(c, image, { variant, cacheControl: PRIVATE_IMMUTABLE });
+}
 
 /**
  * Streams an image: 200 whole, 206 for a satisfiable `Range`, 304 for a matching
  * `If-None-Match`, 416 for a range past the end. The body is the store's stream, never buffered.
+ * With variant parameters, the variant instead (variant-response.ts). Share links call this too.
  */
-export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Promise<Response> {
-  const file = await openImageFile(c.get('deps'), c.get('session'), imageId, {
+export async function serveImage(
+  c: Context<AppEnv>,
+  image: ImageRecord,
+  options: { variant: VariantRequest; cacheControl: string },
+): Promise<Response> {
+  if (isVariantRequest(options.variant)) return variantResponse(c, image, options.variant, options.cacheControl);
+  const file = await openImageFile(c.get('deps'), image, {
     notModified: (etag) => etagMatches(c.req.header('if-none-match'), etag),
     range: (size, etag) => {
       const ifRange = c.req.header('if-range');
@@ -19,12 +40,10 @@ export async function imageFileResponse(c: Context<AppEnv>, imageId: number): Pr
       return parseRange(c.req.header('range'), size);
     },
   });
-  const { image } = file;
   const headers: Record<string, string> = {
     ETag: etagOf(image),
     'Last-Modified': new Date(image.createdAt).toUTCString(),
-    // Ids are never reused and an image's bytes never change.
-    'Cache-Control': 'private, max-age=31536000, immutable',
+    'Cache-Control': options.cacheControl,
     'Accept-Ranges': 'bytes',
     // On the 304 too, so a cache that refreshes its stored headers from it keeps them.
     ...imageServingHeaders(image),

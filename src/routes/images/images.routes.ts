@@ -21,6 +21,8 @@ import {
   tagNamesSchema,
   tagsBody,
   uploadForm,
+  variantQuery,
+  variantQueryHelp,
 } from './images.schemas';
 
 const V1_TAGS = ['Images'];
@@ -88,10 +90,11 @@ const fileHeaders = {
   },
   'X-Content-Type-Options': { schema: { type: 'string' as const }, description: '`nosniff`' },
   'Cache-Control': { schema: { type: 'string' as const } },
-  'Accept-Ranges': { schema: { type: 'string' as const } },
+  'Accept-Ranges': { schema: { type: 'string' as const }, description: '`bytes` for originals, `none` for variants' },
+  Vary: { schema: { type: 'string' as const }, description: 'Includes `Accept` when `format=auto` chose the format' },
 };
 
-const fileRequestHeaders = {
+export const fileRequestHeaders = {
   // Documented for clients; read straight from the request by the handler.
   parameters: [
     { name: 'If-None-Match', in: 'header' as const, required: false, schema: { type: 'string' as const } },
@@ -105,7 +108,8 @@ const fileRequestHeaders = {
   ],
 };
 
-const fileResponses = {
+/** What serving bytes can answer, whoever asks (the owner, or a share link). */
+export const fileOutcomes = {
   200: { description: 'The image bytes', headers: fileHeaders, content: { 'image/*': binary } },
   206: {
     description: 'The requested byte range',
@@ -119,11 +123,21 @@ const fileResponses = {
       'Content-Disposition': fileHeaders['Content-Disposition'],
       'Content-Security-Policy': fileHeaders['Content-Security-Policy'],
       'X-Content-Type-Options': fileHeaders['X-Content-Type-Options'],
+      Vary: fileHeaders.Vary,
     },
   },
   ...notFound,
   416: problemResponseSpec('Range not satisfiable'),
-  ...authErrors,
+} as const;
+
+const fileResponses = { ...fileOutcomes, ...notFound, ...authErrors } as const;
+
+export const variantRefused = {
+  422: problemResponseSpec(
+    'No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over ' +
+      'MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image ' +
+      'already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters.',
+  ),
 } as const;
 
 const auth = { security: authenticated, middleware: [requireAuth] };
@@ -197,11 +211,12 @@ export const getImageFile = createRoute({
   path: '/images/{id}/file',
   operationId: 'getImageFile',
   tags: V1_TAGS,
-  summary: 'The image bytes (ETag / If-None-Match, Range)',
+  summary: 'The image bytes (ETag / If-None-Match, Range), or a variant (resized, converted)',
+  description: variantQueryHelp,
   ...auth,
-  request: { params: imageParams },
+  request: { params: imageParams, query: variantQuery },
   ...fileRequestHeaders,
-  responses: { ...fileResponses, ...validationError },
+  responses: { ...fileResponses, ...validationError, ...variantRefused },
 });
 
 export const getImageTags = createRoute({
@@ -349,7 +364,9 @@ export const legacyListImages = createRoute(
 export const legacyGetImageFile = createRoute(
   legacyVersionOf(getImageFile, {
     path: '/image/{img_id}',
+    summary: 'The image bytes (ETag / If-None-Match, Range)',
     request: { params: legacyImageParams },
+    responses: { ...fileResponses, ...validationError },
   }),
 );
 

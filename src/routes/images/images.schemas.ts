@@ -9,6 +9,15 @@ import {
   type TimeRange,
   utcDay,
 } from '../../services/time-filters';
+import {
+  FITS,
+  FORMATS,
+  MAX_AVIF_SIDE,
+  MAX_REQUEST_SIDE,
+  THUMBNAIL_QUERY,
+  type VariantRequest,
+  variantRequestIssues,
+} from '../../services/variants';
 
 /** Positive integer ids only: `1e3`, ` 1` and `01` are not ids. */
 export const positiveId = z
@@ -180,6 +189,79 @@ export const listQuery = z
   })
   .transform((q, ctx) => ({ tags: q.tag, limit: q.limit, cursor: q.cursor, ...toRange(q, ctx) }));
 
+// ---- variants -------------------------------------------------------------------------------
+
+/** A decimal integer within bounds, or an issue naming the parameter. */
+const boundedInt = (name: string, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const n = /^\d{1,5}$/.test(v) ? Number(v) : Number.NaN;
+      if (!(n >= min && n <= max))
+        ctx.addIssue({ code: 'custom', message: `${name} must be an integer from ${min} to ${max}` });
+      return n;
+    });
+
+const FIT_HELP =
+  'How `width` and `height` (both given) are used: `inside` (default) fits within them keeping the aspect ratio, ' +
+  '`outside` covers them keeping it, `cover` fills them and crops the centre, `contain` fits within and pads ' +
+  '(transparent, white for JPEG), `fill` stretches to them. With one side given, the other follows the aspect ratio.';
+
+/** Cross-field rules, reported against the parameter they concern. */
+function refineVariant(r: VariantRequest, ctx: z.RefinementCtx) {
+  for (const issue of variantRequestIssues(r))
+    ctx.addIssue({ code: 'custom', path: [issue.name], message: issue.message });
+}
+
+export const variantQuery = z
+  .object({
+    width: boundedInt('width', 1, MAX_REQUEST_SIDE).openapi({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_REQUEST_SIDE,
+      description: 'Variant width in pixels',
+      example: 256,
+    }),
+    height: boundedInt('height', 1, MAX_REQUEST_SIDE).openapi({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_REQUEST_SIDE,
+      description: 'Variant height in pixels',
+    }),
+    fit: z.enum(FITS).optional().openapi({ description: FIT_HELP }),
+    format: z
+      .enum([...FORMATS, 'auto'])
+      .optional()
+      .openapi({
+        description:
+          'Output format. `auto`: AVIF when `Accept` lists image/avif (and the variant is at most ' +
+          `${MAX_AVIF_SIDE} px per side), else WebP when it lists image/webp, else the default; the response then ` +
+          'carries `Vary: Accept`. Default: JPEG for JPEG, WebP for WebP, PNG for PNG and GIF (first frame).',
+      }),
+    quality: boundedInt('quality', 1, 100).openapi({
+      type: 'integer',
+      minimum: 1,
+      maximum: 100,
+      description: 'For WebP, AVIF and JPEG (default 80); PNG ignores it',
+    }),
+    enlarge: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true'))
+      .openapi({
+        type: 'boolean',
+        description: 'Allow the variant to be larger than the image (default false: no axis grows)',
+      }),
+  })
+  .superRefine(refineVariant);
+
+export const variantQueryHelp =
+  `Any of these parameters asks for a variant: a resized and/or re-encoded copy, upright (EXIF orientation applied), ` +
+  `without metadata, with its own ETag. Without them the original bytes are served. The thumbnail in list responses ` +
+  `is \`?${THUMBNAIL_QUERY}\`.`;
+
 // Responses: rows are mapped explicitly (see present.ts), never passed through.
 
 export const legacyImageSchema = z
@@ -216,6 +298,10 @@ export const imageSchema = z
       example: true,
     }),
     file_url: z.string().openapi({ example: '/api/v1/images/42/file' }),
+    thumbnail_url: z.string().openapi({
+      description: 'A small variant for lists: at most 256×256, in the best format the client accepts',
+      example: `/api/v1/images/42/file?${THUMBNAIL_QUERY}`,
+    }),
   })
   .openapi('Image');
 

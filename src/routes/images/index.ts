@@ -27,7 +27,7 @@ export function v1ImageRouter() {
       await images.deleteImage(c.get('deps'), c.get('session'), c.req.valid('param').id);
       return c.body(null, 204);
     })
-    .openapi(r.getImageFile, (c) => imageFileResponse(c, c.req.valid('param').id))
+    .openapi(r.getImageFile, (c) => imageFileResponse(c, c.req.valid('param').id, c.req.valid('query')))
     .openapi(r.getImageTags, async (c) => {
       const tags = await tagService.getTags(c.get('deps'), c.get('session'), c.req.valid('param').id);
       return c.json({ tags }, 200);

@@ -1,5 +1,6 @@
 import { isoTime, unixSeconds } from '../../http/openapi';
 import type { ImageRecord } from '../../services/images';
+import { THUMBNAIL_QUERY } from '../../services/variants';
 
 // Explicit mapping: only these fields leave, whatever the record holds (e.g. storage keys).
 
@@ -30,4 +31,5 @@ export const v1Image = (i: ImageRecord) => ({
   height: i.height,
   verified: i.verified,
   file_url: `${imagePath(i.id)}/file`,
+  thumbnail_url: `${imagePath(i.id)}/file?${THUMBNAIL_QUERY}`,
 });

@@ -5,6 +5,7 @@ import { d1Database } from '../../../src/db/client';
 import type { Deps, Logger } from '../../../src/deps';
 import { cfConnectingIp } from '../../../src/http/client-address';
 import { r2Store } from '../../../src/storage/r2';
+import { imagesBindingTransformer } from '../../../src/transform/images-binding';
 import { randomPrivateAddress, type Target } from '../../support/target';
 
 export interface LogEntry {
@@ -34,6 +35,7 @@ export function appHarness(
   const base: Deps = {
     db: d1Database(env.DB),
     store: r2Store(env.IMAGES),
+    transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
     config: parseConfig({ AUTH_SECRET: randomSecret(), ...options.vars }),
     clock: () => new Date(now),
     logger: { info: record('info'), warn: record('warn'), error: record('error') },

@@ -1,0 +1,372 @@
+/**
+ * Image variants: a resized and/or re-encoded copy of an image, made by the runtime's
+ * ImageTransformer and cached in the byte store beside the original.
+ *
+ * The rules, the same on every runtime:
+ * - Without `enlarge=true` no output axis is larger than the (upright) source's: `inside` and
+ *   `outside` scale by at most 1, and the `cover`/`contain`/`fill` box is first clamped to the
+ *   source on each axis. With `enlarge=true` the box is honoured exactly.
+ * - Sizes are planned here, exactly, before any engine runs, so every engine gives the same
+ *   dimensions (see transform/transformer.ts).
+ * - Refusals are 422 problems and leave the original available: a source format no engine here
+ *   decodes (BMP, TIFF, AVIF), unknown dimensions, a source over MAX_VARIANT_PIXELS or wider or
+ *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, or an
+ *   image that already has MAX_VARIANTS_PER_IMAGE stored variants (the list thumbnail is exempt).
+ * - Stored under `variants/<image storage key>/<hash>.<ext>`, where the hash covers the image's
+ *   SHA-256 and the normalised parameters including the output format; the same hash is the
+ *   variant's ETag. Racing first requests both write the same key with the same bytes (both
+ *   stores replace atomically), and may each pass the count check: the bound is exceeded by at
+ *   most the number of concurrent first requests.
+ */
+import type { ImageRecord } from '../db/image-queries';
+import type { Deps } from '../deps';
+import { jpegOrientation, swapsAxes } from '../images/orientation';
+import { SNIFF_BYTES, sniffImage } from '../images/sniff';
+import {
+  type TransformPlan,
+  UntransformableImage,
+  VARIANT_FORMATS,
+  type VariantFormat,
+} from '../transform/transformer';
+import { ServiceError } from './errors';
+
+export const FITS = ['inside', 'outside', 'cover', 'contain', 'fill'] as const;
+export type Fit = (typeof FITS)[number];
+export const FORMATS = ['webp', 'avif', 'jpeg', 'png'] as const satisfies readonly VariantFormat[];
+export type RequestedFormat = VariantFormat | 'auto';
+
+/** Largest `width`/`height` a client may ask for. */
+export const MAX_REQUEST_SIDE = 4096;
+/** Largest source or output side (Cloudflare Images' limit, applied everywhere for the same answers). */
+export const MAX_SOURCE_SIDE = 12_000;
+/** Cloudflare Images makes AVIF up to this many pixels per side; `auto` picks AVIF only within it. */
+export const MAX_AVIF_SIDE = 1200;
+export const DEFAULT_QUALITY = 80;
+
+/** What the client asked for, each value already checked by the schema. */
+export interface VariantRequest {
+  width?: number | undefined;
+  height?: number | undefined;
+  fit?: Fit | undefined;
+  format?: RequestedFormat | undefined;
+  quality?: number | undefined;
+  enlarge?: boolean | undefined;
+}
+
+/** The small variant every v1 image response links to as `thumbnail_url`. */
+export const THUMBNAIL = { width: 256, height: 256, fit: 'inside', format: 'auto' } as const satisfies VariantRequest;
+export const THUMBNAIL_QUERY = `width=${THUMBNAIL.width}&height=${THUMBNAIL.height}&fit=${THUMBNAIL.fit}&format=${THUMBNAIL.format}`;
+
+export const isVariantRequest = (r: VariantRequest): boolean => Object.values(r).some((v) => v !== undefined);
+
+/** Rules across parameters, shared by the query schema and share-link bodies. */
+export function variantRequestIssues(r: VariantRequest): { name: keyof VariantRequest; message: string }[] {
+  const sized = r.width !== undefined || r.height !== undefined;
+  const issues: { name: keyof VariantRequest; message: string }[] = [];
+  if (r.fit !== undefined && !sized) issues.push({ name: 'fit', message: 'fit needs width or height' });
+  if (r.enlarge !== undefined && !sized) issues.push({ name: 'enlarge', message: 'enlarge needs width or height' });
+  return issues;
+}
+
+/** Which modern formats the client takes, from its `Accept` header. */
+export interface AcceptedFormats {
+  avif: boolean;
+  webp: boolean;
+}
+
+/** Every default filled in and the output format decided: what the key, ETag and engine see. */
+export interface NormalisedVariant {
+  width: number | undefined;
+  height: number | undefined;
+  fit: Fit;
+  format: VariantFormat;
+  quality: number | undefined;
+  enlarge: boolean;
+  /** `format=auto`: the answer depends on `Accept`. */
+  negotiated: boolean;
+}
+
+/** The format a variant takes when none (or `auto` without a modern match) is asked for. */
+function defaultFormat(contentType: string): VariantFormat {
+  if (contentType === 'image/jpeg') return 'jpeg';
+  if (contentType === 'image/webp') return 'webp';
+  return 'png'; // PNG, and GIF (no GIF output: a still PNG of the first frame)
+}
+
+/**
+ * Whether an AVIF `auto` answer surely stays within MAX_AVIF_SIDE, whatever the orientation
+ * (unknown until the bytes are read): the output fits the box for inside/cover/contain/fill
+ * with both sides given, and never exceeds the source without `enlarge`.
+ */
+function avifFits(r: VariantRequest, image: Pick<ImageRecord, 'width' | 'height'>): boolean {
+  const boxed = r.width !== undefined && r.height !== undefined && r.fit !== 'outside';
+  if (boxed && Math.max(r.width ?? 0, r.height ?? 0) <= MAX_AVIF_SIDE) return true;
+  return !r.enlarge && Math.max(image.width ?? Infinity, image.height ?? Infinity) <= MAX_AVIF_SIDE;
+}
+
+export function normalise(
+  r: VariantRequest,
+  image: Pick<ImageRecord, 'contentType' | 'width' | 'height'>,
+  accepts: AcceptedFormats,
+): NormalisedVariant {
+  let format: VariantFormat;
+  if (r.format === 'auto') {
+    format = accepts.avif && avifFits(r, image) ? 'avif' : accepts.webp ? 'webp' : defaultFormat(image.contentType);
+  } else {
+    format = r.format ?? defaultFormat(image.contentType);
+  }
+  const sized = r.width !== undefined || r.height !== undefined;
+  return {
+    width: r.width,
+    height: r.height,
+    fit: sized ? (r.fit ?? 'inside') : 'inside',
+    format,
+    // PNG is lossless here: a quality would only split the cache.
+    quality: format === 'png' ? undefined : (r.quality ?? DEFAULT_QUALITY),
+    enlarge: sized ? (r.enlarge ?? false) : false,
+    negotiated: r.format === 'auto',
+  };
+}
+
+/** One string per distinct variant; `negotiated` is left out, the chosen format is in. */
+const canonical = (n: NormalisedVariant) =>
+  `w=${n.width ?? ''};h=${n.height ?? ''};fit=${n.fit};fmt=${n.format};q=${n.quality ?? ''};up=${n.enlarge ? 1 : 0}`;
+
+const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** The variant's identity: SHA-256 over the image's content hash and the normalised parameters. */
+export async function variantHash(image: Pick<ImageRecord, 'sha256'>, n: NormalisedVariant): Promise<string> {
+  const text = `imageapi-variant-v1\n${image.sha256}\n${canonical(n)}`;
+  return hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+export const variantEtag = (hash: string) => `"v-${hash}"`;
+
+/** Every variant of an image lives under this prefix, so deleting or sweeping finds them all. */
+export const variantPrefix = (storageKey: string) => `variants/${storageKey}/`;
+export const variantKey = (storageKey: string, hash: string, format: VariantFormat) =>
+  `${variantPrefix(storageKey)}${hash}.${VARIANT_FORMATS[format].extension}`;
+
+/** The image storage key a variant key belongs to, or undefined for any other key. */
+export function imageKeyOfVariant(key: string): string | undefined {
+  if (!key.startsWith('variants/')) return undefined;
+  const end = key.lastIndexOf('/');
+  return end > 'variants/'.length ? key.slice('variants/'.length, end) : undefined;
+}
+
+/** Every stored variant key of an image, for deleting them with it. */
+export async function storedVariantKeys(store: Deps['store'], storageKey: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.list({ prefix: variantPrefix(storageKey), cursor });
+    keys.push(...page.objects.map((o) => o.key));
+    cursor = page.cursor;
+  } while (cursor);
+  return keys;
+}
+
+const isThumbnail = (n: NormalisedVariant) =>
+  n.width === THUMBNAIL.width &&
+  n.height === THUMBNAIL.height &&
+  n.fit === THUMBNAIL.fit &&
+  !n.enlarge &&
+  n.quality === (n.format === 'png' ? undefined : DEFAULT_QUALITY);
+
+const refuse = (detail: string) => new ServiceError(422, detail);
+
+/** Why this image gets no variants (a 422; its original stays available), or undefined. */
+export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
+  // Bytes no sniffer recognised (a legacy upload) are never handed to an image engine.
+  if (!image.verified) {
+    return 'The image is unverified (its bytes match no known image format), so it gets no variants; fetch the original.';
+  }
+  if (!deps.transformer.reads.has(image.contentType)) {
+    return `Variants are made from PNG, JPEG, GIF and WebP images; this one is ${image.contentType}. Fetch it without variant parameters.`;
+  }
+  const { width, height } = image;
+  if (width === null || height === null) return 'The size of this image is unknown, so no variant is made of it.';
+  if (width * height > deps.config.maxVariantPixels) {
+    return `This image has ${width * height} pixels; variants are made of images up to ${deps.config.maxVariantPixels} (MAX_VARIANT_PIXELS).`;
+  }
+  if (Math.max(width, height) > MAX_SOURCE_SIDE) {
+    return `This image is ${width}×${height}; variants are made of images up to ${MAX_SOURCE_SIDE} pixels per side.`;
+  }
+  return undefined;
+}
+
+const round = (x: number) => Math.max(1, Math.round(x));
+
+/** Exact output size and mode for an upright source of `sw`×`sh`. */
+export function planGeometry(
+  n: NormalisedVariant,
+  sw: number,
+  sh: number,
+): Pick<TransformPlan, 'width' | 'height' | 'mode'> {
+  const cap = (s: number) => (n.enlarge ? s : Math.min(s, 1));
+  const { width: w, height: h } = n;
+  if (w === undefined && h === undefined) return { width: sw, height: sh, mode: 'scale' };
+  if (w === undefined || h === undefined) {
+    // One side given: every fit means "this side, aspect kept".
+    const s = cap(w !== undefined ? w / sw : (h as number) / sh);
+    return { width: round(sw * s), height: round(sh * s), mode: 'scale' };
+  }
+  if (n.fit === 'inside' || n.fit === 'outside') {
+    const s = cap(n.fit === 'inside' ? Math.min(w / sw, h / sh) : Math.max(w / sw, h / sh));
+    return { width: round(sw * s), height: round(sh * s), mode: 'scale' };
+  }
+  const box = n.enlarge ? { width: w, height: h } : { width: Math.min(w, sw), height: Math.min(h, sh) };
+  return { ...box, mode: n.fit === 'fill' ? 'scale' : n.fit };
+}
+
+export type VariantFile =
+  | { kind: 'not-modified'; etag: string; variant: NormalisedVariant }
+  | {
+      kind: 'bytes';
+      etag: string;
+      variant: NormalisedVariant;
+      body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
+      size: number;
+    };
+
+type VariantDeps = Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>;
+
+/**
+ * The variant of `image` that `request` names: 304 when `notModified` accepts its ETag (no store
+ * read), the cached copy (one store read), or a new one made, stored and returned.
+ */
+export async function openVariant(
+  deps: VariantDeps,
+  image: ImageRecord,
+  request: VariantRequest,
+  ask: { accepts: AcceptedFormats; notModified?: (etag: string) => boolean },
+): Promise<VariantFile> {
+  const refusal = variantRefusal(image, deps);
+  if (refusal) throw refuse(refusal);
+  const variant = normalise(request, image, ask.accepts);
+  const hash = await variantHash(image, variant);
+  const etag = variantEtag(hash);
+  if (ask.notModified?.(etag)) return { kind: 'not-modified', etag, variant };
+
+  const key = variantKey(image.storageKey, hash, variant.format);
+  const cached = await deps.store.get(key);
+  if (cached) return { kind: 'bytes', etag, variant, body: cached.body, size: cached.size };
+
+  if (!isThumbnail(variant)) {
+    const max = deps.config.maxVariantsPerImage;
+    const stored = await deps.store.list({ prefix: variantPrefix(image.storageKey), limit: max + 1 });
+    if (stored.objects.length >= max) {
+      throw refuse(
+        `This image already has ${max} stored variants (MAX_VARIANTS_PER_IMAGE). Ask for one of the sizes already made, the thumbnail, or the original.`,
+      );
+    }
+  }
+
+  const original = await deps.store.get(image.storageKey);
+  if (!original) {
+    deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
+    throw new ServiceError(500, 'The image bytes are unavailable.');
+  }
+  const { head, body } = await peek(original.body, SNIFF_BYTES);
+  let plan: TransformPlan;
+  try {
+    plan = planTransform(variant, image, image.contentType === 'image/jpeg' ? jpegOrientation(head) : 1, deps);
+  } catch (err) {
+    await body.cancel().catch(() => {});
+    throw err;
+  }
+
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    ({ bytes } = await deps.transformer.transform(body, plan));
+  } catch (err) {
+    if (err instanceof UntransformableImage) {
+      deps.logger.warn('variant not made: the engine cannot read the image', {
+        image_id: image.id,
+        engine: deps.transformer.name,
+        error: err.message,
+      });
+      throw refuse('This image cannot be decoded to make a variant. Fetch it without variant parameters.');
+    }
+    throw err;
+  }
+  const made = sniffImage(bytes.subarray(0, SNIFF_BYTES));
+  if (made?.contentType !== VARIANT_FORMATS[variant.format].contentType) {
+    throw new Error(`${deps.transformer.name} made ${made?.contentType ?? 'unknown bytes'} for ${variant.format}`);
+  }
+  try {
+    await deps.store.put(key, new Blob([bytes]), {
+      contentType: VARIANT_FORMATS[variant.format].contentType,
+      size: bytes.byteLength,
+    });
+  } catch (err) {
+    // The variant is still right; the next request makes it again.
+    deps.logger.warn('could not store a variant', { image_id: image.id, key, error: String(err) });
+  }
+  return { kind: 'bytes', etag, variant, body: bytes, size: bytes.byteLength };
+}
+
+function planTransform(
+  variant: NormalisedVariant,
+  image: ImageRecord,
+  orientation: number,
+  deps: Pick<Deps, 'config'>,
+): TransformPlan {
+  const [sw, sh] = swapsAxes(orientation)
+    ? [image.height as number, image.width as number]
+    : [image.width as number, image.height as number];
+  const geometry = planGeometry(variant, sw, sh);
+  const { width, height } = geometry;
+  if (width * height > deps.config.maxVariantPixels || Math.max(width, height) > MAX_SOURCE_SIDE) {
+    throw refuse(
+      `That variant would be ${width}×${height}; variants are at most ${deps.config.maxVariantPixels} pixels (MAX_VARIANT_PIXELS) and ${MAX_SOURCE_SIDE} per side.`,
+    );
+  }
+  if (variant.format === 'avif' && Math.max(width, height) > MAX_AVIF_SIDE) {
+    throw refuse(
+      `That variant would be ${width}×${height}; AVIF variants are at most ${MAX_AVIF_SIDE} pixels per side. Ask for webp, or a smaller size.`,
+    );
+  }
+  return { ...geometry, orientation, format: variant.format, quality: variant.quality };
+}
+
+/** The first `n` bytes of a stream (fewer if it is shorter), and a stream of all of it. */
+async function peek(
+  stream: ReadableStream<Uint8Array>,
+  n: number,
+): Promise<{ head: Uint8Array; body: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let ended = false;
+  while (size < n) {
+    const { done, value } = await reader.read();
+    if (done) {
+      ended = true;
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  const head = new Uint8Array(Math.min(size, n));
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= head.length) break;
+    const part = chunk.subarray(0, head.length - at);
+    head.set(part, at);
+    at += part.length;
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { head, body };
+}

@@ -1,0 +1,4 @@
+import scenario from '../../scenarios/images-variants.scenario';
+import { runOnWorkers } from '../support/run-scenario';
+
+runOnWorkers('images-variants', scenario);
