@@ -56,8 +56,29 @@ export async function issueToken(
   return { token, expiresAt };
 }
 
+interface Verified {
+  secret: string;
+  session: Session;
+  iat: number;
+  exp: number;
+}
+/**
+ * Tokens whose signature and claims already checked out, so a client sending the same token on
+ * every request costs one HMAC per process/isolate rather than one per request. Only the time
+ * checks depend on `now`, and they are made again on every hit. Bounded: oldest out first.
+ */
+const verified = new Map<string, Verified>();
+export const VERIFIED_TOKENS_KEPT = 1024;
+
+/** jose's own rules: expired when `exp` ≤ now (whole seconds); `iat` within our skew. */
+function stillValid(entry: Verified, now: Date): boolean {
+  return entry.exp > Math.floor(now.getTime() / 1000) && entry.iat <= now.getTime() / 1000 + ISSUED_AT_SKEW_SECONDS;
+}
+
 /** Returns the session a token carries, or undefined for any bad, expired or foreign token. */
 export async function readToken(secret: string, token: string, now: Date): Promise<Session | undefined> {
+  const known = verified.get(token);
+  if (known && known.secret === secret) return stillValid(known, now) ? { ...known.session } : undefined;
   try {
     const { payload } = await jwtVerify(token, await keyFor(secret), {
       algorithms: [ALG],
@@ -72,7 +93,13 @@ export async function readToken(secret: string, token: string, now: Date): Promi
     if (typeof tokenVersion !== 'number' || !Number.isSafeInteger(tokenVersion)) return undefined;
     // jose has checked that iat is a number; it does not look at when.
     if (Number(payload.iat) > now.getTime() / 1000 + ISSUED_AT_SKEW_SECONDS) return undefined;
-    return { userId, tokenVersion };
+    const session = { userId, tokenVersion };
+    // A token with claims we never issue (nbf) is not remembered; it is checked in full each time.
+    if (payload.nbf === undefined) {
+      if (verified.size >= VERIFIED_TOKENS_KEPT) verified.delete(verified.keys().next().value as string);
+      verified.set(token, { secret, session, iat: Number(payload.iat), exp: Number(payload.exp) });
+    }
+    return { ...session };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return undefined;
     throw err;
