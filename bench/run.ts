@@ -25,6 +25,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = 2;
 const CONNECTIONS = 8;
 const IMAGES = 20;
+const BIG_UPLOAD_BYTES = 100 * 1000 * 1000;
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -297,6 +298,8 @@ async function startPair(runtime: Runtime, work: string): Promise<[Server, Serve
     AUTH_SECRET: secret,
     DATABASE_URL: `file:${join(work, 'app.db')}`,
     IMAGES_DIR: join(work, 'images'),
+    // Room for the 100 MB upload below.
+    MAX_UPLOAD_BYTES: String(BIG_UPLOAD_BYTES + 1024 * 1024),
   };
   const listening = (output: string) => {
     const m = /"port":(\d+)/.exec(output);
@@ -359,6 +362,54 @@ function summarise(runs: Run[]) {
 }
 type Summary = ReturnType<typeof summarise> & { peakRssMiB: number };
 
+/** Current resident memory of the tree, MiB. */
+function rssMiB(pid: number): number {
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+/** One 100 MB upload and its download: MB/s each way and how far the server's peak RSS rose. */
+async function bigTransfer(target: Target, image: Buffer) {
+  const pid = target.server.child.pid as number;
+  // Reset the peak (VmHWM) to the current RSS, so the peak read afterwards is this transfer's.
+  for (const p of tree(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {}
+  }
+  const before = rssMiB(pid);
+  const body = Buffer.alloc(BIG_UPLOAD_BYTES);
+  image.copy(body); // a PNG header in front; the rest is zeros
+  const headers = target.routes.upload?.headers ?? {};
+  let t0 = performance.now();
+  const made = await post(`${target.server.base}/api/images`, new Uint8Array(multipart(body)), headers);
+  const uploadS = (performance.now() - t0) / 1000;
+  const uploadPeak = peakRssMiB(pid);
+  t0 = performance.now();
+  const r = await fetch(`${target.server.base}/api/image/${made.img_id}`, {
+    headers: { authorization: headers.authorization ?? '' },
+  });
+  let got = 0;
+  for await (const chunk of r.body ?? []) got += (chunk as Uint8Array).byteLength;
+  const downloadS = (performance.now() - t0) / 1000;
+  if (got !== BIG_UPLOAD_BYTES) throw new Error(`downloaded ${got} bytes, not ${BIG_UPLOAD_BYTES}`);
+  const out = {
+    uploadMBps: BIG_UPLOAD_BYTES / 1e6 / uploadS,
+    downloadMBps: BIG_UPLOAD_BYTES / 1e6 / downloadS,
+    rssBeforeMiB: before,
+    peakRssGrowthMiB: Math.max(uploadPeak, peakRssMiB(pid)) - before,
+  };
+  console.log(
+    `         100 MB   upload ${out.uploadMBps.toFixed(0)} MB/s, download ${out.downloadMBps.toFixed(0)} MB/s, peak RSS +${out.peakRssGrowthMiB.toFixed(0)} MiB (from ${before.toFixed(0)} MiB)`,
+  );
+  return out;
+}
+
 async function benchRuntime(runtime: Runtime, image: Buffer) {
   const work = mkdtempSync(join(tmpdir(), `imageapi-bench-${runtime}-`));
   let app: Server | undefined;
@@ -391,7 +442,8 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
     console.log(
       `${runtime.padEnd(8)} login    ${fmt(login.reqPerSec)} req/s  p50 ${login.p50ms.toFixed(1)} ms  p99 ${login.p99ms.toFixed(1)} ms  cpu ${login.cpuMsPerReq.toFixed(2)} ms/req${login.failed ? `  FAILED ${login.failed}` : ''}`,
     );
-    return { routes, login };
+    const big = runtime === 'workerd' ? undefined : await bigTransfer(appTarget, image);
+    return { routes, login, big };
   } finally {
     await stop(app);
     await stop(baseline);
