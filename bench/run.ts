@@ -2,7 +2,8 @@
 // For Node, Bun and workerd (wrangler dev) it starts the app and, beside it, the baseline in
 // bench/ (baseline-local.ts, baseline-worker/) that does only the storage work each route must
 // do, then loads each route with autocannon (8 connections), app and baseline interleaved so
-// drift in machine load hits both alike. Prints req/s, p50/p99 latency, server CPU per request
+// drift in machine load hits both alike; then logs in repeatedly and, on Node and Bun, sends and
+// fetches one 100 MB image. Prints req/s, p50/p99 latency, server CPU per request
 // and peak RSS, and the ratio app/baseline per route and runtime; writes the figures as JSON to
 // bench/results/ (git-ignored). Only ratios within one run mean much on a shared machine.
 //
