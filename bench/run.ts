@@ -1,0 +1,512 @@
+// `npm run bench`: each route of the app against the floor its runtime sets, in the same run.
+// For Node, Bun and workerd (wrangler dev) it starts the app and, beside it, the baseline in
+// bench/ (baseline-local.ts, baseline-worker/) that does only the storage work each route must
+// do, then loads each route with autocannon (8 connections), app and baseline interleaved so
+// drift in machine load hits both alike; then logs in repeatedly and, on Node and Bun, sends and
+// fetches one 100 MB image. Prints req/s, p50/p99 latency, server CPU per request
+// and peak RSS, and the ratio app/baseline per route and runtime; writes the figures as JSON to
+// bench/results/ (git-ignored). Only ratios within one run mean much on a shared machine.
+//
+// BENCH_SECONDS (default 3) is the length of one timed run; BENCH_RUNTIMES (default
+// "node,bun,workerd") picks runtimes.
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { hashPassword } from '../src/auth/password';
+import { crc32 } from '../test/support/images';
+
+type Runtime = 'node' | 'bun' | 'workerd';
+const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'node,bun,workerd').split(',') as Runtime[];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = 2;
+const CONNECTIONS = 8;
+const IMAGES = 20;
+const BIG_UPLOAD_BYTES = 100 * 1000 * 1000;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const ROOT = new URL('..', import.meta.url).pathname;
+const BIN = join(ROOT, 'node_modules/.bin');
+const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
+
+// --- processes -----------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+interface Server {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** Starts a process in its own group (so its whole tree stops with it) and waits for a port. */
+async function launch(
+  name: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number | ((output: string) => number | undefined),
+  ready = '/',
+): Promise<Server> {
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  for (const s of [child.stdout, child.stderr]) s?.on('data', (d: Buffer) => (output += d.toString()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
+    const p = typeof port === 'number' ? port : port(output);
+    if (p) {
+      const base = `http://127.0.0.1:${p}`;
+      const ok = await fetch(base + ready).then(
+        (r) => r.status < 500,
+        () => false,
+      );
+      if (ok) return { name, base, child, output: () => output };
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not answer within 120 s:\n${output}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+async function stop(server: Server | undefined) {
+  const { child } = server ?? {};
+  if (!child?.pid || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid, 'SIGTERM');
+  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Every process in the tree under `pid` (tsx and wrangler run the server in a child). */
+function tree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {}
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i] as number) ?? []));
+  return out;
+}
+
+/** CPU seconds (user + system) used so far by the tree. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of tree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {}
+  }
+  return ticks / CLK_TCK;
+}
+
+/** Peak resident memory (VmHWM) summed over the tree, MiB. */
+function peakRssMiB(pid: number): number {
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+// --- payloads ------------------------------------------------------------------------------------
+
+function pngChunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'ascii');
+  const tail = Buffer.alloc(4);
+  tail.writeUInt32BE(crc32(Buffer.from(type, 'ascii'), data), 0);
+  return Buffer.concat([head, data, tail]);
+}
+
+/** A decodable 10 KB-ish RGB PNG of noise (noise does not compress). */
+function noisePng(side = 57): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0);
+  ihdr.writeUInt32BE(side, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const raw = randomBytes((1 + side * 3) * side);
+  for (let y = 0; y < side; y++) raw[y * (1 + side * 3)] = 0;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array()),
+  ]);
+}
+
+const BOUNDARY = 'benchboundary7MA4YWxkTrZu0gW';
+function multipart(image: Buffer): Buffer {
+  return Buffer.concat([
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="bench.png"\r\nContent-Type: image/png\r\n\r\n`,
+    ),
+    image,
+    Buffer.from(
+      `\r\n--${BOUNDARY}\r\nContent-Disposition: form-data; name="tags"\r\nContent-Type: application/json\r\n\r\n["cat","garden"]\r\n--${BOUNDARY}--\r\n`,
+    ),
+  ]);
+}
+const UPLOAD_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
+
+// --- the apps ------------------------------------------------------------------------------------
+
+interface Target {
+  server: Server;
+  /** route name → request options. */
+  routes: Record<string, { path: string; method?: string; headers?: Record<string, string>; body?: Buffer }>;
+}
+
+const ROUTE_NAMES = ['fetch', 'list', 'upload'] as const;
+
+async function post(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
+  const r = await fetch(url, { method: 'POST', body, headers });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`POST ${url} → ${r.status}: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Two users: one with 20 images of 2 tags each (fetch, list), one that uploads. */
+async function seedApp(server: Server, image: Buffer): Promise<Target> {
+  const tokens: string[] = [];
+  const password = 'correct horse battery staple';
+  for (const who of ['reader', 'writer']) {
+    const email = `${who}-${randomBytes(4).toString('hex')}@example.com`;
+    const json = { 'content-type': 'application/json' };
+    await post(`${server.base}/api/v1/user/register`, JSON.stringify({ email, password }), json);
+    const login = await post(`${server.base}/api/v1/user/login`, JSON.stringify({ email, password }), json);
+    tokens.push(String(login.token));
+  }
+  const [reader, writer] = tokens.map((t) => ({ authorization: `Bearer ${t}` }));
+  let firstId = 0;
+  for (let i = 0; i < IMAGES; i++) {
+    const made = await post(`${server.base}/api/images`, new Uint8Array(multipart(image)), {
+      ...reader,
+      'content-type': UPLOAD_TYPE,
+    });
+    firstId ||= Number(made.img_id);
+  }
+  const creds = { email: `login-${randomBytes(4).toString('hex')}@example.com`, password };
+  await post(`${server.base}/api/v1/user/register`, JSON.stringify(creds), { 'content-type': 'application/json' });
+  return {
+    server,
+    routes: {
+      fetch: { path: `/api/image/${firstId}`, headers: reader },
+      list: { path: '/api/images', headers: reader },
+      upload: {
+        path: '/api/images',
+        method: 'POST',
+        headers: { ...writer, 'content-type': UPLOAD_TYPE },
+        body: multipart(image),
+      },
+      login: {
+        path: '/api/v1/user/login',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(creds)),
+      },
+    },
+  };
+}
+
+function baselineTarget(server: Server, firstId: number, image: Buffer): Target {
+  return {
+    server,
+    routes: {
+      fetch: { path: `/img/${firstId}` },
+      list: { path: '/list' },
+      upload: { path: '/upload', method: 'POST', headers: { 'content-type': UPLOAD_TYPE }, body: multipart(image) },
+    },
+  };
+}
+
+async function startPair(runtime: Runtime, work: string): Promise<[Server, Server, number]> {
+  const secret = randomBytes(32).toString('hex');
+  if (runtime === 'workerd') {
+    const appDir = join(work, 'app');
+    const baseDir = join(work, 'baseline');
+    const migrate = (config: string[], dir: string) => {
+      const r = spawnSync(
+        join(BIN, 'wrangler'),
+        ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir, ...config],
+        {
+          cwd: ROOT,
+          env: quietEnv,
+          encoding: 'utf8',
+        },
+      );
+      if (r.status !== 0) throw new Error(`migrations failed:\n${r.stdout}${r.stderr}`);
+    };
+    const baselineConfig = ['-c', 'bench/baseline-worker/wrangler.toml'];
+    migrate([], appDir);
+    migrate(baselineConfig, baseDir);
+    const dev = async (name: string, config: string[], dir: string, vars: string[]) => {
+      const [port, inspector] = [await freePort(), await freePort()];
+      return launch(
+        name,
+        join(BIN, 'wrangler'),
+        [
+          'dev',
+          ...config,
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--inspector-port',
+          String(inspector),
+          '--persist-to',
+          dir,
+          ...vars,
+        ],
+        quietEnv,
+        port,
+      );
+    };
+    const app = await dev('workerd app', [], appDir, ['--var', `AUTH_SECRET:${secret}`]);
+    const baseline = await dev('workerd baseline', baselineConfig, baseDir, []);
+    const seeded = await post(`${baseline.base}/seed`, '');
+    return [app, baseline, Number((seeded.ids as number[])[0])];
+  }
+  const appEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    AUTH_SECRET: secret,
+    DATABASE_URL: `file:${join(work, 'app.db')}`,
+    IMAGES_DIR: join(work, 'images'),
+    // Room for the 100 MB upload below.
+    MAX_UPLOAD_BYTES: String(BIG_UPLOAD_BYTES + 1024 * 1024),
+  };
+  const listening = (output: string) => {
+    const m = /"port":(\d+)/.exec(output);
+    return m ? Number(m[1]) : undefined;
+  };
+  const [cmd, appArgs, baseArgs] =
+    runtime === 'node'
+      ? [join(BIN, 'tsx'), ['src/node.ts'], ['bench/baseline-local.ts', join(work, 'baseline')]]
+      : [join(BIN, 'bun'), ['src/bun.ts'], ['bench/baseline-local.ts', join(work, 'baseline')]];
+  const app = await launch(`${runtime} app`, cmd, appArgs, appEnv, listening, '/api/openapi.json');
+  const baseline = await launch(`${runtime} baseline`, cmd, baseArgs, process.env, listening, '/list');
+  return [app, baseline, 1];
+}
+
+// --- measuring -----------------------------------------------------------------------------------
+
+interface Run {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  cpuSeconds: number;
+  bad: number;
+}
+
+async function load(target: Target, route: string, seconds: number): Promise<Run> {
+  const spec = target.routes[route];
+  if (!spec) throw new Error(`no route ${route}`);
+  const pid = target.server.child.pid as number;
+  const cpu0 = cpuSeconds(pid);
+  const result = await autocannon({
+    url: target.server.base + spec.path,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: (spec.method ?? 'GET') as 'GET',
+    headers: spec.headers ?? {},
+    ...(spec.body ? { body: spec.body } : {}),
+  });
+  return {
+    requests: result.requests.total,
+    seconds: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuSeconds: cpuSeconds(pid) - cpu0,
+    bad: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+function summarise(runs: Run[]) {
+  const requests = runs.reduce((s, r) => s + r.requests, 0);
+  const seconds = runs.reduce((s, r) => s + r.seconds, 0);
+  const mean = (f: (r: Run) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
+  return {
+    reqPerSec: requests / seconds,
+    p50ms: mean((r) => r.p50),
+    p99ms: mean((r) => r.p99),
+    cpuMsPerReq: (runs.reduce((s, r) => s + r.cpuSeconds, 0) * 1000) / Math.max(1, requests),
+    failed: runs.reduce((s, r) => s + r.bad, 0),
+  };
+}
+type Summary = ReturnType<typeof summarise> & { peakRssMiB: number };
+
+/** Current resident memory of the tree, MiB. */
+function rssMiB(pid: number): number {
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return kb / 1024;
+}
+
+/** One 100 MB upload and its download: MB/s each way and how far the server's peak RSS rose. */
+async function bigTransfer(target: Target, image: Buffer) {
+  const pid = target.server.child.pid as number;
+  // Reset the peak (VmHWM) to the current RSS, so the peak read afterwards is this transfer's.
+  for (const p of tree(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, '5');
+    } catch {}
+  }
+  const before = rssMiB(pid);
+  const body = Buffer.alloc(BIG_UPLOAD_BYTES);
+  image.copy(body); // a PNG header in front; the rest is zeros
+  const headers = target.routes.upload?.headers ?? {};
+  let t0 = performance.now();
+  const made = await post(`${target.server.base}/api/images`, new Uint8Array(multipart(body)), headers);
+  const uploadS = (performance.now() - t0) / 1000;
+  const uploadPeak = peakRssMiB(pid);
+  t0 = performance.now();
+  const r = await fetch(`${target.server.base}/api/image/${made.img_id}`, {
+    headers: { authorization: headers.authorization ?? '' },
+  });
+  let got = 0;
+  for await (const chunk of r.body ?? []) got += (chunk as Uint8Array).byteLength;
+  const downloadS = (performance.now() - t0) / 1000;
+  if (got !== BIG_UPLOAD_BYTES) throw new Error(`downloaded ${got} bytes, not ${BIG_UPLOAD_BYTES}`);
+  const out = {
+    uploadMBps: BIG_UPLOAD_BYTES / 1e6 / uploadS,
+    downloadMBps: BIG_UPLOAD_BYTES / 1e6 / downloadS,
+    rssBeforeMiB: before,
+    peakRssGrowthMiB: Math.max(uploadPeak, peakRssMiB(pid)) - before,
+  };
+  console.log(
+    `         100 MB   upload ${out.uploadMBps.toFixed(0)} MB/s, download ${out.downloadMBps.toFixed(0)} MB/s, peak RSS +${out.peakRssGrowthMiB.toFixed(0)} MiB (from ${before.toFixed(0)} MiB)`,
+  );
+  return out;
+}
+
+async function benchRuntime(runtime: Runtime, image: Buffer) {
+  const work = mkdtempSync(join(tmpdir(), `imageapi-bench-${runtime}-`));
+  let app: Server | undefined;
+  let baseline: Server | undefined;
+  try {
+    let firstId: number;
+    [app, baseline, firstId] = await startPair(runtime, work);
+    const appTarget = await seedApp(app, image);
+    const baseTarget = baselineTarget(baseline, firstId, image);
+    const routes: Record<string, { app: Summary; baseline: Summary; ratio: number }> = {};
+    for (const route of ROUTE_NAMES) {
+      // Warm both (JIT, caches, connections), then interleave the timed runs.
+      await load(appTarget, route, 1);
+      await load(baseTarget, route, 1);
+      const runs = { app: [] as Run[], baseline: [] as Run[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        runs.app.push(await load(appTarget, route, SECONDS));
+        runs.baseline.push(await load(baseTarget, route, SECONDS));
+      }
+      const a = { ...summarise(runs.app), peakRssMiB: peakRssMiB(app.child.pid as number) };
+      const b = { ...summarise(runs.baseline), peakRssMiB: peakRssMiB(baseline.child.pid as number) };
+      routes[route] = { app: a, baseline: b, ratio: a.reqPerSec / b.reqPerSec };
+      print(runtime, route, routes[route]);
+    }
+    await load(appTarget, 'login', 1);
+    const login = {
+      ...summarise([await load(appTarget, 'login', SECONDS)]),
+      peakRssMiB: peakRssMiB(app.child.pid as number),
+    };
+    console.log(
+      `${runtime.padEnd(8)} login    ${fmt(login.reqPerSec)} req/s  p50 ${login.p50ms.toFixed(1)} ms  p99 ${login.p99ms.toFixed(1)} ms  cpu ${login.cpuMsPerReq.toFixed(2)} ms/req${login.failed ? `  FAILED ${login.failed}` : ''}`,
+    );
+    const big = runtime === 'workerd' ? undefined : await bigTransfer(appTarget, image);
+    return { routes, login, big };
+  } finally {
+    await stop(app);
+    await stop(baseline);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number) => n.toFixed(0).padStart(6);
+function print(runtime: string, route: string, r: { app: Summary; baseline: Summary; ratio: number }) {
+  const side = (s: Summary) =>
+    `${fmt(s.reqPerSec)} req/s p50 ${s.p50ms.toFixed(1).padStart(5)} p99 ${s.p99ms.toFixed(1).padStart(6)} ms cpu ${s.cpuMsPerReq.toFixed(3)} ms/req rss ${s.peakRssMiB.toFixed(0)} MiB${s.failed ? ` FAILED ${s.failed}` : ''}`;
+  console.log(`${runtime.padEnd(8)} ${route.padEnd(8)} ratio ${r.ratio.toFixed(2)}×`);
+  console.log(`           app      ${side(r.app)}`);
+  console.log(`           baseline ${side(r.baseline)}`);
+}
+
+async function hashMs(): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await hashPassword('correct horse battery staple');
+    samples.push(performance.now() - t0);
+  }
+  return samples.sort((a, b) => a - b)[2] as number;
+}
+
+const started = new Date();
+const image = noisePng();
+const hash = await hashMs();
+console.log(
+  `ImageAPI bench ${started.toISOString()}: ${CONNECTIONS} connections, ${ROUNDS}×${SECONDS} s per side, ` +
+    `${image.length} B PNG; password hash alone (PBKDF2, Node): ${hash.toFixed(1)} ms`,
+);
+const results: Record<string, unknown> = {};
+for (const runtime of RUNTIMES) {
+  try {
+    results[runtime] = await benchRuntime(runtime, image);
+  } catch (err) {
+    console.error(`${runtime}: ${err instanceof Error ? err.message : String(err)}`);
+    results[runtime] = { error: String(err) };
+    process.exitCode = 1;
+  }
+}
+const outDir = join(ROOT, 'bench/results');
+mkdirSync(outDir, { recursive: true });
+const file = join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify(
+    {
+      date: started.toISOString(),
+      node: process.version,
+      cpus: (await import('node:os')).cpus().length,
+      loadavg: (await import('node:os')).loadavg(),
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      hashMs: hash,
+      results,
+    },
+    null,
+    2,
+  )}\n`,
+);
+console.log(`wrote ${file}`);
