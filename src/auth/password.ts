@@ -86,7 +86,8 @@ function parseHash(stored: string): ParsedHash | undefined {
  * run time cost the first login of every isolate a second 100,000-iteration derivation. A test
  * checks it still has today's parameters.
  */
-export const DECOY_HASH = 'pbkdf2-sha256$100000$s8Iw1swCA/NKv7lkpJ2SNQ==$5Kizj1743HfC87LSYe7H+UgcN3lZzXaVaEMQHCQive0=';
+export const DECOY_HASH =
+  'pbkdf2-sha256-opaque$100000$s8Iw1swCA/NKv7lkpJ2SNQ==$5Kizj1743HfC87LSYe7H+UgcN3lZzXaVaEMQHCQive0=';
 const decoy = parseHash(DECOY_HASH);
 
 /**

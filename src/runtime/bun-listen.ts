@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import { fileSliceOf } from '../storage/fs';
 
 /** How long a served file's extra name lives: far longer than Bun takes to open it. */
-const SERVING_LINK_MS = 60_000;
+const SERVING_LINK_MS = 10_000;
 
 import type { FetchHandler, Listen } from './local';
 

@@ -1,7 +1,41 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
+import { Hono } from 'hono';
+import { API_CSP, securityHeaders } from '../http/security-headers';
 import type { Listen } from './local';
+
+/** The security headers every app response carries, taken from the app's own middleware. */
+async function securityHeaderLines(): Promise<string> {
+  const probe = new Hono().use(securityHeaders(API_CSP)).get('/', (c) => c.body(null, 204));
+  const res = await probe.request('/');
+  return [...res.headers].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+}
+
+/**
+ * Node's own answer to a request it cannot parse is a bare `400` with no body. Answer as the app
+ * does instead: a problem body with the security headers, then close the connection.
+ */
+function answerUnparsable(headerLines: string) {
+  return (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const title = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      detail: tooLarge ? 'The request headers are too large.' : 'The request is not valid HTTP/1.1.',
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${headerLines}\r\n${body}`,
+    );
+  };
+}
 
 /** How often idle keep-alive connections are closed while draining. */
 const DRAIN_POLL_MS = 100;
@@ -30,12 +64,14 @@ export function closeAfterRefusedBody(response: Response): Response {
 }
 
 /** Serves through @hono/node-server on one address. */
-export const nodeListen: Listen = (fetch, { hostname, port }) =>
-  new Promise((resolve, reject) => {
+export const nodeListen: Listen = async (fetch, { hostname, port }) => {
+  const headerLines = await securityHeaderLines();
+  return new Promise((resolve, reject) => {
     const server = createAdaptorServer({
       fetch: async (request, { incoming }) =>
         closeAfterRefusedBody(await fetch(withNullBodyWhenEmpty(request), { address: incoming.socket.remoteAddress })),
     }) as Server;
+    server.on('clientError', answerUnparsable(headerLines));
     server.once('error', reject);
     server.listen(port, hostname, () => {
       server.off('error', reject);
@@ -58,3 +94,4 @@ export const nodeListen: Listen = (fetch, { hostname, port }) =>
       });
     });
   });
+};

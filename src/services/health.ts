@@ -19,7 +19,10 @@ export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): 
     const name = checks[i]?.[0];
     if (result.status === 'fulfilled' || !name) return;
     failed.push(name);
-    deps.logger.warn('health check failed', { dependency: name, error: String(result.reason) });
+    // The guarded store wraps what failed: log the underlying reason too.
+    const reason: unknown = result.reason;
+    const cause = reason instanceof Error && reason.cause !== undefined ? `; cause: ${String(reason.cause)}` : '';
+    deps.logger.warn('health check failed', { dependency: name, error: `${String(reason)}${cause}` });
   });
   return failed;
 }

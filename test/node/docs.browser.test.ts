@@ -367,9 +367,11 @@ describe.skipIf(skip).each(suites)('Swagger UI in a browser, served by %s', (lab
     }
 
     // The browser holds only the session cookie, as a web app's page would.
-    await context.clearCookies();
-    await context.addCookies([{ name: 'auth_token', value: token, url: base }]);
-    const grid = await context.newPage();
+    // Its own context: the grid is a page the test writes onto the API's origin, whose strict
+    // policy (default-src 'none') would rightly block it; the docs tests keep the policy on.
+    const gridContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    await gridContext.addCookies([{ name: 'auth_token', value: token, url: base }]);
+    const grid = await gridContext.newPage();
     const served: Promise<{ type: string | undefined; size: SniffedImage | undefined }>[] = [];
     grid.on('response', (r) => {
       if (!r.url().includes('/file?')) return;
@@ -410,6 +412,7 @@ describe.skipIf(skip).each(suites)('Swagger UI in a browser, served by %s', (lab
       expect(outside).toEqual([]);
     } finally {
       await grid.close();
+      await gridContext.close();
     }
   });
 });

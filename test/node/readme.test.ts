@@ -10,7 +10,7 @@ import { ROOT } from './support/servers';
 // The README's examples must work as written. The shell tours run against real servers in CI
 // (scripts/readme-tour.sh, scripts/backup-restore-check.sh); here, what needs no server.
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const shellBlocks = [...readme.matchAll(/```sh\n([\s\S]*?)\n```/g)].map((m) => m[1] ?? '');
+const shellBlocks = [...readme.matchAll(/```sh\n([\s\S]*?)\n\s*```/g)].map((m) => m[1] ?? '');
 const doc = JSON.parse(readFileSync(join(ROOT, 'test/generated/openapi.json'), 'utf8')) as OpenAPI3;
 
 // Inside the repo (under node_modules/.cache) so `openapi-fetch` resolves as it does for a reader.

@@ -8,7 +8,8 @@ import { dataDir, httpTarget, spawnEntry, startInProcess } from './support/serve
 
 async function objectFiles(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+  // Temp names (`.….tmp`: uploads in progress, Bun's short-lived serving links) are not objects.
+  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(e.parentPath, e.name));
 }
 
 // One data directory, three server lifetimes: Node, then Bun, then Node again. What one wrote

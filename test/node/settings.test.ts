@@ -32,6 +32,8 @@ describe('Node/Bun settings', () => {
       quotaMaxImages: 100_000,
       adminEmails: [],
       usageFlushMs: 5_000,
+      dbTimeoutMs: 10_000,
+      storeTimeoutMs: 30_000,
     });
   });
 

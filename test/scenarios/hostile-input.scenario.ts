@@ -378,7 +378,9 @@ const hostileInputScenario: Scenario = (target) => {
       await fc.assert(
         fc.asyncProperty(requestArb(ops, [String(victimImage.id), String(attackerImage.id)]), async (req) => {
           const { path, init } = await build(req);
-          const where = `${init.method} ${path.slice(0, 200)}`;
+          const bodyKind =
+            init.body === undefined ? 'no body' : typeof init.body === 'string' ? 'text body' : 'byte body';
+          const where = `${init.method} ${path.slice(0, 200)} headers=${JSON.stringify(init.headers).slice(0, 400)} ${bodyKind}`;
           let res: Response;
           try {
             res = await attackerTarget.fetch(path, init);

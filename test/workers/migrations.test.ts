@@ -63,10 +63,11 @@ describe('migrations keep existing rows (D1)', () => {
     expect(report.filter((r) => Object.keys(r.lost).length)).toEqual([]);
     // The made-up rows must really have gone in, or the check above proves nothing.
     expect(report.at(-1)?.skipped).toEqual({});
-    const counts = await sql.all(
-      (await userTables(sql)).map((t) => `SELECT '${t}' AS t, count(*) AS n FROM "${t}"`).join(' UNION ALL '),
-    );
-    for (const { t, n } of counts) expect(Number(n), `rows in ${t}`).toBeGreaterThan(0);
+    // One count per table: D1 caps the terms of a compound SELECT.
+    for (const t of await userTables(sql)) {
+      const [row] = await sql.all(`SELECT count(*) AS n FROM "${t}"`);
+      expect(Number(row?.n), `rows in ${t}`).toBeGreaterThan(0);
+    }
   });
 
   // What the check is for: drizzle-kit's rebuild of a table, applied by D1 with foreign keys on.
@@ -74,7 +75,7 @@ describe('migrations keep existing rows (D1)', () => {
     const report = await applyStepByStep([...env.TEST_MIGRATIONS, rebuildUsers]);
     const last = report.at(-1);
     expect(last?.migration).toBe('9999_rebuild_users');
-    expect(last?.lost).toEqual({
+    expect(last?.lost).toMatchObject({
       images: expect.any(Number),
       tags: expect.any(Number),
       image_tags: expect.any(Number),
