@@ -2,7 +2,7 @@ import { looksLikeMarkupOrScript, looksLikeSvg, sniffImage } from '../images/sni
 import { ServiceError } from './errors';
 
 /**
- * Which bytes an upload may store, and under which type (API.md "Upload rules").
+ * Which bytes an upload may store, and under which type (README "Uploads": the legacy upload accepts what the original service did).
  *
  * - Bytes the sniffer recognises are stored under the recognised type, whatever the client says.
  * - `strict` (`/api/v1`): anything else is refused.

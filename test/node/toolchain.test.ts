@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-// The pins ARCHITECTURE.md asks for: newer wrangler/miniflare refuse Node 20.
+// The toolchain pins (README): newer wrangler/miniflare refuse Node 20.
 describe('toolchain pins', () => {
   const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { devDependencies: Record<string, string> };
   it.each([
