@@ -8,20 +8,7 @@ import { bearer, newUser, problem } from '../support/client';
 import { png } from '../support/images';
 import { upload, uploadRaw } from '../support/upload';
 import { appHarness } from './support/app-harness';
-
-/** Every key in the bucket, to see exactly what a request left behind. */
-async function storedKeys(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await env.IMAGES.list({ cursor });
-    for (const o of page.objects) keys.add(o.key);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return keys;
-}
-
-const added = (before: Set<string>, after: Set<string>) => [...after].filter((k) => !before.has(k));
+import { addedKeys, storedKeys } from './support/stored-keys';
 
 /** A store that fails on the operations named, and otherwise is R2. */
 function failing(store: ImageStore, ops: Partial<Record<'put' | 'delete' | 'get', boolean>>): ImageStore {
@@ -55,7 +42,7 @@ describe('upload: bytes first, then rows', () => {
     fail.on = false;
     expect(res.status).toBe(500);
     expect((await problem(res)).detail).not.toMatch(/injected/);
-    expect(added(before, await storedKeys())).toEqual([]);
+    expect(addedKeys(before, await storedKeys())).toEqual([]);
     const rows = await h.base.db.select().from(images).where(eq(images.ownerId, user.id));
     expect(rows).toEqual([]);
     expect(h.logs.some((l) => l.level === 'error' && String(l.fields?.error).includes('injected batch'))).toBe(true);
@@ -78,7 +65,7 @@ describe('upload: bytes first, then rows', () => {
     const created = await upload(h.target, user, bytes, { tags: ['a', 'b'] });
     const [row] = await h.base.db.select().from(images).where(eq(images.id, created.id));
     expect(row?.storageKey).toBeDefined();
-    expect(added(before, await storedKeys())).toEqual([row?.storageKey]);
+    expect(addedKeys(before, await storedKeys())).toEqual([row?.storageKey]);
     const object = await env.IMAGES.get(row?.storageKey ?? '');
     expect(new Uint8Array(await (object as R2ObjectBody).arrayBuffer())).toEqual(bytes);
     expect(await h.base.db.select().from(imageTags).where(eq(imageTags.imageId, created.id))).toHaveLength(2);

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/client';
@@ -9,23 +8,13 @@ import { bearer, newUser, problem } from '../support/client';
 import { png } from '../support/images';
 import { upload, uploadRaw } from '../support/upload';
 import { appHarness } from './support/app-harness';
+import { addedKeys, storedKeys } from './support/stored-keys';
 
 /**
  * Faults in the stores the streaming upload depends on: the byte store failing or hanging
  * midway through a write, the database failing or timing out on the batch. The client gets a
  * 503 problem with Retry-After, nothing half-written is visible, and a retry succeeds.
  */
-
-async function storedKeys(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await env.IMAGES.list({ cursor });
-    for (const o of page.objects) keys.add(o.key);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return keys;
-}
 
 type Mode = 'ok' | 'fail' | 'hang' | 'fail-midway';
 
@@ -96,7 +85,7 @@ describe('the byte store failing or hanging during an upload', () => {
     await expect503(await uploadRaw(h.target, user, bytes, { tags: ['t'] }));
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await h.base.db.select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
-    expect([...(await storedKeys())].filter((k) => !before.has(k))).toEqual([]);
+    expect(addedKeys(before, await storedKeys())).toEqual([]);
     const list = await h.target.fetch('/api/v1/images', { headers: bearer(user) });
     expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
 
@@ -130,7 +119,7 @@ describe('the database failing or timing out on the batch', () => {
     Object.assign(mode, { batch: 'busy', spare: 1 });
     await expect503(await uploadRaw(h.target, user, await png(2, 3)));
     mode.batch = 'ok';
-    expect([...(await storedKeys())].filter((k) => !before.has(k))).toEqual([]);
+    expect(addedKeys(before, await storedKeys())).toEqual([]);
     expect(await h.base.db.select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
     expect((await uploadRaw(h.target, user, await png(2, 3))).status).toBe(201);
   });
@@ -149,7 +138,7 @@ describe('the database failing or timing out on the batch', () => {
     expect(await h.base.db.select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
     // The timed-out batch might still have committed, so its bytes stay until housekeeping
     // finds no row for them.
-    const left = [...(await storedKeys())].filter((k) => !before.has(k));
+    const left = addedKeys(before, await storedKeys());
     expect(left).toHaveLength(1);
     h.advance(2 * 60 * 60 * 1000);
     await sweepOrphanBytes(h.base);

@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { images, tags, userUsage } from '../../src/db/schema';
@@ -7,17 +6,7 @@ import { newUser, problem } from '../support/client';
 import { png } from '../support/images';
 import { upload, uploadRaw } from '../support/upload';
 import { appHarness } from './support/app-harness';
-
-async function storedKeys(): Promise<Set<string>> {
-  const keys = new Set<string>();
-  let cursor: string | undefined;
-  do {
-    const page = await env.IMAGES.list({ cursor });
-    for (const o of page.objects) keys.add(o.key);
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return keys;
-}
+import { storedKeys } from './support/stored-keys';
 
 /** A store that counts puts and runs `beforePut` first (to let "another request" win a race). */
 function spying(store: ImageStore, spy: { puts: number; beforePut?: () => Promise<void> }): ImageStore {
