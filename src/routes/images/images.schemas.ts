@@ -3,7 +3,6 @@ import { checkTag, checkTagList, splitTagField } from '../../services/tag-rules'
 import {
   intersect,
   type ParsedInstant,
-  parseInstant,
   rangeEnd,
   rangeStart,
   type TimeRange,
@@ -18,6 +17,7 @@ import {
   type VariantRequest,
   variantRequestIssues,
 } from '../../services/variants';
+import { instantParam as instant } from '../time-params';
 
 /** Positive integer ids only: `1e3`, ` 1` and `01` are not ids. */
 export const positiveId = z
@@ -89,17 +89,6 @@ export const tagsBody = z
     tags: tagListInput.openapi({ description: TAGS_HELP, type: 'array', items: { type: 'string' }, example: ['cat'] }),
   })
   .openapi('TagList');
-
-const instant = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx): ParsedInstant | undefined => {
-      if (value === undefined) return undefined;
-      const parsed = parseInstant(value);
-      if (!parsed) ctx.addIssue({ code: 'custom', message: `${name} must be unix seconds or ISO 8601` });
-      return parsed;
-    });
 
 const dateParams = {
   start_date: instant('start_date').openapi({

@@ -1,18 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { StoredUsage } from '../../services/quota';
-import { type ParsedInstant, parseInstant, rangeEnd, rangeStart, type TimeRange } from '../../services/time-filters';
+import { rangeEnd, rangeStart, type TimeRange } from '../../services/time-filters';
 import { MAX_DAYS, type UsageReport } from '../../services/usage';
-
-const instant = (name: string) =>
-  z
-    .string()
-    .optional()
-    .transform((value, ctx): ParsedInstant | undefined => {
-      if (value === undefined) return undefined;
-      const parsed = parseInstant(value);
-      if (!parsed) ctx.addIssue({ code: 'custom', message: `${name} must be unix seconds or ISO 8601` });
-      return parsed;
-    });
+import { instantParam as instant } from '../time-params';
 
 /** The days of a series, read like the image list's date filters. */
 export const usageQuery = z
