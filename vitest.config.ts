@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { prepareDocsAssets } from './scripts/docs-assets.mjs';
+import { scenarioFilesRunOnWorkers } from './test/workers/support/scenario-files';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
@@ -13,6 +14,7 @@ export default defineConfig(async () => {
         {
           // Inside workerd (miniflare) with real D1/R2 bindings from wrangler.toml.
           plugins: [
+            scenarioFilesRunOnWorkers(),
             cloudflareTest({
               main: './src/index.ts',
               wrangler: { configPath: './wrangler.toml' },
@@ -40,7 +42,8 @@ export default defineConfig(async () => {
             // miniflare; on a shared 2-core machine that can pass vitest's 5 s default.
             testTimeout: 30_000,
             hookTimeout: 60_000,
-            include: ['test/workers/**/*.test.ts'],
+            // Every scenario file is also a Workers test file (test/workers/support/scenario-files.ts).
+            include: ['test/workers/**/*.test.ts', 'test/scenarios/*.scenario.ts'],
             setupFiles: ['./test/setup/apply-migrations.ts'],
           },
         },

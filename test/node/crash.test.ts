@@ -9,7 +9,7 @@
  * the fsyncs, which only a power cut would test.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openLibsql } from '../../src/db/libsql';
@@ -20,6 +20,7 @@ import { bearer, json, newUser, type TestUser } from '../support/client';
 import { noisePng } from '../support/images';
 import type { Target } from '../support/target';
 import { uploadRaw } from '../support/upload';
+import { filesUnder, isTempFile } from './support/files';
 import {
   type ChildServer,
   dataDir,
@@ -149,13 +150,6 @@ async function listAll(target: Target, user: TestUser) {
   return all;
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
-}
-
-const isTemp = (path: string) => (path.split('/').pop() ?? '').startsWith('.');
-
 describe.each<EntryRuntime>(['node', 'bun'])('crash safety on %s', (runtime) => {
   it('keeps every acknowledged write across a SIGKILL mid-stream, and leaves nothing torn', async () => {
     const data = await dataDir();
@@ -248,7 +242,7 @@ describe.each<EntryRuntime>(['node', 'bun'])('crash safety on %s', (runtime) => 
           expect((await stat(path)).size, `size of ${row.key}`).toBe(row.size);
           expect(sha256(await readFile(path))).toBe(row.sha256);
         }
-        const before = (await filesUnder(imagesDir)).filter((p) => !isTemp(p));
+        const before = (await filesUnder(imagesDir)).filter((p) => !isTempFile(p));
         const orphans = before.filter((p) => !rowPaths.has(p));
         expect(orphans).toContain(planted);
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertValidKey, type FsImageStore, fileSliceOf, fsStore, InvalidKeyError } from '../../src/storage/fs';
 import type { StoredObject } from '../../src/storage/image-store';
+import { filesUnder } from './support/files';
 
 let dir: string;
 let store: FsImageStore;
@@ -17,14 +17,7 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 /** Every file under `root`, relative, dot-files included. */
-async function filesUnder(root: string): Promise<string[]> {
-  if (!existsSync(root)) return [];
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(root.length + 1))
-    .sort();
-}
+const relativeFilesUnder = async (root: string) => (await filesUnder(root)).map((p) => relative(root, p));
 
 const bytes = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -65,7 +58,7 @@ describe('fs store: round trip', () => {
     expect(await read(got)).toEqual(data);
     expect(await store.head('images/a/one.bin')).toEqual(put);
     // On disk under the root, with nothing else beside it.
-    expect(await filesUnder(store.root)).toEqual(['images/a/one.bin']);
+    expect(await relativeFilesUnder(store.root)).toEqual(['images/a/one.bin']);
     expect(new Uint8Array(await readFile(join(store.root, 'images/a/one.bin')))).toEqual(data);
   });
 
@@ -189,7 +182,7 @@ describe('fs store: atomic writes', () => {
     const data = bytes(1000);
     await expect(store.put('x/y/z.bin', makeBody(data), { contentType: 'x', size: 1000 })).rejects.toThrow(message);
     expect(await store.head('x/y/z.bin')).toBeNull();
-    expect(await filesUnder(store.root)).toEqual([]);
+    expect(await relativeFilesUnder(store.root)).toEqual([]);
   });
 
   it('keeps the previous object whole when its replacement fails', async () => {
@@ -198,7 +191,7 @@ describe('fs store: atomic writes', () => {
     await expect(store.put('keep', streamOf(bytes(100)), { contentType: 'x', size: 500 })).rejects.toThrow();
     expect(await store.head('keep')).toEqual(put);
     expect(await read(await store.get('keep'))).toEqual(original);
-    expect(await filesUnder(store.root)).toEqual(['keep']);
+    expect(await relativeFilesUnder(store.root)).toEqual(['keep']);
   });
 
   it('cancels the source stream it gave up on', async () => {
@@ -217,7 +210,7 @@ describe('fs store: atomic writes', () => {
     await store.put('p/q', new Blob(['x']), { contentType: 'x', size: 1 });
     await expect(store.put('p', new Blob(['y']), { contentType: 'x', size: 1 })).rejects.toThrow(/conflicts/);
     await expect(store.put('p/q/r', new Blob(['y']), { contentType: 'x', size: 1 })).rejects.toThrow(/conflicts/);
-    expect(await filesUnder(store.root)).toEqual(['p/q']);
+    expect(await relativeFilesUnder(store.root)).toEqual(['p/q']);
     expect(await store.head('p')).toBeNull();
     expect(await store.get('p/q/r')).toBeNull();
   });
@@ -225,7 +218,7 @@ describe('fs store: atomic writes', () => {
   it('rejects an impossible size before writing anything', async () => {
     await expect(store.put('s', new Blob([]), { contentType: 'x', size: -1 })).rejects.toThrow(RangeError);
     await expect(store.put('s', new Blob([]), { contentType: 'x', size: Number.NaN })).rejects.toThrow(RangeError);
-    expect(await filesUnder(store.root)).toEqual([]);
+    expect(await relativeFilesUnder(store.root)).toEqual([]);
   });
 
   it('serves many concurrent writes into one directory', async () => {
@@ -236,7 +229,7 @@ describe('fs store: atomic writes', () => {
     for (const it of items) {
       expect(await read(await store.get(it.key))).toEqual(it.data);
     }
-    expect((await filesUnder(store.root)).length).toBe(20);
+    expect((await relativeFilesUnder(store.root)).length).toBe(20);
   });
 
   it('sweeps temp files left by a crash, but not recent ones or objects', async () => {
@@ -249,7 +242,7 @@ describe('fs store: atomic writes', () => {
     const hourAgo = new Date(Date.now() - 2 * 3600_000);
     await utimes(old, hourAgo, hourAgo);
     expect(await store.removeStaleTempFiles(3600_000)).toBe(1);
-    expect(await filesUnder(store.root)).toEqual(['a/.obj3.1111.tmp', 'a/obj']);
+    expect(await relativeFilesUnder(store.root)).toEqual(['a/.obj3.1111.tmp', 'a/obj']);
   });
 });
 
@@ -290,7 +283,7 @@ describe('fs store: keys', () => {
 
   it('wrote nothing anywhere for the rejected keys', async () => {
     for (const key of bad) await store.put(key, new Blob(['x']), { contentType: 'x', size: 1 }).catch(() => {});
-    expect(await filesUnder(dir)).toEqual([]);
+    expect(await relativeFilesUnder(dir)).toEqual([]);
   });
 
   it.each(['a', 'A-Z_0.9', 'images/2024/01/abc-DEF_123.png', 'a.b/c..d', 'x'.repeat(1024)])('accepts %s', (key) => {
@@ -302,7 +295,7 @@ describe('fs store: delete', () => {
   it('deletes several keys and ignores missing ones', async () => {
     for (const k of ['d/1', 'd/2', 'd/3']) await store.put(k, new Blob(['x']), { contentType: 'x', size: 1 });
     await store.delete(['d/1', 'd/3', 'd/missing', 'never/there']);
-    expect(await filesUnder(store.root)).toEqual(['d/2']);
+    expect(await relativeFilesUnder(store.root)).toEqual(['d/2']);
     await store.delete([]);
   });
 

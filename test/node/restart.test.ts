@@ -1,16 +1,10 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { bearer, json, newUser } from '../support/client';
 import { bytesOf, legacyUpload } from '../support/image-api';
 import { png } from '../support/images';
+import { objectFiles } from './support/files';
 import { dataDir, httpTarget, spawnEntry, startInProcess } from './support/servers';
-
-async function objectFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  // Temp names (`.….tmp`: uploads in progress, Bun's short-lived serving links) are not objects.
-  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => join(e.parentPath, e.name));
-}
 
 // One data directory, three server lifetimes: Node, then Bun, then Node again. What one wrote
 // (rows, bytes, the session signed with AUTH_SECRET) the next one serves; the migrations, applied

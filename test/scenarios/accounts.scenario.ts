@@ -1,11 +1,22 @@
 import { base64url, decodeJwt, decodeProtectedHeader, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, form, json, newUser, problem, type TestUser, uniqueEmail, withCookie } from '../support/client';
+import { expectChallenge } from '../support/auth-routes';
+import {
+  bearer,
+  form,
+  json,
+  legacyCredentials,
+  newUser,
+  nowSeconds,
+  problem,
+  type TestUser,
+  uniqueEmail,
+  withCookie,
+} from '../support/client';
 import type { Scenario } from '../support/scenarios';
 import type { Target } from '../support/target';
 
 const DAY = 86_400;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** `Set-Cookie` attributes by lower-cased name; the first pair is returned as `name`/`value`. */
 function parseSetCookie(res: Response): { name: string; value: string; attrs: Map<string, string> } {
@@ -39,14 +50,6 @@ function rewritePayload(token: string, change: (claims: Record<string, unknown>)
 
 async function me(target: Target, headers: Record<string, string>, path = '/api/v1/user') {
   return target.fetch(path, { headers });
-}
-
-async function expect401(res: Response) {
-  expect(res.status).toBe(401);
-  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/i);
-  const body = await problem(res);
-  expect(body.status).toBe(401);
-  expect(body.title).toBe('Unauthorized');
 }
 
 const accounts: Scenario = (target) => {
@@ -276,23 +279,11 @@ const accounts: Scenario = (target) => {
     it('registers and logs in with application/x-www-form-urlencoded on the legacy paths', async () => {
       const email = uniqueEmail('form');
       const password = 'form password & more=yes';
-      const reg = await target().fetch(
-        '/api/user/register',
-        form([
-          ['email', email],
-          ['password', password],
-        ]),
-      );
+      const reg = await legacyCredentials(target(), '/api/user/register', email, password);
       expect(reg.status).toBe(201);
       expect(((await reg.json()) as { email: string }).email).toBe(email);
 
-      const login = await target().fetch(
-        '/api/user/login',
-        form([
-          ['email', email],
-          ['password', password],
-        ]),
-      );
+      const login = await legacyCredentials(target(), '/api/user/login', email, password);
       expect(login.status).toBe(200);
       const { token } = (await login.json()) as { token: string };
       expect((await me(target(), { authorization: `Bearer ${token}` }, '/api/user')).status).toBe(200);
@@ -467,10 +458,10 @@ const accounts: Scenario = (target) => {
     it('answers 401 problem without a token on both surfaces', async () => {
       for (const path of ['/api/user', '/api/v1/user']) {
         const res = await target().fetch(path);
-        await expect401(res);
+        await expectChallenge(res);
       }
-      await expect401(await target().fetch('/api/user/logout', { method: 'POST' }));
-      await expect401(await target().fetch('/api/v1/user/logout', { method: 'POST' }));
+      await expectChallenge(await target().fetch('/api/user/logout', { method: 'POST' }));
+      await expectChallenge(await target().fetch('/api/v1/user/logout', { method: 'POST' }));
     });
 
     it("still honours the cookie when the Authorization header carries another scheme (e.g. a proxy's Basic)", async () => {
@@ -505,8 +496,8 @@ const accounts: Scenario = (target) => {
         user = await newUser(target(), 'tokens');
       });
       const check = async (token: string) => {
-        await expect401(await me(target(), { authorization: `Bearer ${token}` }));
-        await expect401(await me(target(), { cookie: `auth_token=${token}` }, '/api/user'));
+        await expectChallenge(await me(target(), { authorization: `Bearer ${token}` }));
+        await expectChallenge(await me(target(), { cookie: `auth_token=${token}` }, '/api/user'));
       };
 
       it('garbage', async () => {
@@ -557,13 +548,13 @@ const accounts: Scenario = (target) => {
       });
 
       it('an Authorization header that is not a bearer token', async () => {
-        await expect401(await me(target(), { authorization: `Basic ${btoa(`${user.email}:${user.password}`)}` }));
-        await expect401(await me(target(), { authorization: 'Bearer' }));
-        await expect401(await me(target(), { authorization: `Token ${user.token}` }));
+        await expectChallenge(await me(target(), { authorization: `Basic ${btoa(`${user.email}:${user.password}`)}` }));
+        await expectChallenge(await me(target(), { authorization: 'Bearer' }));
+        await expectChallenge(await me(target(), { authorization: `Token ${user.token}` }));
       });
 
       it('a bad bearer token even with a good cookie: the bearer token decides', async () => {
-        await expect401(await me(target(), withCookie(user, { authorization: 'Bearer garbage' })));
+        await expectChallenge(await me(target(), withCookie(user, { authorization: 'Bearer garbage' })));
       });
     });
   });
@@ -582,9 +573,9 @@ const accounts: Scenario = (target) => {
       expect(maxAge === '0' || (expires !== undefined && Date.parse(expires) < Date.now())).toBe(true);
       expect(cleared.attrs.get('path')).toBe('/');
 
-      await expect401(await me(target(), bearer(user)));
-      await expect401(await me(target(), withCookie(user), '/api/user'));
-      await expect401(await target().fetch('/api/user/logout', { method: 'POST', headers: bearer(user) }));
+      await expectChallenge(await me(target(), bearer(user)));
+      await expectChallenge(await me(target(), withCookie(user), '/api/user'));
+      await expectChallenge(await target().fetch('/api/user/logout', { method: 'POST', headers: bearer(user) }));
     });
 
     it('still clears a cookie that no longer names a live session, answering 401', async () => {
@@ -594,7 +585,7 @@ const accounts: Scenario = (target) => {
       for (const cookie of [user.cookie, 'auth_token=garbage']) {
         for (const path of ['/api/user/logout', '/api/v1/user/logout']) {
           const res = await target().fetch(path, { method: 'POST', headers: { cookie } });
-          await expect401(res.clone());
+          await expectChallenge(res.clone());
           const cleared = parseSetCookie(res);
           expect(cleared.name).toBe('auth_token');
           expect(cleared.value).toBe('');
@@ -620,9 +611,9 @@ const accounts: Scenario = (target) => {
       expect(res.status).toBe(204);
       expect(await res.text()).toBe('');
       expect(parseSetCookie(res).value).toBe('');
-      await expect401(await me(target(), withCookie(user)));
-      await expect401(await me(target(), bearer(user)));
-      await expect401(await me(target(), { authorization: `Bearer ${otherToken}` }));
+      await expectChallenge(await me(target(), withCookie(user)));
+      await expectChallenge(await me(target(), bearer(user)));
+      await expectChallenge(await me(target(), { authorization: `Bearer ${otherToken}` }));
     });
 
     it("leaves other users' sessions alone", async () => {
@@ -646,7 +637,7 @@ const accounts: Scenario = (target) => {
       expect(res.status).toBe(200);
       expect(((await res.json()) as { id: number }).id).toBe(user.id);
       expect((await me(target(), { cookie: `auth_token=${cookie.value}` })).status).toBe(200);
-      await expect401(await me(target(), bearer(user)));
+      await expectChallenge(await me(target(), bearer(user)));
     });
   });
 };

@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, json, newUser, problem, type TestUser, withCookie } from '../support/client';
+import { expectChallenge } from '../support/auth-routes';
+import { bearer, json, newUser, type TestUser, withCookie } from '../support/client';
 import { callIdRoute, getJson, ID_ROUTES, legacyIds, v1Ids } from '../support/image-api';
 import { png } from '../support/images';
 import type { Scenario } from '../support/scenarios';
 import type { Target } from '../support/target';
-import { multipart, type UploadedV1, upload } from '../support/upload';
+import { imagePart, multipart, tagsPart, type UploadedV1, upload } from '../support/upload';
 
 /** Routes that address no single image. */
 interface CollectionRoute {
@@ -15,10 +16,7 @@ interface CollectionRoute {
 }
 
 const uploadBody = (bytes: Uint8Array): RequestInit => {
-  const { body, contentType } = multipart([
-    { name: 'image', value: bytes, filename: 'x.png', contentType: 'image/png' },
-    { name: 'tags', value: '["late"]', contentType: 'application/json' },
-  ]);
+  const { body, contentType } = multipart([imagePart(bytes, { filename: 'x.png' }), tagsPart(['late'])]);
   return { body, headers: { 'content-type': contentType } };
 };
 
@@ -39,12 +37,6 @@ function callCollection(target: Target, route: CollectionRoute, bytes: Uint8Arra
   });
 }
 
-async function expect401(res: Response, label: string) {
-  expect(res.status, label).toBe(401);
-  const body = await problem(res);
-  expect(body).toMatchObject({ status: 401, title: 'Unauthorized' });
-}
-
 const imagesAuth: Scenario = (target) => {
   let owner: TestUser;
   let bytes: Uint8Array<ArrayBuffer>;
@@ -58,11 +50,11 @@ const imagesAuth: Scenario = (target) => {
 
   describe('without credentials', () => {
     it.each(ID_ROUTES.map((r) => [r.label, r] as const))('%s answers 401', async (label, route) => {
-      await expect401(await callIdRoute(target(), route, image.id, {}), label);
+      await expectChallenge(await callIdRoute(target(), route, image.id, {}), label);
     });
 
     it.each(COLLECTION_ROUTES.map((r) => [r.label, r] as const))('%s answers 401', async (label, route) => {
-      await expect401(await callCollection(target(), route, bytes, {}), label);
+      await expectChallenge(await callCollection(target(), route, bytes, {}), label);
     });
 
     it('answers 401 to a garbage bearer token and a garbage cookie', async () => {
@@ -71,8 +63,8 @@ const imagesAuth: Scenario = (target) => {
         { cookie: 'auth_token=not-a-token' },
       ];
       for (const headers of tries) {
-        await expect401(await target().fetch(`/api/image/${image.id}`, { headers }), JSON.stringify(headers));
-        await expect401(await target().fetch('/api/v1/images', { headers }), JSON.stringify(headers));
+        await expectChallenge(await target().fetch(`/api/image/${image.id}`, { headers }), JSON.stringify(headers));
+        await expectChallenge(await target().fetch('/api/v1/images', { headers }), JSON.stringify(headers));
       }
     });
 
@@ -100,11 +92,11 @@ const imagesAuth: Scenario = (target) => {
 
     describe.each(credentials)('with the %s', (_, send) => {
       it.each(ID_ROUTES.map((r) => [r.label, r] as const))('%s answers 401', async (label, route) => {
-        await expect401(await callIdRoute(target(), route, kept.id, send(gone)), label);
+        await expectChallenge(await callIdRoute(target(), route, kept.id, send(gone)), label);
       });
 
       it.each(COLLECTION_ROUTES.map((r) => [r.label, r] as const))('%s answers 401', async (label, route) => {
-        await expect401(await callCollection(target(), route, bytes, send(gone)), label);
+        await expectChallenge(await callCollection(target(), route, bytes, send(gone)), label);
       });
     });
 
@@ -119,7 +111,7 @@ const imagesAuth: Scenario = (target) => {
       expect(file.status).toBe(200);
       expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
       // The token issued before logout stays revoked after the new login.
-      await expect401(await target().fetch(`/api/image/${kept.id}`, { headers: bearer(gone) }), 'old token');
+      await expectChallenge(await target().fetch(`/api/image/${kept.id}`, { headers: bearer(gone) }), 'old token');
     });
   });
 };

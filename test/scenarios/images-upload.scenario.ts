@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, json, newUser, problem, type TestUser, withCookie } from '../support/client';
+import { bearer, json, newUser, nowSeconds, problem, type TestUser, withCookie } from '../support/client';
 import { bytesOf, firstDifference, legacyIds, legacyUpload, v1Ids } from '../support/image-api';
 import { avif, bigImage, bmp, gif, jpeg, png, sha256Hex, svg, tiff, webp } from '../support/images';
 import type { Scenario } from '../support/scenarios';
-import { multipart, type Part, upload } from '../support/upload';
+import { imagePart, multipart, type Part, postParts, upload } from '../support/upload';
 
 const MIB = 1024 * 1024;
 const DEFAULT_MAX_UPLOAD = 20 * MIB;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 const PATHS = ['/api/images', '/api/v1/images'] as const;
 
 type ProblemBody = Awaited<ReturnType<typeof problem>>;
@@ -26,18 +25,7 @@ const imagesUpload: Scenario = (target) => {
     fixture = await png(40, 30);
   });
 
-  /** Sends parts to a path with the user's bearer token. */
-  const post = (path: string, parts: Part[], u: TestUser = user) => {
-    const { body, contentType } = multipart(parts);
-    return target().fetch(path, { method: 'POST', headers: bearer(u, { 'content-type': contentType }), body });
-  };
-  const imagePart = (value: Uint8Array, o: Partial<Part> = {}): Part => ({
-    name: 'image',
-    value,
-    filename: 'photo.png',
-    contentType: 'image/png',
-    ...o,
-  });
+  const post = (path: string, parts: Part[], u: TestUser = user) => postParts(target(), path, parts, u);
   const jsonTags = (tags: unknown): Part => ({
     name: 'tags',
     value: JSON.stringify(tags),

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bearer, form, newUser, problem, type TestUser, uniqueEmail } from '../support/client';
+import { bearer, form, legacyCredentials, newUser, problem, type TestUser, uniqueEmail } from '../support/client';
 import { bytesOf, getJson, legacyIds, type UploadedLegacy, type V1Page, v1Ids } from '../support/image-api';
 import { png, sha256Hex, svg } from '../support/images';
 import type { Scenario } from '../support/scenarios';
-import { multipart, type Part, type UploadedV1 } from '../support/upload';
+import { imagePart, multipart, type Part, postParts, type UploadedV1 } from '../support/upload';
 
 /** What the original service's own integration tests upload, declared `image/png`. */
 const FAKE = new Uint8Array(new TextEncoder().encode('some-fake-bytes'));
@@ -19,17 +19,10 @@ function expectDownloadOnly(res: Response, name: string) {
 }
 
 const legacyUpload: Scenario = (target) => {
-  /** Sends parts to a path with a user's bearer token. */
-  const post = (path: string, parts: Part[], user: TestUser) => {
-    const { body, contentType } = multipart(parts);
-    return target().fetch(path, { method: 'POST', headers: bearer(user, { 'content-type': contentType }), body });
-  };
-  const imagePart = (value: Uint8Array, contentType: string | undefined, filename = 'test.png'): Part => ({
-    name: 'image',
-    value,
-    filename,
-    contentType,
-  });
+  const post = (path: string, parts: Part[], user: TestUser) => postParts(target(), path, parts, user);
+  /** The original client names its file `test.png` and may declare any type, or none. */
+  const legacyImagePart = (value: Uint8Array, contentType: string | undefined, filename = 'test.png') =>
+    imagePart(value, { contentType, filename });
 
   describe('the original service’s integration flow, as its Python requests client runs it', () => {
     const email = uniqueEmail('legacy-flow');
@@ -41,21 +34,9 @@ const legacyUpload: Scenario = (target) => {
 
     beforeAll(async () => {
       // requests.post(url, data={...}): form bodies, and the session keeps the cookie.
-      const reg = await target().fetch(
-        '/api/user/register',
-        form([
-          ['email', email],
-          ['password', password],
-        ]),
-      );
+      const reg = await legacyCredentials(target(), '/api/user/register', email, password);
       expect(reg.status).toBe(201);
-      const login = await target().fetch(
-        '/api/user/login',
-        form([
-          ['email', email],
-          ['password', password],
-        ]),
-      );
+      const login = await legacyCredentials(target(), '/api/user/login', email, password);
       expect(login.status).toBe(200);
       cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
       expect(cookie).toMatch(/^auth_token=./);
@@ -65,7 +46,7 @@ const legacyUpload: Scenario = (target) => {
       // files=[("image", ("test.png", b"some-fake-bytes", "image/png")),
       //        ("tags", (None, json.dumps(["cat", "garden"]), "application/json"))]
       const { body, contentType } = multipart([
-        imagePart(FAKE, 'image/png'),
+        legacyImagePart(FAKE, 'image/png'),
         { name: 'tags', value: JSON.stringify(['cat', 'garden']), contentType: 'application/json' },
       ]);
       const res = await send('/api/images', { method: 'POST', headers: { 'content-type': contentType }, body });
@@ -150,11 +131,11 @@ const legacyUpload: Scenario = (target) => {
     beforeAll(async () => {
       user = await newUser(target(), 'unverified');
       realBytes = await png(6, 5);
-      const f = await post('/api/images', [imagePart(FAKE, 'image/png', NAME)], user);
+      const f = await post('/api/images', [legacyImagePart(FAKE, 'image/png', NAME)], user);
       expect(f.status).toBe(201);
       fake = (await f.json()) as UploadedLegacy;
       // A real PNG declared as JPEG: recognised, so stored as PNG and verified.
-      const r = await post('/api/images', [imagePart(realBytes, 'image/jpeg', 'real.jpg')], user);
+      const r = await post('/api/images', [legacyImagePart(realBytes, 'image/jpeg', 'real.jpg')], user);
       expect(r.status).toBe(201);
       real = (await r.json()) as UploadedLegacy;
     });
@@ -216,7 +197,7 @@ const legacyUpload: Scenario = (target) => {
     });
 
     it('stores an alias of an accepted type under its standard name', async () => {
-      const res = await post('/api/images', [imagePart(FAKE, 'image/jpg', 'old.jpg')], user);
+      const res = await post('/api/images', [legacyImagePart(FAKE, 'image/jpg', 'old.jpg')], user);
       expect(res.status).toBe(201);
       const img = (await res.json()) as UploadedLegacy;
       expect(img.content_type).toBe('image/jpeg');
@@ -255,21 +236,21 @@ const legacyUpload: Scenario = (target) => {
       ['a PDF declared image/png', text('%PDF-1.7\n1 0 obj\n'), 'image/png'],
     ];
     it.each(refused)('answers 415 for %s', async (_, bytes, contentType) => {
-      const res = await post('/api/images', [imagePart(bytes, contentType)], refusing);
+      const res = await post('/api/images', [legacyImagePart(bytes, contentType)], refusing);
       expect(res.status).toBe(415);
       expect((await problem(res)).status).toBe(415);
       await expectNothingStored();
     });
 
     it('names SVG when the bytes are SVG', async () => {
-      const res = await post('/api/images', [imagePart(svg(), 'image/png', 'logo.png')], refusing);
+      const res = await post('/api/images', [legacyImagePart(svg(), 'image/png', 'logo.png')], refusing);
       expect(res.status).toBe(415);
       expect((await problem(res)).detail).toMatch(/SVG/);
     });
 
     it('v1 stays strict: fake bytes declared image/png → 415', async () => {
       for (const type of ['image/png', 'image/jpeg']) {
-        const res = await post('/api/v1/images', [imagePart(FAKE, type)], refusing);
+        const res = await post('/api/v1/images', [legacyImagePart(FAKE, type)], refusing);
         expect(res.status).toBe(415);
         expect((await problem(res)).detail).toMatch(/not a supported image/);
       }

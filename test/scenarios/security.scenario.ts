@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { bearer, json, newUser, problem, type TestUser, uniqueEmail, withCookie } from '../support/client';
 import { png } from '../support/images';
 import type { Scenario } from '../support/scenarios';
-import { API_CSP, PAGE_CSP, securityHeaderProblems } from '../support/security-headers';
+import { API_CSP, corsHeadersOf, PAGE_CSP, securityHeaderProblems } from '../support/security-headers';
 import { multipart, upload, uploadRaw } from '../support/upload';
 
 // The surface a browser or a stranger sees: the index at `/`, the security headers on every
@@ -10,15 +10,6 @@ import { multipart, upload, uploadRaw } from '../support/upload';
 // cookie-authenticated unsafe requests beyond the form posts errors.scenario.ts covers.
 
 const FOREIGN = 'https://evil.example';
-const CORS_HEADERS = [
-  'access-control-allow-origin',
-  'access-control-allow-credentials',
-  'access-control-allow-methods',
-  'access-control-allow-headers',
-  'access-control-expose-headers',
-  'access-control-max-age',
-];
-const corsHeadersOf = (res: Response) => CORS_HEADERS.filter((h) => res.headers.has(h));
 
 const security: Scenario = (target) => {
   describe('the index at /', () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { callAuthRoute as call, expectChallenge, AUTH_ROUTES as ROUTES } from '../support/auth-routes';
-import { bearer, json, newUser, type TestUser, withCookie } from '../support/client';
+import { bearer, json, newUser, nowSeconds, type TestUser, withCookie } from '../support/client';
 import { getJson, v1Ids } from '../support/image-api';
 import { png } from '../support/images';
 import type { Scenario } from '../support/scenarios';
@@ -15,7 +15,6 @@ import { type UploadedV1, upload } from '../support/upload';
  */
 
 const HOUR = 3600;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 const sessions: Scenario = (target) => {
   let owner: TestUser;

@@ -50,7 +50,7 @@ export function callAuthRoute(target: Target, route: AuthRoute, imageId: number,
 }
 
 /** A 401 problem with the Bearer challenge. */
-export async function expectChallenge(res: Response, label: string) {
+export async function expectChallenge(res: Response, label?: string) {
   expect(res.status, label).toBe(401);
   expect(res.headers.get('www-authenticate'), label).toMatch(/^Bearer\b/);
   const body = await problem(res);

@@ -25,6 +25,21 @@ export const form = (fields: [string, string][], init: RequestInit = {}): Reques
   body: new URLSearchParams(fields).toString(),
 });
 
+/** The original clients' credentials: a form post of `email` and `password` to a legacy path. */
+export const legacyCredentials = (
+  target: Target,
+  path: '/api/user/register' | '/api/user/login',
+  email: string,
+  password: string,
+) =>
+  target.fetch(
+    path,
+    form([
+      ['email', email],
+      ['password', password],
+    ]),
+  );
+
 export const bearer = (user: Pick<TestUser, 'token'>, headers: Record<string, string> = {}) => ({
   ...headers,
   authorization: `Bearer ${user.token}`,
@@ -64,3 +79,6 @@ export async function problem(res: Response): Promise<{
   }
   return (await res.json()) as Awaited<ReturnType<typeof problem>>;
 }
+
+/** The clock as a JWT reads it: whole seconds since the epoch. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000);

@@ -78,3 +78,14 @@ export function withSecurityHeaders(target: Target): Target {
     return res;
   });
 }
+
+/** The CORS response headers; none may appear for an origin outside the allowlist. */
+const CORS_HEADERS = [
+  'access-control-allow-origin',
+  'access-control-allow-credentials',
+  'access-control-allow-methods',
+  'access-control-allow-headers',
+  'access-control-expose-headers',
+  'access-control-max-age',
+];
+export const corsHeadersOf = (res: Response) => CORS_HEADERS.filter((h) => res.headers.has(h));

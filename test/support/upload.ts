@@ -42,18 +42,33 @@ export interface UploadOptions {
   path?: string;
 }
 
+/** The file part as clients send it: `photo.png`, declared `image/png` unless overridden. */
+export const imagePart = (value: Uint8Array, o: Partial<Part> = {}): Part => ({
+  name: 'image',
+  value,
+  filename: 'photo.png',
+  contentType: 'image/png',
+  ...o,
+});
+
+/** The tags part as Python `requests` sends it: a JSON string with its own media type. */
+export const tagsPart = (tags: string[]): Part => ({
+  name: 'tags',
+  value: JSON.stringify(tags),
+  contentType: 'application/json',
+});
+
+/** Sends multipart parts to a path with the user's bearer token; returns the raw response. */
+export function postParts(target: Target, path: string, parts: Part[], user: TestUser) {
+  const { body, contentType } = multipart(parts);
+  return target.fetch(path, { method: 'POST', headers: bearer(user, { 'content-type': contentType }), body });
+}
+
 /** Uploads like the original Python clients do; returns the raw response. */
 export function uploadRaw(target: Target, user: TestUser, bytes: Uint8Array, o: UploadOptions = {}) {
-  const parts: Part[] = [
-    { name: 'image', value: bytes, filename: o.name ?? 'photo.png', contentType: o.contentType ?? 'image/png' },
-  ];
-  if (o.tags) parts.push({ name: 'tags', value: JSON.stringify(o.tags), contentType: 'application/json' });
-  const { body, contentType } = multipart(parts);
-  return target.fetch(o.path ?? '/api/v1/images', {
-    method: 'POST',
-    headers: bearer(user, { 'content-type': contentType }),
-    body,
-  });
+  const parts = [imagePart(bytes, { filename: o.name ?? 'photo.png', contentType: o.contentType ?? 'image/png' })];
+  if (o.tags) parts.push(tagsPart(o.tags));
+  return postParts(target, o.path ?? '/api/v1/images', parts, user);
 }
 
 /** The v1 image as the OpenAPI document describes it. */

@@ -3,7 +3,7 @@ import type { ImageStore } from '../../src/storage/image-store';
 import { bearer, json, newUser, problem, withCookie } from '../support/client';
 import { png } from '../support/images';
 import { SecretWitness, secretsFlow } from '../support/log-secrets';
-import { securityHeaderProblems } from '../support/security-headers';
+import { corsHeadersOf, securityHeaderProblems } from '../support/security-headers';
 import { uploadRaw } from '../support/upload';
 import { appHarness, randomSecret } from './support/app-harness';
 
@@ -12,15 +12,6 @@ import { appHarness, randomSecret } from './support/app-harness';
 
 const ALLOWED = 'https://app.example.com';
 const FOREIGN = 'https://evil.example';
-const CORS_HEADERS = [
-  'access-control-allow-origin',
-  'access-control-allow-credentials',
-  'access-control-allow-methods',
-  'access-control-allow-headers',
-  'access-control-expose-headers',
-  'access-control-max-age',
-];
-const corsHeadersOf = (res: Response) => CORS_HEADERS.filter((h) => res.headers.has(h));
 const preflight = (origin: string, method = 'PUT') => ({
   method: 'OPTIONS',
   headers: {

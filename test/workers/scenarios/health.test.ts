@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/health.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('health', scenario);

@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/images-auth.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('images-auth', scenario);

@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/images-delete.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('images-delete', scenario);

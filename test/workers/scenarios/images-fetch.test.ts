@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/images-fetch.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('images-fetch', scenario);

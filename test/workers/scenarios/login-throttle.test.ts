@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/login-throttle.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('login-throttle', scenario);

@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/ownership.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('ownership', scenario);

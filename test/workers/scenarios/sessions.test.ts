@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/sessions.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('sessions', scenario);

@@ -1,4 +1,0 @@
-import scenario from '../../scenarios/usage.scenario';
-import { runOnWorkers } from '../support/run-scenario';
-
-runOnWorkers('usage', scenario);
