@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -8,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type SniffedImage, sniffImage } from '../../src/images/sniff';
 import { png } from '../support/images';
 import { securityHeaderProblems } from '../support/security-headers';
-import { dataDir, startInProcess } from './support/servers';
+import { dataDir, freePort, startInProcess } from './support/servers';
 
 // The docs page in a real headless Chromium, served by the real Workers path (`npm start`'s
 // script: wrangler dev, static assets, local D1) and by the Node server (the app serving
@@ -37,19 +36,6 @@ vi.setConfig({ testTimeout: 120_000 });
 
 const THUMBNAILS = 'artifacts/thumbnails.png';
 const skip = process.env.SKIP_BROWSER_TESTS === '1';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 const isLoopback = (url: string) => {
   const { protocol, hostname } = new URL(url);

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../../src/deps';
@@ -16,6 +17,20 @@ import { nodeListen } from '../../../src/runtime/node-listen';
 import type { Env } from '../../../src/runtime/settings';
 import { OPERATOR_EMAIL } from '../../support/operator';
 import type { Target } from '../../support/target';
+
+/** A port free on 127.0.0.1 right now, for a server that cannot be told to pick its own. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const BUN = join(ROOT, 'node_modules/.bin/bun');
