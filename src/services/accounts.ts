@@ -1,11 +1,11 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import { unauthorized } from '../auth/middleware';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
+import { runAll, type Statement } from '../db/batch';
 import type { Db } from '../db/client';
 import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
-import { type UserRow, users } from '../db/schema';
+import type { UserRow } from '../db/schema';
+import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
 import { isUniqueViolation, ServiceError } from './errors';
 import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
 import { currentUser } from './session';
@@ -22,10 +22,7 @@ export async function register(deps: AccountDeps, email: string, password: strin
   const passwordHash = await hashPassword(password);
   const now = deps.clock().getTime();
   try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({ email: normalizeEmail(email), passwordHash, createdAt: now, updatedAt: now })
-      .returning();
+    const [row] = await insertUser(deps.db, normalizeEmail(email), passwordHash, now);
     if (!row) throw new Error('insert returned no row');
     return row;
   } catch (err) {
@@ -74,19 +71,13 @@ export async function login(
     // The same challenge header as every other 401, and one body for both causes.
     throw unauthorized(INVALID_CREDENTIALS);
   }
-  const writes: BatchItem<'sqlite'>[] = [];
+  const writes: Statement[] = [];
   if (row?.accountFailures != null) writes.push(clearAccountFailures(deps.db, counters.account.key));
   // The password is at hand only now: move hashes made with older parameters to today's.
   if (needsRehash(user.passwordHash)) {
-    writes.push(
-      deps.db
-        .update(users)
-        .set({ passwordHash: await hashPassword(password), updatedAt: deps.clock().getTime() })
-        .where(eq(users.id, user.id)),
-    );
+    writes.push(setPasswordHash(deps.db, user.id, await hashPassword(password), deps.clock().getTime()));
   }
-  const [first, ...rest] = writes;
-  if (first) await deps.db.batch([first, ...rest]);
+  await runAll(deps.db, writes);
   const issued = await issueToken(
     deps.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },
@@ -100,11 +91,7 @@ export async function login(
 export async function logout(deps: AccountDeps, session: Session): Promise<void> {
   // The route refuses keys first; this keeps the rule where the write is.
   if (session.kind === 'key') throw new ServiceError(403, 'An API key cannot log out.');
-  const rows = await deps.db
-    .update(users)
-    .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: deps.clock().getTime() })
-    .where(and(eq(users.id, session.userId), eq(users.tokenVersion, session.tokenVersion)))
-    .returning({ id: users.id });
+  const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());
   if (rows.length === 0) throw unauthorized('The session has ended: log in again.');
 }
 

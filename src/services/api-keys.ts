@@ -2,9 +2,10 @@ import { newApiKey } from '../auth/api-key';
 import type { Session } from '../auth/token';
 import { deleteKey, insertKey, keysOf, markKeyUsed } from '../db/key-queries';
 import type { ApiKeyRow } from '../db/schema';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
 import { ServiceError } from './errors';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 
 type KeyDeps = Pick<Deps, 'db' | 'clock'>;
 
@@ -48,7 +49,7 @@ export async function createKey(
   const expiresAt = expiryOf(input, now);
   const fresh = await newApiKey(session.userId);
   const [sessionRows, inserted] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     insertKey(
       deps.db,
       session,
@@ -71,7 +72,7 @@ export async function createKey(
 }
 
 export async function listKeys(deps: KeyDeps, session: Session): Promise<ApiKeyRow[]> {
-  const [sessionRows, rows] = await deps.db.batch([sessionQuery(deps.db, session), keysOf(deps.db, session.userId)]);
+  const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), keysOf(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }
@@ -79,7 +80,7 @@ export async function listKeys(deps: KeyDeps, session: Session): Promise<ApiKeyR
 /** Deletes the key: the next request that presents it is unknown, hence 401. */
 export async function revokeKey(deps: KeyDeps, session: Session, keyId: number): Promise<void> {
   const [sessionRows, deleted] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     deleteKey(deps.db, session, keyId),
   ]);
   checkSession(sessionRows, session);

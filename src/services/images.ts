@@ -1,19 +1,22 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
+import { batchAround } from '../db/batch';
 import {
+  deleteImageRow,
   ensureTags,
   type ImageRecord,
   imageById,
   imageIdByStorageKey,
+  insertImage,
   linkTags,
   listImages as listQuery,
   ownedBy,
+  storageKeyOf,
   toRecord,
+  unlinkAllTags,
 } from '../db/image-queries';
-import { insertWhere } from '../db/insert-where';
-import { images, imageTags, shareLinks } from '../db/schema';
-import { mayWrite, type SessionRow } from '../db/session-queries';
-import { addToUsage, imageStored, subtractFromUsage, type UsageRow, usageOf, withinQuota } from '../db/usage-queries';
+import { deleteLinksOf } from '../db/link-queries';
+import { sessionRow } from '../db/session-queries';
+import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { SNIFF_BYTES } from '../images/sniff';
@@ -21,7 +24,7 @@ import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
 import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
@@ -100,45 +103,46 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
 
   const now = deps.clock().getTime();
   try {
-    // Quota: the row is written only while the session may write and the image still fits
-    // (racing uploads are judged one at a time inside their batches); everything after it in
-    // the batch happens only if it was written.
+    // Quota: the row is written only while the session may write and the image still fits;
+    // everything after it in the batch happens only if it was written.
     const stored = imageStored(storageKey);
-    const insert = insertWhere(
+    const [[inserted], [sessionRows, usageRows]] = await batchAround(
       deps.db,
-      images,
-      {
-        ownerId: session.userId,
-        name,
-        contentType: verdict.contentType,
-        size: file.size,
-        storageKey,
-        sha256,
-        width: verdict.verified ? (verdict.width ?? null) : null,
-        height: verdict.verified ? (verdict.height ?? null) : null,
-        verified: verdict.verified,
-        createdAt: now,
-      },
-      sql`${mayWrite(session)} AND ${withinQuota(session.userId, file.size, quotaDefaults(deps.config))}`,
-    ).returning();
-    const results = await deps.db.batch([
-      insert,
-      ...(tags.length
-        ? [
-            ensureTags(deps.db, session.userId, tags, stored),
-            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
-          ]
-        : []),
-      addToUsage(deps.db, session.userId, file.size, storageKey),
-      sessionQuery(deps.db, session),
-      usageOf(deps.db, session.userId),
-    ] as unknown as Parameters<typeof deps.db.batch>[0]);
-    const [row] = results[0] as Awaited<typeof insert>;
+      [
+        insertImage(
+          deps.db,
+          session,
+          {
+            ownerId: session.userId,
+            name,
+            contentType: verdict.contentType,
+            size: file.size,
+            storageKey,
+            sha256,
+            width: verdict.verified ? (verdict.width ?? null) : null,
+            height: verdict.verified ? (verdict.height ?? null) : null,
+            verified: verdict.verified,
+            createdAt: now,
+          },
+          quotaDefaults(deps.config),
+        ),
+      ],
+      [
+        ...(tags.length
+          ? [
+              ensureTags(deps.db, session.userId, tags, stored),
+              linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
+            ]
+          : []),
+        addToUsage(deps.db, session.userId, file.size, storageKey),
+      ],
+      [sessionRow(deps.db, session), usageOf(deps.db, session.userId)],
+    );
+    const [row] = inserted;
     if (!row) {
       // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
-      checkSession(results.at(-2) as SessionRow[], session);
-      const usage = storedUsage((results.at(-1) as UsageRow[])[0], deps.config);
-      assertFits(usage, file.size);
+      checkSession(sessionRows, session);
+      assertFits(storedUsage(usageRows[0], deps.config), file.size);
       throw new Error('image insert returned no row');
     }
     return { ...row, tags };
@@ -165,7 +169,7 @@ async function deleteBytesQuietly(deps: Pick<Deps, 'store' | 'logger'>, keys: st
 /** One database call: the session check and the image with its tags. */
 export async function getImage(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<ImageRecord> {
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     imageById(deps.db, session.userId, imageId),
   ]);
   checkSession(sessionRows, session);
@@ -212,18 +216,14 @@ export const etagOf = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"
 export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, session: Session, imageId: number) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, found] = await deps.db.batch([
-    sessionQuery(deps.db, session),
-    deps.db
-      .select({ key: images.storageKey })
-      .from(images)
-      .where(and(eq(images.id, imageId), guard)),
+    sessionRow(deps.db, session),
+    storageKeyOf(deps.db, imageId, guard),
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite enforces only per connection setting.
-    deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
+    unlinkAllTags(deps.db, imageId, guard),
     // Before the row goes (it reads the size), under the same guard.
     subtractFromUsage(deps.db, session.userId, imageId, guard),
-    // Its share links die with it, in the same batch: no link outlives its image.
-    deps.db.delete(shareLinks).where(and(eq(shareLinks.imageId, imageId), guard)),
-    deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
+    deleteLinksOf(deps.db, imageId, guard),
+    deleteImageRow(deps.db, imageId, guard),
   ]);
   checkSession(sessionRows, session);
   const row = found[0];
@@ -263,7 +263,7 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
     });
   }
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     listQuery(deps.db, {
       ownerId: session.userId,
       tags: [...new Set(input.tags)],

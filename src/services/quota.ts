@@ -1,11 +1,11 @@
 import type { Session } from '../auth/token';
 import type { Config } from '../config';
-import type { SessionRow } from '../db/session-queries';
+import { type SessionRow, sessionRow } from '../db/session-queries';
 import { type QuotaDefaults, type UsageRow, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import type { QuotaProblem } from '../http/problem';
 import { ServiceError } from './errors';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 
 /** Where a user stands: what is stored, and the limits that apply (null = unlimited). */
 export interface StoredUsage {
@@ -68,7 +68,7 @@ export async function checkUploadQuota(
   size: number,
 ): Promise<SessionRow> {
   const [sessionRows, usageRows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     usageOf(deps.db, session.userId),
   ]);
   const user = checkSession(sessionRows, session);

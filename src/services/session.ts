@@ -5,14 +5,8 @@ import { type SessionRow, sessionRow } from '../db/session-queries';
 import { ServiceError } from './errors';
 
 /**
- * The query that proves a session is still valid: for a token the user row (its token version),
- * for an API key the same row joined with the key found by its hash. Services put it first in
- * the batch of their own reads so a request pays one database round trip, then pass its rows to
- * `checkSession`.
- */
-export const sessionQuery = (db: Db, session: Session) => sessionRow(db, session);
-
-/**
+ * Services put `sessionRow` (db/session-queries) in the batch of their own reads, so a request
+ * pays one database round trip, then pass its rows here.
  * Throws 401 unless the user still exists and the token is not revoked, or the key is live;
  * 403 when a read-only key asks to write.
  */
@@ -33,5 +27,5 @@ export function checkSession(rows: SessionRow[], session: Session): SessionRow {
 
 /** For requests with nothing else to read: one round trip. */
 export async function currentUser(db: Db, session: Session): Promise<SessionRow> {
-  return checkSession(await sessionQuery(db, session), session);
+  return checkSession(await sessionRow(db, session), session);
 }

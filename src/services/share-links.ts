@@ -3,16 +3,16 @@
  * until it expires or is revoked. Revoking deletes the row, and so does deleting the image; a
  * link that is expired, revoked, tampered with or never existed answers the same 404.
  */
-import { and, eq } from 'drizzle-orm';
 import { newLinkId } from '../auth/share-token';
 import type { Session } from '../auth/token';
-import { type ImageRecord, imageById, ownedBy, toRecord } from '../db/image-queries';
+import { type ImageRecord, imageById, imageExists, ownedBy, toRecord } from '../db/image-queries';
 import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, sharedImage } from '../db/link-queries';
-import { images, type ShareLinkRow } from '../db/schema';
+import type { ShareLinkRow } from '../db/schema';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
 import { ServiceError } from './errors';
 import { getImage, notFound } from './images';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import { isVariantRequest, type VariantRequest, variantRefusal } from './variants';
 
 export const MIN_EXPIRES_IN = 60;
@@ -96,11 +96,8 @@ export async function createLink(
 export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Session, imageId: number) {
   const now = deps.clock().getTime();
   const [sessionRows, found, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
-    deps.db
-      .select({ id: images.id })
-      .from(images)
-      .where(and(eq(images.id, imageId), eq(images.ownerId, session.userId))),
+    sessionRow(deps.db, session),
+    imageExists(deps.db, session.userId, imageId),
     liveLinks(deps.db, session.userId, imageId, now),
   ]);
   checkSession(sessionRows, session);
@@ -112,7 +109,7 @@ export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Sessi
 export async function revokeLink(deps: Pick<Deps, 'db'>, session: Session, imageId: number, linkId: string) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, imageRows, linkRows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     imageById(deps.db, session.userId, imageId),
     linkById(deps.db, linkId),
     deleteLink(deps.db, imageId, linkId, guard),

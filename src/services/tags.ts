@@ -1,24 +1,24 @@
-import { sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
+import { batchAround, type Statement } from '../db/batch';
 import {
   ensureTags,
   imageById,
   linkTags,
   ownedBy,
-  tagCountBelow,
   tagCounts,
   toRecord,
   unlinkAllTags,
   unlinkTag,
+  withTagRoom,
 } from '../db/image-queries';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
 import { ServiceError } from './errors';
 import { getImage, notFound } from './images';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import { MAX_TAGS_PER_IMAGE } from './tag-rules';
 
 type TagDeps = Pick<Deps, 'db'>;
-type TagWrite = ReturnType<typeof ensureTags> | ReturnType<typeof linkTags> | ReturnType<typeof unlinkAllTags>;
 
 /**
  * Every tag edit is one batch: guarded writes (they change nothing unless the session is live
@@ -28,19 +28,15 @@ async function editThenRead(
   deps: TagDeps,
   session: Session,
   imageId: number,
-  writes: (guard: ReturnType<typeof ownedBy>) => TagWrite[],
+  writes: (guard: ReturnType<typeof ownedBy>) => Statement[],
 ) {
   const { db } = deps;
-  const guard = ownedBy(session, imageId);
-  const results = await db.batch([
-    imageById(db, session.userId, imageId),
-    ...writes(guard),
-    sessionQuery(db, session),
-    imageById(db, session.userId, imageId),
-  ] as unknown as Parameters<typeof db.batch>[0]);
-  const before = results[0] as Awaited<ReturnType<typeof imageById>>;
-  const sessionRows = results[results.length - 2] as Awaited<ReturnType<typeof sessionQuery>>;
-  const after = results[results.length - 1] as Awaited<ReturnType<typeof imageById>>;
+  const [[before], [sessionRows, after]] = await batchAround(
+    db,
+    [imageById(db, session.userId, imageId)],
+    writes(ownedBy(session, imageId)),
+    [sessionRow(db, session), imageById(db, session.userId, imageId)],
+  );
   checkSession(sessionRows, session);
   const [was] = before;
   const [now] = after;
@@ -71,7 +67,7 @@ export async function clearTags(deps: TagDeps, session: Session, imageId: number
 export async function addTag(deps: TagDeps, session: Session, imageId: number, tag: string) {
   const { before, after } = await editThenRead(deps, session, imageId, (guard) => {
     // The cap is part of the guard, so a full image changes nothing.
-    const withRoom = sql`${guard} AND ${tagCountBelow(imageId, MAX_TAGS_PER_IMAGE)}`;
+    const withRoom = withTagRoom(guard, imageId, MAX_TAGS_PER_IMAGE);
     return [
       ensureTags(deps.db, session.userId, [tag], withRoom),
       linkTags(deps.db, session.userId, imageId, [tag], withRoom),
@@ -94,7 +90,7 @@ export async function removeTag(deps: TagDeps, session: Session, imageId: number
 
 /** The caller's tags in use, with how many images carry each. One database call. */
 export async function listTagCounts(deps: TagDeps, session: Session) {
-  const [sessionRows, rows] = await deps.db.batch([sessionQuery(deps.db, session), tagCounts(deps.db, session.userId)]);
+  const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), tagCounts(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }

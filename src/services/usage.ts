@@ -1,4 +1,6 @@
 import type { Session } from '../auth/token';
+import { batchAround } from '../db/batch';
+import { sessionRow } from '../db/session-queries';
 import {
   daysBetween,
   requestsBetween,
@@ -6,14 +8,14 @@ import {
   storagePage,
   usageOf,
   usageUpserts,
-  userById,
 } from '../db/usage-queries';
+import { userById } from '../db/user-queries';
 import type { Deps } from '../deps';
 import { assertAdmin, noSuchUser } from './admin';
 import { decodeCursor, encodeCursor } from './cursor';
 import { ServiceError } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import type { TimeRange } from './time-filters';
 import type { UsageRecorder } from './usage-recorder';
 
@@ -82,27 +84,22 @@ async function report(deps: UsageDeps, session: Session, subjectId: number, rang
   const { db } = deps;
   const { from, to } = seriesDays(range, deps.clock().getTime());
   const reserved = await deps.usage?.reserve();
-  let results: readonly unknown[] | undefined;
-  try {
-    results = await db.batch([
-      sessionQuery(db, session),
-      ...usageUpserts(db, reserved?.counts ?? []),
+  const batch = Promise.resolve().then(() =>
+    batchAround(db, [sessionRow(db, session)], usageUpserts(db, reserved?.counts ?? []), [
       userById(db, subjectId),
       usageOf(db, subjectId),
       daysBetween(db, subjectId, from, to),
       requestsBetween(db, subjectId, from, to),
-    ] as unknown as Parameters<typeof db.batch>[0]);
-  } finally {
-    reserved?.done(results === undefined);
-  }
-  const user = checkSession(results[0] as Awaited<ReturnType<typeof sessionQuery>>, session);
+    ]),
+  );
+  // Registered before the await below, so the reservation settles first either way.
+  batch.then(
+    () => reserved?.done(false),
+    () => reserved?.done(true),
+  );
+  const [[sessionRows], [subject, usage, dayRows, requestRows]] = await batch;
+  const user = checkSession(sessionRows, session);
   if (admin) assertAdmin(deps, user);
-  const [subject, usage, dayRows, requestRows] = results.slice(-4) as [
-    Awaited<ReturnType<typeof userById>>,
-    Awaited<ReturnType<typeof usageOf>>,
-    Awaited<ReturnType<typeof daysBetween>>,
-    Awaited<ReturnType<typeof requestsBetween>>,
-  ];
   if (!subject[0]) throw noSuchUser();
 
   const byDate = new Map<string, DayUsage>();
@@ -171,7 +168,7 @@ export async function listStorage(
   }
   const after = decoded && { value: decoded.createdAt, id: decoded.id };
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     storagePage(deps.db, input.sort, after, input.limit + 1),
   ]);
   assertAdmin(deps, checkSession(sessionRows, session));
