@@ -1,4 +1,3 @@
-import { unauthorized } from '../auth/middleware';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
 import { runAll, type Statement } from '../db/batch';
@@ -6,7 +5,7 @@ import type { Db } from '../db/client';
 import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
 import type { UserRow } from '../db/schema';
 import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
-import { isUniqueViolation, ServiceError } from './errors';
+import { Conflict, Forbidden, isUniqueViolation, Unauthenticated } from './errors';
 import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
 import { currentUser } from './session';
 
@@ -26,7 +25,7 @@ export async function register(deps: AccountDeps, email: string, password: strin
     if (!row) throw new Error('insert returned no row');
     return row;
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ServiceError(409, 'An account with this email already exists.');
+    if (isUniqueViolation(err)) throw new Conflict('An account with this email already exists.');
     throw err;
   }
 }
@@ -69,7 +68,7 @@ export async function login(
     );
     refuseIfOverLimit(counted, now);
     // The same challenge header as every other 401, and one body for both causes.
-    throw unauthorized(INVALID_CREDENTIALS);
+    throw new Unauthenticated(INVALID_CREDENTIALS);
   }
   const writes: Statement[] = [];
   if (row?.accountFailures != null) writes.push(clearAccountFailures(deps.db, counters.account.key));
@@ -90,9 +89,9 @@ export async function login(
 /** Revokes every outstanding token of the user: one conditional update. */
 export async function logout(deps: AccountDeps, session: Session): Promise<void> {
   // The route refuses keys first; this keeps the rule where the write is.
-  if (session.kind === 'key') throw new ServiceError(403, 'An API key cannot log out.');
+  if (session.kind === 'key') throw new Forbidden('An API key cannot log out.');
   const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());
-  if (rows.length === 0) throw unauthorized('The session has ended: log in again.');
+  if (rows.length === 0) throw new Unauthenticated('The session has ended: log in again.');
 }
 
 export { currentUser };

@@ -2,7 +2,7 @@ import type { Session } from '../auth/token';
 import type { SessionRow } from '../db/session-queries';
 import { setQuota } from '../db/usage-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
+import { Forbidden, NotFound } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { currentUser } from './session';
 
@@ -11,11 +11,11 @@ type AdminDeps = Pick<Deps, 'db' | 'config'>;
 /** Operators are the users whose email is in ADMIN_EMAILS; everyone else gets 403. */
 export function assertAdmin(deps: Pick<Deps, 'config'>, user: Pick<SessionRow, 'email'>): void {
   if (!deps.config.adminEmails.includes(user.email)) {
-    throw new ServiceError(403, 'Only operators (ADMIN_EMAILS) may use the admin API.');
+    throw new Forbidden('Only operators (ADMIN_EMAILS) may use the admin API.');
   }
 }
 
-export const noSuchUser = () => new ServiceError(404, 'No such user.');
+export const noSuchUser = () => new NotFound('No such user.');
 
 /** Sets a user's quota overrides (null: the QUOTA_MAX_* setting; 0: unlimited). */
 export async function setUserQuota(

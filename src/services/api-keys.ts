@@ -4,7 +4,7 @@ import { deleteKey, insertKey, keysOf, markKeyUsed } from '../db/key-queries';
 import type { ApiKeyRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
+import { Conflict, InvalidInput, NotFound } from './errors';
 import { checkSession } from './session';
 
 type KeyDeps = Pick<Deps, 'db' | 'clock'>;
@@ -32,9 +32,9 @@ function expiryOf(input: NewKeyInput, now: number): number | null {
   if (at === undefined) return null;
   const name = input.expiresIn !== undefined ? 'expires_in' : 'expires_at';
   if (at <= now || at > now + MAX_KEY_LIFETIME_SECONDS * 1000) {
-    throw new ServiceError(400, `The key must expire after now and within ${MAX_KEY_LIFETIME_SECONDS} seconds.`, {
-      errors: [{ name, in: 'body', message: 'Must be in the future and at most ten years away' }],
-    });
+    throw new InvalidInput(`The key must expire after now and within ${MAX_KEY_LIFETIME_SECONDS} seconds.`, [
+      { name, in: 'body', message: 'Must be in the future and at most ten years away' },
+    ]);
   }
   return at;
 }
@@ -67,7 +67,7 @@ export async function createKey(
   ]);
   checkSession(sessionRows, session);
   const row = inserted[0];
-  if (!row) throw new ServiceError(409, `You already have ${MAX_KEYS_PER_USER} API keys: revoke one first.`);
+  if (!row) throw new Conflict(`You already have ${MAX_KEYS_PER_USER} API keys: revoke one first.`);
   return { row, key: fresh.key };
 }
 
@@ -84,7 +84,7 @@ export async function revokeKey(deps: KeyDeps, session: Session, keyId: number):
     deleteKey(deps.db, session, keyId),
   ]);
   checkSession(sessionRows, session);
-  if (!deleted.length) throw new ServiceError(404, 'No such API key.');
+  if (!deleted.length) throw new NotFound('No such API key.');
 }
 
 // Per isolate/process: when each key's use was last written, so a busy key costs one write a

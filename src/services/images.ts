@@ -21,8 +21,8 @@ import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
-import { decodeCursor, encodeCursor } from './cursor';
-import { ServiceError } from './errors';
+import { decodePageCursor, encodePageCursor } from './cursor';
+import { Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
 import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
 import { checkSession } from './session';
 import { isControl } from './tag-rules';
@@ -36,7 +36,7 @@ export type { ImageRecord };
 
 type ImageDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>;
 
-export const notFound = () => new ServiceError(404, 'No such image.');
+export const noSuchImage = () => new NotFound('No such image.');
 
 export const MAX_NAME_LENGTH = 255;
 /** Longest ending still treated as an extension worth keeping when a name is shortened. */
@@ -48,9 +48,9 @@ const MAX_KEPT_EXTENSION = 16;
  */
 export function displayName(raw: string | undefined, extension: string): string {
   if (raw !== undefined && !isWellFormed(raw)) {
-    throw new ServiceError(400, `The file name ${NOT_WELL_FORMED}.`, {
-      errors: [{ name: 'image', in: 'body', message: `File name ${NOT_WELL_FORMED}` }],
-    });
+    throw new InvalidInput(`The file name ${NOT_WELL_FORMED}.`, [
+      { name: 'image', in: 'body', message: `File name ${NOT_WELL_FORMED}` },
+    ]);
   }
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   const chars = [...base].filter((ch) => !isControl(ch.codePointAt(0) ?? 0));
@@ -90,9 +90,9 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
   // pre-check, before any byte is stored: one round trip.
   await checkUploadQuota(deps, session, file.size);
   if (file.size > deps.config.maxUploadBytes) {
-    throw new ServiceError(413, `The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
+    throw new TooLarge(`The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
-  if (file.size === 0) throw new ServiceError(400, 'The image file is empty.', { errors: [emptyImage] });
+  if (file.size === 0) throw new InvalidInput('The image file is empty.', [emptyImage]);
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
   const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
   const name = displayName(file.name, verdict.extension);
@@ -174,7 +174,7 @@ export async function getImage(deps: Pick<Deps, 'db'>, session: Session, imageId
   ]);
   checkSession(sessionRows, session);
   const row = rows[0];
-  if (!row) throw notFound();
+  if (!row) throw noSuchImage();
   return toRecord(row);
 }
 
@@ -195,7 +195,7 @@ export async function openImageFile(
     range?: (size: number, etag: string) => ByteRange | 'unsatisfiable' | undefined;
   },
 ): Promise<ImageFile> {
-  const etag = etagOf(image);
+  const etag = imageEtag(image);
   if (ask.notModified?.(etag)) return { kind: 'not-modified', image };
   const range = ask.range?.(image.size, etag);
   if (range === 'unsatisfiable') return { kind: 'unsatisfiable', image };
@@ -203,14 +203,14 @@ export async function openImageFile(
   if (!object) {
     // Most often a delete won the race since the row was read: then it is simply gone.
     const [still] = await imageById(deps.db, image.ownerId, image.id);
-    if (!still) throw notFound();
+    if (!still) throw noSuchImage();
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
-    throw new ServiceError(500, 'The image bytes are unavailable.');
+    throw new Inconsistent('The image bytes are unavailable.');
   }
   return { kind: 'bytes', image, object };
 }
 
-export const etagOf = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"`;
+export const imageEtag = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"`;
 
 /** Rows first (one guarded batch), then bytes: a failure leaves at worst unreferenced bytes. */
 export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, session: Session, imageId: number) {
@@ -227,7 +227,7 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
   ]);
   checkSession(sessionRows, session);
   const row = found[0];
-  if (!row) throw notFound();
+  if (!row) throw noSuchImage();
   await deleteBytesQuietly(deps, [row.key], 'image deleted');
   await deleteVariantsQuietly(deps, row.key);
 }
@@ -256,11 +256,11 @@ export interface ImagePage {
 
 /** One database call for any page: the session check and the page with its tags. */
 export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input: ListInput): Promise<ImagePage> {
-  const before = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const before = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !before) {
-    throw new ServiceError(400, 'The cursor is not one this server issued.', {
-      errors: [{ name: 'cursor', in: 'query', message: 'Invalid cursor' }],
-    });
+    throw new InvalidInput('The cursor is not one this server issued.', [
+      { name: 'cursor', in: 'query', message: 'Invalid cursor' },
+    ]);
   }
   const [sessionRows, rows] = await deps.db.batch([
     sessionRow(deps.db, session),
@@ -277,5 +277,5 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
   const more = input.limit !== undefined && rows.length > input.limit;
   const items = (more ? rows.slice(0, input.limit) : rows).map(toRecord);
   const last = items.at(-1);
-  return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  return { items, nextCursor: more && last ? encodePageCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }

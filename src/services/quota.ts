@@ -3,8 +3,7 @@ import type { Config } from '../config';
 import { type SessionRow, sessionRow } from '../db/session-queries';
 import { type QuotaDefaults, type UsageRow, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
-import type { QuotaProblem } from '../http/problem';
-import { ServiceError } from './errors';
+import { QuotaExceeded } from './errors';
 import { checkSession } from './session';
 
 /** Where a user stands: what is stored, and the limits that apply (null = unlimited). */
@@ -35,17 +34,6 @@ export function storedUsage(row: UsageRow | undefined, config: Pick<Config, 'quo
     maxBytes: limit(row?.maxBytes, config.quotaMaxBytes),
     override: { maxImages: row?.maxImages ?? null, maxBytes: row?.maxBytes ?? null },
   } satisfies StoredUsage;
-}
-
-/** A refusal by a quota; the usage recorder counts these per day. */
-export class QuotaExceeded extends ServiceError {
-  constructor(quota: QuotaProblem) {
-    const detail =
-      quota.limit === 'images'
-        ? `You have ${quota.used} of your ${quota.max} images: delete some to upload more.`
-        : `Storing this image (${quota.requested} bytes) would exceed your storage quota: ${quota.used} of ${quota.max} bytes used.`;
-    super(quota.limit === 'images' ? 403 : 413, detail, { quota });
-  }
 }
 
 /** Throws QuotaExceeded unless one more image of `size` bytes fits. The image count is judged first. */

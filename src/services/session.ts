@@ -1,8 +1,7 @@
-import { unauthorized } from '../auth/middleware';
 import type { Session } from '../auth/token';
 import type { Db } from '../db/client';
 import { type SessionRow, sessionRow } from '../db/session-queries';
-import { ServiceError } from './errors';
+import { Forbidden, Unauthenticated } from './errors';
 
 /**
  * Services put `sessionRow` (db/session-queries) in the batch of their own reads, so a request
@@ -13,14 +12,14 @@ import { ServiceError } from './errors';
 export function checkSession(rows: SessionRow[], session: Session): SessionRow {
   const user = rows[0];
   if (session.kind === 'key') {
-    if (!user?.keyScope) throw unauthorized('The API key is unknown, revoked or expired.');
+    if (!user?.keyScope) throw new Unauthenticated('The API key is unknown, revoked or expired.');
     if (session.write && user.keyScope !== 'read-write') {
-      throw new ServiceError(403, 'This API key is read-only: it cannot change anything.');
+      throw new Forbidden('This API key is read-only: it cannot change anything.');
     }
     return user;
   }
   if (!user || user.tokenVersion !== session.tokenVersion) {
-    throw unauthorized('The session has ended: log in again.');
+    throw new Unauthenticated('The session has ended: log in again.');
   }
   return user;
 }

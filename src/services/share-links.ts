@@ -10,8 +10,8 @@ import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, s
 import type { ShareLinkRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
-import { getImage, notFound } from './images';
+import { CannotProcess, Conflict, NotFound } from './errors';
+import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
 import { isVariantRequest, type VariantRequest, variantRefusal } from './variants';
 
@@ -48,7 +48,7 @@ const toLink = (row: ShareLinkRow): ShareLink => ({
   expiresAt: row.expiresAt,
 });
 
-export const linkNotFound = () => new ServiceError(404, 'No such share link.');
+export const noSuchLink = () => new NotFound('No such share link.');
 
 type LinkDeps = Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>;
 
@@ -67,7 +67,7 @@ export async function createLink(
   const variant = variantJson(input.variant);
   if (variant !== null) {
     const refusal = variantRefusal(image, deps);
-    if (refusal) throw new ServiceError(422, refusal);
+    if (refusal) throw new CannotProcess(refusal);
   }
   const now = deps.clock().getTime();
   const id = newLinkId();
@@ -86,10 +86,10 @@ export async function createLink(
   const row = rows[0];
   if (row) return toLink(row);
   if ((counted[0]?.count ?? 0) >= MAX_LINKS_PER_IMAGE) {
-    throw new ServiceError(409, `This image has ${MAX_LINKS_PER_IMAGE} share links; revoke one first.`);
+    throw new Conflict(`This image has ${MAX_LINKS_PER_IMAGE} share links; revoke one first.`);
   }
   // The image went, or the session ended, between the two calls.
-  throw notFound();
+  throw noSuchImage();
 }
 
 /** One database call: the session check, the image's existence and its live links. */
@@ -101,7 +101,7 @@ export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Sessi
     liveLinks(deps.db, session.userId, imageId, now),
   ]);
   checkSession(sessionRows, session);
-  if (!found[0]) throw notFound();
+  if (!found[0]) throw noSuchImage();
   return rows.map(toLink);
 }
 
@@ -115,8 +115,8 @@ export async function revokeLink(deps: Pick<Deps, 'db'>, session: Session, image
     deleteLink(deps.db, imageId, linkId, guard),
   ]);
   checkSession(sessionRows, session);
-  if (!imageRows[0]) throw notFound();
-  if (linkRows[0]?.imageId !== imageId) throw linkNotFound();
+  if (!imageRows[0]) throw noSuchImage();
+  if (linkRows[0]?.imageId !== imageId) throw noSuchLink();
 }
 
 export interface SharedImage {

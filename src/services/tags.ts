@@ -13,8 +13,8 @@ import {
 } from '../db/image-queries';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
-import { getImage, notFound } from './images';
+import { InvalidInput } from './errors';
+import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
 import { MAX_TAGS_PER_IMAGE } from './tag-rules';
 
@@ -40,7 +40,7 @@ async function editThenRead(
   checkSession(sessionRows, session);
   const [was] = before;
   const [now] = after;
-  if (!was || !now) throw notFound();
+  if (!was || !now) throw noSuchImage();
   return { before: toRecord(was).tags, after: toRecord(now).tags };
 }
 
@@ -75,9 +75,9 @@ export async function addTag(deps: TagDeps, session: Session, imageId: number, t
   });
   const added = !before.includes(tag);
   if (added && !after.includes(tag)) {
-    throw new ServiceError(400, `An image has at most ${MAX_TAGS_PER_IMAGE} tags.`, {
-      errors: [{ name: 'tag', in: 'path', message: `Image already has ${MAX_TAGS_PER_IMAGE} tags` }],
-    });
+    throw new InvalidInput(`An image has at most ${MAX_TAGS_PER_IMAGE} tags.`, [
+      { name: 'tag', in: 'path', message: `Image already has ${MAX_TAGS_PER_IMAGE} tags` },
+    ]);
   }
   return { added, tags: after };
 }

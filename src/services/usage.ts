@@ -12,8 +12,8 @@ import {
 import { userById } from '../db/user-queries';
 import type { Deps } from '../deps';
 import { assertAdmin, noSuchUser } from './admin';
-import { decodeCursor, encodeCursor } from './cursor';
-import { ServiceError } from './errors';
+import { decodePageCursor, encodePageCursor } from './cursor';
+import { InvalidInput } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { checkSession } from './session';
 import type { TimeRange } from './time-filters';
@@ -36,15 +36,15 @@ export function seriesDays(range: TimeRange, now: number): { from: string; to: s
   const from = utcDate(first);
   const to = utcDate(last);
   if (from > to) {
-    throw new ServiceError(400, 'from must not be after to.', {
-      errors: [{ name: 'from', in: 'query', message: 'from must not be after to' }],
-    });
+    throw new InvalidInput('from must not be after to.', [
+      { name: 'from', in: 'query', message: 'from must not be after to' },
+    ]);
   }
   const span = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (span > MAX_DAYS) {
-    throw new ServiceError(400, `A series covers at most ${MAX_DAYS} days; this one would cover ${span}.`, {
-      errors: [{ name: 'from', in: 'query', message: `At most ${MAX_DAYS} days from to` }],
-    });
+    throw new InvalidInput(`A series covers at most ${MAX_DAYS} days; this one would cover ${span}.`, [
+      { name: 'from', in: 'query', message: `At most ${MAX_DAYS} days from to` },
+    ]);
   }
   return { from, to };
 }
@@ -160,11 +160,11 @@ export async function listStorage(
   input: { sort: StorageSort; limit: number; cursor?: string },
 ): Promise<StorageListing> {
   // The same opaque (non-negative number, id) pair as image pages.
-  const decoded = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const decoded = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !decoded) {
-    throw new ServiceError(400, 'The cursor is not one this server issued.', {
-      errors: [{ name: 'cursor', in: 'query', message: 'Invalid cursor' }],
-    });
+    throw new InvalidInput('The cursor is not one this server issued.', [
+      { name: 'cursor', in: 'query', message: 'Invalid cursor' },
+    ]);
   }
   const after = decoded && { value: decoded.createdAt, id: decoded.id };
   const [sessionRows, rows] = await deps.db.batch([
@@ -178,6 +178,7 @@ export async function listStorage(
     input.sort === 'images' ? r.imagesCount : input.sort === 'bytes' ? r.bytesStored : 0;
   return {
     items: page.map((r) => ({ userId: r.userId, email: r.email, storage: storedUsage(r, deps.config) })),
-    nextCursor: rows.length > input.limit && last ? encodeCursor({ createdAt: value(last), id: last.userId }) : null,
+    nextCursor:
+      rows.length > input.limit && last ? encodePageCursor({ createdAt: value(last), id: last.userId }) : null,
   };
 }

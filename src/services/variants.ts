@@ -28,7 +28,7 @@ import {
   VARIANT_FORMATS,
   type VariantFormat,
 } from '../transform/transformer';
-import { ServiceError } from './errors';
+import { CannotProcess, Inconsistent } from './errors';
 
 export const FITS = ['inside', 'outside', 'cover', 'contain', 'fill'] as const;
 export type Fit = (typeof FITS)[number];
@@ -173,7 +173,7 @@ const isThumbnail = (n: NormalisedVariant) =>
   !n.enlarge &&
   n.quality === (n.format === 'png' ? undefined : DEFAULT_QUALITY);
 
-const refuse = (detail: string) => new ServiceError(422, detail);
+const refuse = (detail: string) => new CannotProcess(detail);
 
 /** Why this image gets no variants (a 422; its original stays available), or undefined. */
 export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
@@ -265,7 +265,7 @@ export async function openVariant(
   const original = await deps.store.get(image.storageKey);
   if (!original) {
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
-    throw new ServiceError(500, 'The image bytes are unavailable.');
+    throw new Inconsistent('The image bytes are unavailable.');
   }
   const { head, body } = await peek(original.body, SNIFF_BYTES);
   let plan: TransformPlan;
