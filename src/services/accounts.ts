@@ -1,23 +1,18 @@
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
 import { runAll, type Statement } from '../db/batch';
-import type { Db } from '../db/client';
 import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
 import type { UserRow } from '../db/schema';
 import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
+import type { Deps } from '../deps';
 import { Conflict, Forbidden, isUniqueViolation, Unauthenticated } from './errors';
 import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
 import { currentUser } from './session';
 
-export interface AccountDeps {
-  db: Db;
-  clock: () => Date;
-}
-
 /** Emails compare case-insensitively: stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export async function register(deps: AccountDeps, email: string, password: string): Promise<UserRow> {
+export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, password: string): Promise<UserRow> {
   const passwordHash = await hashPassword(password);
   const now = deps.clock().getTime();
   try {
@@ -38,7 +33,8 @@ export const INVALID_CREDENTIALS = 'Invalid email or password.';
  * on success the account's counter cleared, if it had one).
  */
 export async function login(
-  deps: AccountDeps & { secret: string; ttlSeconds: number },
+  deps: Pick<Deps, 'db' | 'clock'>,
+  token: { secret: string; ttlSeconds: number },
   email: string,
   password: string,
   clientAddress: string | undefined,
@@ -78,16 +74,16 @@ export async function login(
   }
   await runAll(deps.db, writes);
   const issued = await issueToken(
-    deps.secret,
+    token.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },
-    deps.ttlSeconds,
+    token.ttlSeconds,
     deps.clock(),
   );
   return { userId: user.id, issued };
 }
 
 /** Revokes every outstanding token of the user: one conditional update. */
-export async function logout(deps: AccountDeps, session: Session): Promise<void> {
+export async function logout(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<void> {
   // The route refuses keys first; this keeps the rule where the write is.
   if (session.kind === 'key') throw new Forbidden('An API key cannot log out.');
   const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());

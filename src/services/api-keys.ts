@@ -7,8 +7,6 @@ import type { Deps } from '../deps';
 import { Conflict, InvalidInput, NotFound } from './errors';
 import { checkSession } from './session';
 
-type KeyDeps = Pick<Deps, 'db' | 'clock'>;
-
 export const MAX_KEYS_PER_USER = 50;
 /** Longest lifetime a key may be given: ten years. */
 export const MAX_KEY_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
@@ -41,7 +39,7 @@ function expiryOf(input: NewKeyInput, now: number): number | null {
 
 /** Creates a key; the returned `key` is the only time its secret exists outside the client. */
 export async function createKey(
-  deps: KeyDeps,
+  deps: Pick<Deps, 'db' | 'clock'>,
   session: Session,
   input: NewKeyInput,
 ): Promise<{ row: ApiKeyRow; key: string }> {
@@ -71,14 +69,14 @@ export async function createKey(
   return { row, key: fresh.key };
 }
 
-export async function listKeys(deps: KeyDeps, session: Session): Promise<ApiKeyRow[]> {
+export async function listKeys(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<ApiKeyRow[]> {
   const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), keysOf(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }
 
 /** Deletes the key: the next request that presents it is unknown, hence 401. */
-export async function revokeKey(deps: KeyDeps, session: Session, keyId: number): Promise<void> {
+export async function revokeKey(deps: Pick<Deps, 'db' | 'clock'>, session: Session, keyId: number): Promise<void> {
   const [sessionRows, deleted] = await deps.db.batch([
     sessionRow(deps.db, session),
     deleteKey(deps.db, session, keyId),

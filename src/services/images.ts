@@ -34,8 +34,6 @@ import { storedVariantKeys } from './variants';
 
 export type { ImageRecord };
 
-type ImageDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>;
-
 export const noSuchImage = () => new NotFound('No such image.');
 
 export const MAX_NAME_LENGTH = 255;
@@ -84,7 +82,11 @@ export interface UploadInput {
  * Stores the bytes first, then writes the rows in one batch; if the rows fail the bytes are
  * removed, so no row ever points at missing bytes and a 201 means both are stored.
  */
-export async function uploadImage(deps: ImageDeps, session: Session, input: UploadInput): Promise<ImageRecord> {
+export async function uploadImage(
+  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
+  session: Session,
+  input: UploadInput,
+): Promise<ImageRecord> {
   const { file, tags } = input;
   // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
   // pre-check, before any byte is stored: one round trip.

@@ -1,6 +1,6 @@
 import type { Session } from '../auth/token';
-import type { Db } from '../db/client';
 import { type SessionRow, sessionRow } from '../db/session-queries';
+import type { Deps } from '../deps';
 import { Forbidden, Unauthenticated } from './errors';
 
 /**
@@ -25,6 +25,6 @@ export function checkSession(rows: SessionRow[], session: Session): SessionRow {
 }
 
 /** For requests with nothing else to read: one round trip. */
-export async function currentUser(db: Db, session: Session): Promise<SessionRow> {
-  return checkSession(await sessionRow(db, session), session);
+export async function currentUser(deps: Pick<Deps, 'db'>, session: Session): Promise<SessionRow> {
+  return checkSession(await sessionRow(deps.db, session), session);
 }

@@ -50,15 +50,13 @@ const toLink = (row: ShareLinkRow): ShareLink => ({
 
 export const noSuchLink = () => new NotFound('No such share link.');
 
-type LinkDeps = Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>;
-
 /**
  * Two database calls: the image (with the session check), so a pinned variant the image can
  * never have is refused now rather than at every fetch; then one guarded batch that clears the
  * image's expired links and adds the new one.
  */
 export async function createLink(
-  deps: LinkDeps,
+  deps: Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>,
   session: Session,
   imageId: number,
   input: { expiresIn: number; variant: VariantRequest | null },

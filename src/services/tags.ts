@@ -18,14 +18,12 @@ import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
 import { MAX_TAGS_PER_IMAGE } from './tag-rules';
 
-type TagDeps = Pick<Deps, 'db'>;
-
 /**
  * Every tag edit is one batch: guarded writes (they change nothing unless the session is live
  * and owns the image), then the session and the image as they now are.
  */
 async function editThenRead(
-  deps: TagDeps,
+  deps: Pick<Deps, 'db'>,
   session: Session,
   imageId: number,
   writes: (guard: ReturnType<typeof ownedBy>) => Statement[],
@@ -44,12 +42,12 @@ async function editThenRead(
   return { before: toRecord(was).tags, after: toRecord(now).tags };
 }
 
-export async function getTags(deps: TagDeps, session: Session, imageId: number): Promise<string[]> {
+export async function getTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<string[]> {
   return (await getImage(deps, session, imageId)).tags;
 }
 
 /** Replaces all tags; `tags` already checked and de-duplicated. */
-export async function replaceTags(deps: TagDeps, session: Session, imageId: number, tags: string[]) {
+export async function replaceTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tags: string[]) {
   const { after } = await editThenRead(deps, session, imageId, (guard) => [
     unlinkAllTags(deps.db, imageId, guard),
     ...(tags.length
@@ -59,12 +57,12 @@ export async function replaceTags(deps: TagDeps, session: Session, imageId: numb
   return after;
 }
 
-export async function clearTags(deps: TagDeps, session: Session, imageId: number) {
+export async function clearTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number) {
   return (await editThenRead(deps, session, imageId, (guard) => [unlinkAllTags(deps.db, imageId, guard)])).after;
 }
 
 /** Adds one tag at the end. `added` is false when it was already there. */
-export async function addTag(deps: TagDeps, session: Session, imageId: number, tag: string) {
+export async function addTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
   const { before, after } = await editThenRead(deps, session, imageId, (guard) => {
     // The cap is part of the guard, so a full image changes nothing.
     const withRoom = withTagRoom(guard, imageId, MAX_TAGS_PER_IMAGE);
@@ -82,14 +80,14 @@ export async function addTag(deps: TagDeps, session: Session, imageId: number, t
   return { added, tags: after };
 }
 
-export async function removeTag(deps: TagDeps, session: Session, imageId: number, tag: string) {
+export async function removeTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
   return (
     await editThenRead(deps, session, imageId, (guard) => [unlinkTag(deps.db, session.userId, imageId, tag, guard)])
   ).after;
 }
 
 /** The caller's tags in use, with how many images carry each. One database call. */
-export async function listTagCounts(deps: TagDeps, session: Session) {
+export async function listTagCounts(deps: Pick<Deps, 'db'>, session: Session) {
   const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), tagCounts(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;

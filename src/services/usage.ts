@@ -17,9 +17,6 @@ import { InvalidInput } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { checkSession } from './session';
 import type { TimeRange } from './time-filters';
-import type { UsageRecorder } from './usage-recorder';
-
-type UsageDeps = Pick<Deps, 'db' | 'config' | 'clock'> & { usage?: UsageRecorder };
 
 const DAY_MS = 86_400_000;
 /** Days in a series when `from` is not given. */
@@ -80,7 +77,13 @@ const emptyDay = (date: string): DayUsage => ({
  * One round trip: the session, this isolate's not-yet-written counts (written here, in the same
  * batch, so they are counted exactly once), then the stored figures as they now are.
  */
-async function report(deps: UsageDeps, session: Session, subjectId: number, range: TimeRange, admin: boolean) {
+async function report(
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  session: Session,
+  subjectId: number,
+  range: TimeRange,
+  admin: boolean,
+) {
   const { db } = deps;
   const { from, to } = seriesDays(range, deps.clock().getTime());
   const reserved = await deps.usage?.reserve();
@@ -137,12 +140,15 @@ async function report(deps: UsageDeps, session: Session, subjectId: number, rang
 }
 
 /** The caller's own usage. */
-export const ownUsage = (deps: UsageDeps, session: Session, range: TimeRange): Promise<UsageReport> =>
-  report(deps, session, session.userId, range, false);
+export const ownUsage = (
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  session: Session,
+  range: TimeRange,
+): Promise<UsageReport> => report(deps, session, session.userId, range, false);
 
 /** Any user's usage, for operators. */
 export const userUsageForAdmin = (
-  deps: UsageDeps,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   userId: number,
   range: TimeRange,
@@ -155,7 +161,7 @@ export interface StorageListing {
 
 /** Every user's stored totals, for operators: one page, most bytes (or images) first, or by id. */
 export async function listStorage(
-  deps: UsageDeps,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   input: { sort: StorageSort; limit: number; cursor?: string },
 ): Promise<StorageListing> {

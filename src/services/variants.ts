@@ -229,14 +229,12 @@ export type VariantFile =
       size: number;
     };
 
-type VariantDeps = Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>;
-
 /**
  * The variant of `image` that `request` names: 304 when `notModified` accepts its ETag (no store
  * read), the cached copy (one store read), or a new one made, stored and returned.
  */
 export async function openVariant(
-  deps: VariantDeps,
+  deps: Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>,
   image: ImageRecord,
   request: VariantRequest,
   ask: { accepts: AcceptedFormats; notModified?: (etag: string) => boolean },
