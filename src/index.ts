@@ -1,10 +1,12 @@
 import { env as isolateEnv } from 'cloudflare:workers';
 import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
+import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
@@ -41,17 +43,14 @@ function appFor(env: Env): { app: App; deps: Deps } {
   return built;
 }
 
-/** Bad vars are an operator's mistake: say so in the log, answer a generic problem. */
-const misconfiguredBody = JSON.stringify({
-  type: 'about:blank',
-  title: 'Internal Server Error',
-  status: 500,
-  detail: 'The server is misconfigured.',
-});
-// A bare app, so this answer carries the same security headers as every other.
+/**
+ * Bad vars are an operator's mistake: say so in the log, answer a generic problem. A bare app
+ * with the same request id, security headers and problem function as every other answer.
+ */
 const refusing = new Hono()
+  .use(requestId())
   .use(securityHeaders(API_CSP))
-  .all('*', (c) => c.body(misconfiguredBody, 500, { 'Content-Type': 'application/problem+json' }));
+  .all('*', (c) => problemResponse(c, 500, 'The server is misconfigured.'));
 
 function misconfigured(err: unknown, request: Request): Response | Promise<Response> {
   consoleLogger.error('refusing requests: configuration is invalid', { error: String(err) });

@@ -2,16 +2,13 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { afterResponse } from '../http/after-response';
 import type { AppEnv } from '../http/app-env';
-import { ProblemError } from '../http/problem';
 import { touchApiKey } from '../services/api-keys';
+import { Forbidden, Misconfigured, Unauthenticated } from '../services/errors';
 import { looksLikeApiKey, parseApiKey } from './api-key';
 import { AUTH_COOKIE, clearAuthCookie } from './cookie';
 import { readToken, type Session } from './token';
 
-const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' };
-
-export const unauthorized = (detail = 'Authentication required: send the auth_token cookie or a bearer token.') =>
-  new ProblemError(401, detail, { headers: CHALLENGE });
+const NO_CREDENTIALS = 'Authentication required: send the auth_token cookie or a bearer token.';
 
 /** Methods that change nothing: a read-only API key may use them. */
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -21,7 +18,7 @@ export function signingSecret(deps: AppEnv['Variables']['deps']): string {
   const { authSecret, authSecretProblem } = deps.config;
   if (authSecret) return authSecret;
   deps.logger.error('authentication is unavailable', { reason: authSecretProblem });
-  throw new ProblemError(500, 'Authentication is not configured on this server.');
+  throw new Misconfigured('Authentication is not configured on this server.');
 }
 
 /**
@@ -38,20 +35,20 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bearer = header !== undefined && /^Bearer(\s|$)/i.test(header);
   if (header !== undefined && bearer) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) throw unauthorized('The Authorization header must be "Bearer <token>".');
+    if (!match) throw new Unauthenticated('The Authorization header must be "Bearer <token>".');
     token = match[1];
   } else {
     // Another scheme (say Basic, added by a proxy in front of the API) is not meant for us:
     // the cookie still decides.
     token = getCookie(c, AUTH_COOKIE);
   }
-  if (!token) throw unauthorized();
+  if (!token) throw new Unauthenticated(NO_CREDENTIALS);
   let session: Session | undefined;
   if (looksLikeApiKey(token)) {
     // Keys are for scripts, which send headers; the cookie only ever holds a login token.
-    if (!bearer) throw unauthorized('Send an API key as "Authorization: Bearer <key>".');
+    if (!bearer) throw new Unauthenticated('Send an API key as "Authorization: Bearer <key>".');
     const key = await parseApiKey(token);
-    if (!key) throw unauthorized('The API key is not valid.');
+    if (!key) throw new Unauthenticated('The API key is not valid.');
     session = {
       kind: 'key',
       userId: key.userId,
@@ -62,7 +59,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   } else {
     session = await readToken(secret, token, deps.clock());
   }
-  if (!session) throw unauthorized('The token is invalid or has expired.');
+  if (!session) throw new Unauthenticated('The token is invalid or has expired.');
   c.set('session', session);
   await next();
   // A refused key (unknown, revoked, expired) answered 401; any other answer means it was used.
@@ -78,7 +75,7 @@ export const requireAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export const refuseApiKeys: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (c.get('session').kind === 'key') {
-    throw new ProblemError(403, 'An API key cannot do this: log in with your password and use the session token.');
+    throw new Forbidden('An API key cannot do this: log in with your password and use the session token.');
   }
   await next();
 };

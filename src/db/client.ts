@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import { drizzle as drizzleD1 } from 'drizzle-orm/d1';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
@@ -19,3 +20,6 @@ export const drizzleOptions = { schema, casing: 'snake_case' } as const;
 export function d1Database(binding: D1Database): Db {
   return drizzleD1(binding, drizzleOptions) as unknown as Db;
 }
+
+/** The cheapest statement that proves the database answers. */
+export const ping = (db: Db) => db.run(sql`SELECT 1`);

@@ -1,8 +1,10 @@
 import { and, desc, eq, getTableColumns, gte, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
+import { insertWhere } from './insert-where';
 import { images, imageTags, tags } from './schema';
 import { mayWrite } from './session-queries';
+import { type QuotaDefaults, withinQuota } from './usage-queries';
 
 /**
  * Queries over images and their tags. Subqueries name tables and columns by hand, with
@@ -46,6 +48,39 @@ export const imageById = (db: Db, ownerId: number, imageId: number) =>
     .from(images)
     .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId)))
     .limit(1);
+
+/** Whether the owner has this image: the id, or nothing. */
+export const imageExists = (db: Db, ownerId: number, imageId: number) =>
+  db
+    .select({ id: images.id })
+    .from(images)
+    .where(and(eq(images.id, imageId), eq(images.ownerId, ownerId)))
+    .limit(1);
+
+export type NewImageRow = typeof images.$inferInsert;
+
+/**
+ * The image row, written only while the session may write and the image still fits the owner's
+ * quota (racing uploads are judged one at a time inside their batches). Returns the row, or
+ * nothing when it was not written.
+ */
+export const insertImage = (db: Db, session: Session, row: NewImageRow, quota: QuotaDefaults) =>
+  insertWhere(
+    db,
+    images,
+    row,
+    sql`${mayWrite(session)} AND ${withinQuota(session.userId, row.size, quota)}`,
+  ).returning();
+
+/** The storage key of an image the guard allows, read inside a delete's batch before the row goes. */
+export const storageKeyOf = (db: Db, imageId: number, guard: SQL) =>
+  db
+    .select({ key: images.storageKey })
+    .from(images)
+    .where(and(eq(images.id, imageId), guard));
+
+export const deleteImageRow = (db: Db, imageId: number, guard: SQL) =>
+  db.delete(images).where(and(eq(images.id, imageId), guard));
 
 export interface ListFilter {
   ownerId: number;
@@ -144,8 +179,9 @@ export const unlinkTag = (db: Db, ownerId: number, imageId: number, name: string
       ),
     );
 
-export const tagCountBelow = (imageId: number, max: number) =>
-  sql`(SELECT count(*) FROM image_tags AS ct WHERE ct.image_id = ${imageId}) < ${max}`;
+/** The guard, and the image has fewer than `max` tags: a full image changes nothing. */
+export const withTagRoom = (guard: SQL, imageId: number, max: number) =>
+  sql`${guard} AND (SELECT count(*) FROM image_tags AS ct WHERE ct.image_id = ${imageId}) < ${max}`;
 
 export const imageIdByStorageKey = (key: string) => sql`(SELECT si.id FROM images AS si WHERE si.storage_key = ${key})`;
 

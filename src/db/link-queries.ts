@@ -52,3 +52,7 @@ export const sharedImage = (db: Db, linkId: string, now: number) =>
 
 export const deleteLink = (db: Db, imageId: number, linkId: string, guard: SQL) =>
   db.delete(shareLinks).where(and(eq(shareLinks.id, linkId), eq(shareLinks.imageId, imageId), guard));
+
+/** Every link of the image, in the batch that deletes it: no link outlives its image. */
+export const deleteLinksOf = (db: Db, imageId: number, guard: SQL) =>
+  db.delete(shareLinks).where(and(eq(shareLinks.imageId, imageId), guard));

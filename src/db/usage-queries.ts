@@ -187,7 +187,3 @@ export function storagePage(
     .orderBy(...(sort === 'id' ? [asc(users.id)] : [desc(measure), asc(users.id)]))
     .limit(limit);
 }
-
-/** The user's id and email, or nothing. */
-export const userById = (db: Db, userId: number) =>
-  db.select({ id: users.id, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);

@@ -2,12 +2,18 @@ import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { PatternRouter } from 'hono/router/pattern-router';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError } from '../services/errors';
 import { RETRY_AFTER_SECONDS, UnavailableError } from '../services/unavailable';
 import type { AppEnv } from './app-env';
+import { problemFor } from './domain-problems';
 import { ProblemError, problemResponse } from './problem';
 
 /** The one place non-validation errors become problem details. */
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
+  if (err instanceof DomainError) {
+    const { status, detail, ...extra } = problemFor(err);
+    return problemResponse(c, status, detail, extra);
+  }
   if (err instanceof ProblemError) {
     return problemResponse(c, err.status as ContentfulStatusCode, err.detail, {
       errors: err.errors,

@@ -59,7 +59,9 @@ const TITLES: Record<number, string> = {
 export const titleFor = (status: number) => TITLES[status] ?? 'Error';
 
 /**
- * An error that renders as problem details. Services throw it; `onError` renders it.
+ * An error the HTTP layer itself raises (a body it cannot read, a range it cannot serve) that
+ * renders as problem details; `onError` renders it. Services throw DomainErrors instead
+ * (services/errors.ts), which `problemFor` (domain-problems.ts) maps.
  */
 export class ProblemError extends HTTPException {
   readonly detail: string | undefined;

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Session } from '../auth/token';
-import { QuotaExceeded } from '../services/quota';
+import { QuotaExceeded } from '../services/errors';
 import { utcDate } from '../services/usage';
 import type { UsageRecorder } from '../services/usage-recorder';
 import { waitUntilOf } from './after-response';

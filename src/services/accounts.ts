@@ -1,35 +1,26 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
-import { unauthorized } from '../auth/middleware';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
-import type { Db } from '../db/client';
+import { runAll, type Statement } from '../db/batch';
 import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
-import { type UserRow, users } from '../db/schema';
-import { isUniqueViolation, ServiceError } from './errors';
+import type { UserRow } from '../db/schema';
+import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
+import type { Deps } from '../deps';
+import { Conflict, Forbidden, isUniqueViolation, Unauthenticated } from './errors';
 import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
 import { currentUser } from './session';
-
-export interface AccountDeps {
-  db: Db;
-  clock: () => Date;
-}
 
 /** Emails compare case-insensitively: stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export async function register(deps: AccountDeps, email: string, password: string): Promise<UserRow> {
+export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, password: string): Promise<UserRow> {
   const passwordHash = await hashPassword(password);
   const now = deps.clock().getTime();
   try {
-    const [row] = await deps.db
-      .insert(users)
-      .values({ email: normalizeEmail(email), passwordHash, createdAt: now, updatedAt: now })
-      .returning();
+    const [row] = await insertUser(deps.db, normalizeEmail(email), passwordHash, now);
     if (!row) throw new Error('insert returned no row');
     return row;
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ServiceError(409, 'An account with this email already exists.');
+    if (isUniqueViolation(err)) throw new Conflict('An account with this email already exists.');
     throw err;
   }
 }
@@ -42,7 +33,8 @@ export const INVALID_CREDENTIALS = 'Invalid email or password.';
  * on success the account's counter cleared, if it had one).
  */
 export async function login(
-  deps: AccountDeps & { secret: string; ttlSeconds: number },
+  deps: Pick<Deps, 'db' | 'clock'>,
+  token: { secret: string; ttlSeconds: number },
   email: string,
   password: string,
   clientAddress: string | undefined,
@@ -72,40 +64,30 @@ export async function login(
     );
     refuseIfOverLimit(counted, now);
     // The same challenge header as every other 401, and one body for both causes.
-    throw unauthorized(INVALID_CREDENTIALS);
+    throw new Unauthenticated(INVALID_CREDENTIALS);
   }
-  const writes: BatchItem<'sqlite'>[] = [];
+  const writes: Statement[] = [];
   if (row?.accountFailures != null) writes.push(clearAccountFailures(deps.db, counters.account.key));
   // The password is at hand only now: move hashes made with older parameters to today's.
   if (needsRehash(user.passwordHash)) {
-    writes.push(
-      deps.db
-        .update(users)
-        .set({ passwordHash: await hashPassword(password), updatedAt: deps.clock().getTime() })
-        .where(eq(users.id, user.id)),
-    );
+    writes.push(setPasswordHash(deps.db, user.id, await hashPassword(password), deps.clock().getTime()));
   }
-  const [first, ...rest] = writes;
-  if (first) await deps.db.batch([first, ...rest]);
+  await runAll(deps.db, writes);
   const issued = await issueToken(
-    deps.secret,
+    token.secret,
     { userId: user.id, tokenVersion: user.tokenVersion },
-    deps.ttlSeconds,
+    token.ttlSeconds,
     deps.clock(),
   );
   return { userId: user.id, issued };
 }
 
 /** Revokes every outstanding token of the user: one conditional update. */
-export async function logout(deps: AccountDeps, session: Session): Promise<void> {
+export async function logout(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<void> {
   // The route refuses keys first; this keeps the rule where the write is.
-  if (session.kind === 'key') throw new ServiceError(403, 'An API key cannot log out.');
-  const rows = await deps.db
-    .update(users)
-    .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: deps.clock().getTime() })
-    .where(and(eq(users.id, session.userId), eq(users.tokenVersion, session.tokenVersion)))
-    .returning({ id: users.id });
-  if (rows.length === 0) throw unauthorized('The session has ended: log in again.');
+  if (session.kind === 'key') throw new Forbidden('An API key cannot log out.');
+  const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());
+  if (rows.length === 0) throw new Unauthenticated('The session has ended: log in again.');
 }
 
 export { currentUser };

@@ -2,30 +2,28 @@ import type { Session } from '../auth/token';
 import type { SessionRow } from '../db/session-queries';
 import { setQuota } from '../db/usage-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
+import { Forbidden, NotFound } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { currentUser } from './session';
-
-type AdminDeps = Pick<Deps, 'db' | 'config'>;
 
 /** Operators are the users whose email is in ADMIN_EMAILS; everyone else gets 403. */
 export function assertAdmin(deps: Pick<Deps, 'config'>, user: Pick<SessionRow, 'email'>): void {
   if (!deps.config.adminEmails.includes(user.email)) {
-    throw new ServiceError(403, 'Only operators (ADMIN_EMAILS) may use the admin API.');
+    throw new Forbidden('Only operators (ADMIN_EMAILS) may use the admin API.');
   }
 }
 
-export const noSuchUser = () => new ServiceError(404, 'No such user.');
+export const noSuchUser = () => new NotFound('No such user.');
 
 /** Sets a user's quota overrides (null: the QUOTA_MAX_* setting; 0: unlimited). */
 export async function setUserQuota(
-  deps: AdminDeps,
+  deps: Pick<Deps, 'db' | 'config'>,
   session: Session,
   userId: number,
   quota: { maxBytes: number | null; maxImages: number | null },
 ): Promise<StoredUsage> {
   // Two calls: who asks, then the write. Rare, and the write must not run for a non-operator.
-  assertAdmin(deps, await currentUser(deps.db, session));
+  assertAdmin(deps, await currentUser(deps, session));
   const [row] = await setQuota(deps.db, userId, quota);
   if (!row) throw noSuchUser();
   return storedUsage(row, deps.config);

@@ -2,11 +2,10 @@ import { newApiKey } from '../auth/api-key';
 import type { Session } from '../auth/token';
 import { deleteKey, insertKey, keysOf, markKeyUsed } from '../db/key-queries';
 import type { ApiKeyRow } from '../db/schema';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
-import { checkSession, sessionQuery } from './session';
-
-type KeyDeps = Pick<Deps, 'db' | 'clock'>;
+import { Conflict, InvalidInput, NotFound } from './errors';
+import { checkSession } from './session';
 
 export const MAX_KEYS_PER_USER = 50;
 /** Longest lifetime a key may be given: ten years. */
@@ -31,16 +30,16 @@ function expiryOf(input: NewKeyInput, now: number): number | null {
   if (at === undefined) return null;
   const name = input.expiresIn !== undefined ? 'expires_in' : 'expires_at';
   if (at <= now || at > now + MAX_KEY_LIFETIME_SECONDS * 1000) {
-    throw new ServiceError(400, `The key must expire after now and within ${MAX_KEY_LIFETIME_SECONDS} seconds.`, {
-      errors: [{ name, in: 'body', message: 'Must be in the future and at most ten years away' }],
-    });
+    throw new InvalidInput(`The key must expire after now and within ${MAX_KEY_LIFETIME_SECONDS} seconds.`, [
+      { name, in: 'body', message: 'Must be in the future and at most ten years away' },
+    ]);
   }
   return at;
 }
 
 /** Creates a key; the returned `key` is the only time its secret exists outside the client. */
 export async function createKey(
-  deps: KeyDeps,
+  deps: Pick<Deps, 'db' | 'clock'>,
   session: Session,
   input: NewKeyInput,
 ): Promise<{ row: ApiKeyRow; key: string }> {
@@ -48,7 +47,7 @@ export async function createKey(
   const expiresAt = expiryOf(input, now);
   const fresh = await newApiKey(session.userId);
   const [sessionRows, inserted] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     insertKey(
       deps.db,
       session,
@@ -66,24 +65,24 @@ export async function createKey(
   ]);
   checkSession(sessionRows, session);
   const row = inserted[0];
-  if (!row) throw new ServiceError(409, `You already have ${MAX_KEYS_PER_USER} API keys: revoke one first.`);
+  if (!row) throw new Conflict(`You already have ${MAX_KEYS_PER_USER} API keys: revoke one first.`);
   return { row, key: fresh.key };
 }
 
-export async function listKeys(deps: KeyDeps, session: Session): Promise<ApiKeyRow[]> {
-  const [sessionRows, rows] = await deps.db.batch([sessionQuery(deps.db, session), keysOf(deps.db, session.userId)]);
+export async function listKeys(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<ApiKeyRow[]> {
+  const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), keysOf(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }
 
 /** Deletes the key: the next request that presents it is unknown, hence 401. */
-export async function revokeKey(deps: KeyDeps, session: Session, keyId: number): Promise<void> {
+export async function revokeKey(deps: Pick<Deps, 'db' | 'clock'>, session: Session, keyId: number): Promise<void> {
   const [sessionRows, deleted] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     deleteKey(deps.db, session, keyId),
   ]);
   checkSession(sessionRows, session);
-  if (!deleted.length) throw new ServiceError(404, 'No such API key.');
+  if (!deleted.length) throw new NotFound('No such API key.');
 }
 
 // Per isolate/process: when each key's use was last written, so a busy key costs one write a

@@ -8,12 +8,12 @@ export interface CursorPosition {
 const toBase64Url = (s: string) => btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const fromBase64Url = (s: string) => atob(s.replace(/-/g, '+').replace(/_/g, '/'));
 
-export function encodeCursor(p: CursorPosition): string {
+export function encodePageCursor(p: CursorPosition): string {
   return toBase64Url(JSON.stringify([p.createdAt, p.id]));
 }
 
 /** Undefined for anything this server did not hand out. */
-export function decodeCursor(cursor: string): CursorPosition | undefined {
+export function decodePageCursor(cursor: string): CursorPosition | undefined {
   if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return undefined;
   try {
     const value: unknown = JSON.parse(fromBase64Url(cursor));

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { ping } from '../db/client';
 import type { Deps } from '../deps';
 
 export type Dependency = 'database' | 'store';
@@ -10,7 +10,7 @@ export type Dependency = 'database' | 'store';
  */
 export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): Promise<Dependency[]> {
   const checks: [Dependency, Promise<unknown>][] = [
-    ['database', deps.db.run(sql`SELECT 1`)],
+    ['database', ping(deps.db)],
     ['store', deps.store.ping()],
   ];
   const results = await Promise.allSettled(checks.map(([, check]) => check));

@@ -38,10 +38,11 @@ export interface SweepResult {
   passComplete: boolean;
 }
 
-type SweepDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>;
-
 /** Removes stored bytes that no row points at and that are older than the grace period. */
-export async function sweepOrphanBytes(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepResult> {
+export async function sweepOrphanBytes(
+  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
+  options: SweepOptions = {},
+): Promise<SweepResult> {
   const { graceMs = SWEEP_GRACE_MS, pages = SWEEP_PAGES_PER_RUN, pageSize = SWEEP_PAGE_SIZE } = options;
   const now = deps.clock().getTime();
   const cutoff = now - graceMs;
@@ -50,7 +51,7 @@ export async function sweepOrphanBytes(deps: SweepDeps, options: SweepOptions = 
   const result: SweepResult = { scanned: 0, deleted: 0, pages: 0, passComplete: false };
 
   while (result.pages < pages) {
-    let page: Awaited<ReturnType<SweepDeps['store']['list']>>;
+    let page: Awaited<ReturnType<Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>['store']['list']>>;
     try {
       page = await deps.store.list({ cursor, limit: pageSize });
     } catch (err) {

@@ -1,27 +1,30 @@
-import { and, eq, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
+import { batchAround } from '../db/batch';
 import {
+  deleteImageRow,
   ensureTags,
   type ImageRecord,
   imageById,
   imageIdByStorageKey,
+  insertImage,
   linkTags,
   listImages as listQuery,
   ownedBy,
+  storageKeyOf,
   toRecord,
+  unlinkAllTags,
 } from '../db/image-queries';
-import { insertWhere } from '../db/insert-where';
-import { images, imageTags, shareLinks } from '../db/schema';
-import { mayWrite, type SessionRow } from '../db/session-queries';
-import { addToUsage, imageStored, subtractFromUsage, type UsageRow, usageOf, withinQuota } from '../db/usage-queries';
+import { deleteLinksOf } from '../db/link-queries';
+import { sessionRow } from '../db/session-queries';
+import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import { sha256Hex } from '../images/digest';
 import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
-import { decodeCursor, encodeCursor } from './cursor';
-import { ServiceError } from './errors';
+import { decodePageCursor, encodePageCursor } from './cursor';
+import { Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
 import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
@@ -31,9 +34,7 @@ import { storedVariantKeys } from './variants';
 
 export type { ImageRecord };
 
-type ImageDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>;
-
-export const notFound = () => new ServiceError(404, 'No such image.');
+export const noSuchImage = () => new NotFound('No such image.');
 
 export const MAX_NAME_LENGTH = 255;
 /** Longest ending still treated as an extension worth keeping when a name is shortened. */
@@ -45,9 +46,9 @@ const MAX_KEPT_EXTENSION = 16;
  */
 export function displayName(raw: string | undefined, extension: string): string {
   if (raw !== undefined && !isWellFormed(raw)) {
-    throw new ServiceError(400, `The file name ${NOT_WELL_FORMED}.`, {
-      errors: [{ name: 'image', in: 'body', message: `File name ${NOT_WELL_FORMED}` }],
-    });
+    throw new InvalidInput(`The file name ${NOT_WELL_FORMED}.`, [
+      { name: 'image', in: 'body', message: `File name ${NOT_WELL_FORMED}` },
+    ]);
   }
   const base = (raw ?? '').split(/[\\/]/).pop() ?? '';
   const chars = [...base].filter((ch) => !isControl(ch.codePointAt(0) ?? 0));
@@ -81,15 +82,19 @@ export interface UploadInput {
  * Stores the bytes first, then writes the rows in one batch; if the rows fail the bytes are
  * removed, so no row ever points at missing bytes and a 201 means both are stored.
  */
-export async function uploadImage(deps: ImageDeps, session: Session, input: UploadInput): Promise<ImageRecord> {
+export async function uploadImage(
+  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
+  session: Session,
+  input: UploadInput,
+): Promise<ImageRecord> {
   const { file, tags } = input;
   // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
   // pre-check, before any byte is stored: one round trip.
   await checkUploadQuota(deps, session, file.size);
   if (file.size > deps.config.maxUploadBytes) {
-    throw new ServiceError(413, `The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
+    throw new TooLarge(`The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
-  if (file.size === 0) throw new ServiceError(400, 'The image file is empty.', { errors: [emptyImage] });
+  if (file.size === 0) throw new InvalidInput('The image file is empty.', [emptyImage]);
   const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
   const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
   const name = displayName(file.name, verdict.extension);
@@ -100,45 +105,46 @@ export async function uploadImage(deps: ImageDeps, session: Session, input: Uplo
 
   const now = deps.clock().getTime();
   try {
-    // Quota: the row is written only while the session may write and the image still fits
-    // (racing uploads are judged one at a time inside their batches); everything after it in
-    // the batch happens only if it was written.
+    // Quota: the row is written only while the session may write and the image still fits;
+    // everything after it in the batch happens only if it was written.
     const stored = imageStored(storageKey);
-    const insert = insertWhere(
+    const [[inserted], [sessionRows, usageRows]] = await batchAround(
       deps.db,
-      images,
-      {
-        ownerId: session.userId,
-        name,
-        contentType: verdict.contentType,
-        size: file.size,
-        storageKey,
-        sha256,
-        width: verdict.verified ? (verdict.width ?? null) : null,
-        height: verdict.verified ? (verdict.height ?? null) : null,
-        verified: verdict.verified,
-        createdAt: now,
-      },
-      sql`${mayWrite(session)} AND ${withinQuota(session.userId, file.size, quotaDefaults(deps.config))}`,
-    ).returning();
-    const results = await deps.db.batch([
-      insert,
-      ...(tags.length
-        ? [
-            ensureTags(deps.db, session.userId, tags, stored),
-            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
-          ]
-        : []),
-      addToUsage(deps.db, session.userId, file.size, storageKey),
-      sessionQuery(deps.db, session),
-      usageOf(deps.db, session.userId),
-    ] as unknown as Parameters<typeof deps.db.batch>[0]);
-    const [row] = results[0] as Awaited<typeof insert>;
+      [
+        insertImage(
+          deps.db,
+          session,
+          {
+            ownerId: session.userId,
+            name,
+            contentType: verdict.contentType,
+            size: file.size,
+            storageKey,
+            sha256,
+            width: verdict.verified ? (verdict.width ?? null) : null,
+            height: verdict.verified ? (verdict.height ?? null) : null,
+            verified: verdict.verified,
+            createdAt: now,
+          },
+          quotaDefaults(deps.config),
+        ),
+      ],
+      [
+        ...(tags.length
+          ? [
+              ensureTags(deps.db, session.userId, tags, stored),
+              linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
+            ]
+          : []),
+        addToUsage(deps.db, session.userId, file.size, storageKey),
+      ],
+      [sessionRow(deps.db, session), usageOf(deps.db, session.userId)],
+    );
+    const [row] = inserted;
     if (!row) {
       // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
-      checkSession(results.at(-2) as SessionRow[], session);
-      const usage = storedUsage((results.at(-1) as UsageRow[])[0], deps.config);
-      assertFits(usage, file.size);
+      checkSession(sessionRows, session);
+      assertFits(storedUsage(usageRows[0], deps.config), file.size);
       throw new Error('image insert returned no row');
     }
     return { ...row, tags };
@@ -165,12 +171,12 @@ async function deleteBytesQuietly(deps: Pick<Deps, 'store' | 'logger'>, keys: st
 /** One database call: the session check and the image with its tags. */
 export async function getImage(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<ImageRecord> {
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     imageById(deps.db, session.userId, imageId),
   ]);
   checkSession(sessionRows, session);
   const row = rows[0];
-  if (!row) throw notFound();
+  if (!row) throw noSuchImage();
   return toRecord(row);
 }
 
@@ -191,7 +197,7 @@ export async function openImageFile(
     range?: (size: number, etag: string) => ByteRange | 'unsatisfiable' | undefined;
   },
 ): Promise<ImageFile> {
-  const etag = etagOf(image);
+  const etag = imageEtag(image);
   if (ask.notModified?.(etag)) return { kind: 'not-modified', image };
   const range = ask.range?.(image.size, etag);
   if (range === 'unsatisfiable') return { kind: 'unsatisfiable', image };
@@ -199,35 +205,31 @@ export async function openImageFile(
   if (!object) {
     // Most often a delete won the race since the row was read: then it is simply gone.
     const [still] = await imageById(deps.db, image.ownerId, image.id);
-    if (!still) throw notFound();
+    if (!still) throw noSuchImage();
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
-    throw new ServiceError(500, 'The image bytes are unavailable.');
+    throw new Inconsistent('The image bytes are unavailable.');
   }
   return { kind: 'bytes', image, object };
 }
 
-export const etagOf = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"`;
+export const imageEtag = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"`;
 
 /** Rows first (one guarded batch), then bytes: a failure leaves at worst unreferenced bytes. */
 export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, session: Session, imageId: number) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, found] = await deps.db.batch([
-    sessionQuery(deps.db, session),
-    deps.db
-      .select({ key: images.storageKey })
-      .from(images)
-      .where(and(eq(images.id, imageId), guard)),
+    sessionRow(deps.db, session),
+    storageKeyOf(deps.db, imageId, guard),
     // Explicit rather than relying on ON DELETE CASCADE, which SQLite enforces only per connection setting.
-    deps.db.delete(imageTags).where(and(eq(imageTags.imageId, imageId), guard)),
+    unlinkAllTags(deps.db, imageId, guard),
     // Before the row goes (it reads the size), under the same guard.
     subtractFromUsage(deps.db, session.userId, imageId, guard),
-    // Its share links die with it, in the same batch: no link outlives its image.
-    deps.db.delete(shareLinks).where(and(eq(shareLinks.imageId, imageId), guard)),
-    deps.db.delete(images).where(and(eq(images.id, imageId), guard)),
+    deleteLinksOf(deps.db, imageId, guard),
+    deleteImageRow(deps.db, imageId, guard),
   ]);
   checkSession(sessionRows, session);
   const row = found[0];
-  if (!row) throw notFound();
+  if (!row) throw noSuchImage();
   await deleteBytesQuietly(deps, [row.key], 'image deleted');
   await deleteVariantsQuietly(deps, row.key);
 }
@@ -256,14 +258,14 @@ export interface ImagePage {
 
 /** One database call for any page: the session check and the page with its tags. */
 export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input: ListInput): Promise<ImagePage> {
-  const before = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const before = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !before) {
-    throw new ServiceError(400, 'The cursor is not one this server issued.', {
-      errors: [{ name: 'cursor', in: 'query', message: 'Invalid cursor' }],
-    });
+    throw new InvalidInput('The cursor is not one this server issued.', [
+      { name: 'cursor', in: 'query', message: 'Invalid cursor' },
+    ]);
   }
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     listQuery(deps.db, {
       ownerId: session.userId,
       tags: [...new Set(input.tags)],
@@ -277,5 +279,5 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
   const more = input.limit !== undefined && rows.length > input.limit;
   const items = (more ? rows.slice(0, input.limit) : rows).map(toRecord);
   const last = items.at(-1);
-  return { items, nextCursor: more && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  return { items, nextCursor: more && last ? encodePageCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }

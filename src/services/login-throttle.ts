@@ -9,7 +9,7 @@
  */
 import type { Db } from '../db/client';
 import { pruneLoginCounters, type ThrottleCounter, type ThrottleScope } from '../db/login-queries';
-import { ServiceError } from './errors';
+import { Throttled } from './errors';
 
 /** The limits, in one place. */
 export const LOGIN_LIMITS: Record<ThrottleScope, { maxFailures: number; windowMs: number }> = {
@@ -69,9 +69,7 @@ function refuseIfFull(states: CounterState[], now: number, beyond: boolean): voi
   const waits = states.map((s) => waitFor(s, now, beyond)).filter((w): w is number => w !== undefined);
   if (waits.length === 0) return;
   const seconds = Math.max(...waits);
-  throw new ServiceError(429, `${TOO_MANY_FAILURES} Try again in ${seconds} seconds.`, {
-    headers: { 'Retry-After': String(seconds) },
-  });
+  throw new Throttled(`${TOO_MANY_FAILURES} Try again in ${seconds} seconds.`, seconds);
 }
 
 /** Before the password is looked at: refuses while either counter is full. */

@@ -1,11 +1,10 @@
 import type { Session } from '../auth/token';
 import type { Config } from '../config';
-import type { SessionRow } from '../db/session-queries';
+import { type SessionRow, sessionRow } from '../db/session-queries';
 import { type QuotaDefaults, type UsageRow, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
-import type { QuotaProblem } from '../http/problem';
-import { ServiceError } from './errors';
-import { checkSession, sessionQuery } from './session';
+import { QuotaExceeded } from './errors';
+import { checkSession } from './session';
 
 /** Where a user stands: what is stored, and the limits that apply (null = unlimited). */
 export interface StoredUsage {
@@ -37,17 +36,6 @@ export function storedUsage(row: UsageRow | undefined, config: Pick<Config, 'quo
   } satisfies StoredUsage;
 }
 
-/** A refusal by a quota; the usage recorder counts these per day. */
-export class QuotaExceeded extends ServiceError {
-  constructor(quota: QuotaProblem) {
-    const detail =
-      quota.limit === 'images'
-        ? `You have ${quota.used} of your ${quota.max} images: delete some to upload more.`
-        : `Storing this image (${quota.requested} bytes) would exceed your storage quota: ${quota.used} of ${quota.max} bytes used.`;
-    super(quota.limit === 'images' ? 403 : 413, detail, { quota });
-  }
-}
-
 /** Throws QuotaExceeded unless one more image of `size` bytes fits. The image count is judged first. */
 export function assertFits(usage: StoredUsage, size: number): void {
   if (usage.maxImages !== null && usage.imagesCount + 1 > usage.maxImages) {
@@ -68,7 +56,7 @@ export async function checkUploadQuota(
   size: number,
 ): Promise<SessionRow> {
   const [sessionRows, usageRows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     usageOf(deps.db, session.userId),
   ]);
   const user = checkSession(sessionRows, session);

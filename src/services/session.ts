@@ -1,37 +1,30 @@
-import { unauthorized } from '../auth/middleware';
 import type { Session } from '../auth/token';
-import type { Db } from '../db/client';
 import { type SessionRow, sessionRow } from '../db/session-queries';
-import { ServiceError } from './errors';
+import type { Deps } from '../deps';
+import { Forbidden, Unauthenticated } from './errors';
 
 /**
- * The query that proves a session is still valid: for a token the user row (its token version),
- * for an API key the same row joined with the key found by its hash. Services put it first in
- * the batch of their own reads so a request pays one database round trip, then pass its rows to
- * `checkSession`.
- */
-export const sessionQuery = (db: Db, session: Session) => sessionRow(db, session);
-
-/**
+ * Services put `sessionRow` (db/session-queries) in the batch of their own reads, so a request
+ * pays one database round trip, then pass its rows here.
  * Throws 401 unless the user still exists and the token is not revoked, or the key is live;
  * 403 when a read-only key asks to write.
  */
 export function checkSession(rows: SessionRow[], session: Session): SessionRow {
   const user = rows[0];
   if (session.kind === 'key') {
-    if (!user?.keyScope) throw unauthorized('The API key is unknown, revoked or expired.');
+    if (!user?.keyScope) throw new Unauthenticated('The API key is unknown, revoked or expired.');
     if (session.write && user.keyScope !== 'read-write') {
-      throw new ServiceError(403, 'This API key is read-only: it cannot change anything.');
+      throw new Forbidden('This API key is read-only: it cannot change anything.');
     }
     return user;
   }
   if (!user || user.tokenVersion !== session.tokenVersion) {
-    throw unauthorized('The session has ended: log in again.');
+    throw new Unauthenticated('The session has ended: log in again.');
   }
   return user;
 }
 
 /** For requests with nothing else to read: one round trip. */
-export async function currentUser(db: Db, session: Session): Promise<SessionRow> {
-  return checkSession(await sessionQuery(db, session), session);
+export async function currentUser(deps: Pick<Deps, 'db'>, session: Session): Promise<SessionRow> {
+  return checkSession(await sessionRow(deps.db, session), session);
 }

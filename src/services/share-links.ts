@@ -3,16 +3,16 @@
  * until it expires or is revoked. Revoking deletes the row, and so does deleting the image; a
  * link that is expired, revoked, tampered with or never existed answers the same 404.
  */
-import { and, eq } from 'drizzle-orm';
 import { newLinkId } from '../auth/share-token';
 import type { Session } from '../auth/token';
-import { type ImageRecord, imageById, ownedBy, toRecord } from '../db/image-queries';
+import { type ImageRecord, imageById, imageExists, ownedBy, toRecord } from '../db/image-queries';
 import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, sharedImage } from '../db/link-queries';
-import { images, type ShareLinkRow } from '../db/schema';
+import type { ShareLinkRow } from '../db/schema';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
-import { getImage, notFound } from './images';
-import { checkSession, sessionQuery } from './session';
+import { CannotProcess, Conflict, NotFound } from './errors';
+import { getImage, noSuchImage } from './images';
+import { checkSession } from './session';
 import { isVariantRequest, type VariantRequest, variantRefusal } from './variants';
 
 export const MIN_EXPIRES_IN = 60;
@@ -48,9 +48,7 @@ const toLink = (row: ShareLinkRow): ShareLink => ({
   expiresAt: row.expiresAt,
 });
 
-export const linkNotFound = () => new ServiceError(404, 'No such share link.');
-
-type LinkDeps = Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>;
+export const noSuchLink = () => new NotFound('No such share link.');
 
 /**
  * Two database calls: the image (with the session check), so a pinned variant the image can
@@ -58,7 +56,7 @@ type LinkDeps = Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>;
  * image's expired links and adds the new one.
  */
 export async function createLink(
-  deps: LinkDeps,
+  deps: Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>,
   session: Session,
   imageId: number,
   input: { expiresIn: number; variant: VariantRequest | null },
@@ -67,7 +65,7 @@ export async function createLink(
   const variant = variantJson(input.variant);
   if (variant !== null) {
     const refusal = variantRefusal(image, deps);
-    if (refusal) throw new ServiceError(422, refusal);
+    if (refusal) throw new CannotProcess(refusal);
   }
   const now = deps.clock().getTime();
   const id = newLinkId();
@@ -86,25 +84,22 @@ export async function createLink(
   const row = rows[0];
   if (row) return toLink(row);
   if ((counted[0]?.count ?? 0) >= MAX_LINKS_PER_IMAGE) {
-    throw new ServiceError(409, `This image has ${MAX_LINKS_PER_IMAGE} share links; revoke one first.`);
+    throw new Conflict(`This image has ${MAX_LINKS_PER_IMAGE} share links; revoke one first.`);
   }
   // The image went, or the session ended, between the two calls.
-  throw notFound();
+  throw noSuchImage();
 }
 
 /** One database call: the session check, the image's existence and its live links. */
 export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Session, imageId: number) {
   const now = deps.clock().getTime();
   const [sessionRows, found, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
-    deps.db
-      .select({ id: images.id })
-      .from(images)
-      .where(and(eq(images.id, imageId), eq(images.ownerId, session.userId))),
+    sessionRow(deps.db, session),
+    imageExists(deps.db, session.userId, imageId),
     liveLinks(deps.db, session.userId, imageId, now),
   ]);
   checkSession(sessionRows, session);
-  if (!found[0]) throw notFound();
+  if (!found[0]) throw noSuchImage();
   return rows.map(toLink);
 }
 
@@ -112,14 +107,14 @@ export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Sessi
 export async function revokeLink(deps: Pick<Deps, 'db'>, session: Session, imageId: number, linkId: string) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, imageRows, linkRows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     imageById(deps.db, session.userId, imageId),
     linkById(deps.db, linkId),
     deleteLink(deps.db, imageId, linkId, guard),
   ]);
   checkSession(sessionRows, session);
-  if (!imageRows[0]) throw notFound();
-  if (linkRows[0]?.imageId !== imageId) throw linkNotFound();
+  if (!imageRows[0]) throw noSuchImage();
+  if (linkRows[0]?.imageId !== imageId) throw noSuchLink();
 }
 
 export interface SharedImage {

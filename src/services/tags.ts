@@ -1,59 +1,53 @@
-import { sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
+import { batchAround, type Statement } from '../db/batch';
 import {
   ensureTags,
   imageById,
   linkTags,
   ownedBy,
-  tagCountBelow,
   tagCounts,
   toRecord,
   unlinkAllTags,
   unlinkTag,
+  withTagRoom,
 } from '../db/image-queries';
+import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
-import { ServiceError } from './errors';
-import { getImage, notFound } from './images';
-import { checkSession, sessionQuery } from './session';
+import { InvalidInput } from './errors';
+import { getImage, noSuchImage } from './images';
+import { checkSession } from './session';
 import { MAX_TAGS_PER_IMAGE } from './tag-rules';
-
-type TagDeps = Pick<Deps, 'db'>;
-type TagWrite = ReturnType<typeof ensureTags> | ReturnType<typeof linkTags> | ReturnType<typeof unlinkAllTags>;
 
 /**
  * Every tag edit is one batch: guarded writes (they change nothing unless the session is live
  * and owns the image), then the session and the image as they now are.
  */
 async function editThenRead(
-  deps: TagDeps,
+  deps: Pick<Deps, 'db'>,
   session: Session,
   imageId: number,
-  writes: (guard: ReturnType<typeof ownedBy>) => TagWrite[],
+  writes: (guard: ReturnType<typeof ownedBy>) => Statement[],
 ) {
   const { db } = deps;
-  const guard = ownedBy(session, imageId);
-  const results = await db.batch([
-    imageById(db, session.userId, imageId),
-    ...writes(guard),
-    sessionQuery(db, session),
-    imageById(db, session.userId, imageId),
-  ] as unknown as Parameters<typeof db.batch>[0]);
-  const before = results[0] as Awaited<ReturnType<typeof imageById>>;
-  const sessionRows = results[results.length - 2] as Awaited<ReturnType<typeof sessionQuery>>;
-  const after = results[results.length - 1] as Awaited<ReturnType<typeof imageById>>;
+  const [[before], [sessionRows, after]] = await batchAround(
+    db,
+    [imageById(db, session.userId, imageId)],
+    writes(ownedBy(session, imageId)),
+    [sessionRow(db, session), imageById(db, session.userId, imageId)],
+  );
   checkSession(sessionRows, session);
   const [was] = before;
   const [now] = after;
-  if (!was || !now) throw notFound();
+  if (!was || !now) throw noSuchImage();
   return { before: toRecord(was).tags, after: toRecord(now).tags };
 }
 
-export async function getTags(deps: TagDeps, session: Session, imageId: number): Promise<string[]> {
+export async function getTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<string[]> {
   return (await getImage(deps, session, imageId)).tags;
 }
 
 /** Replaces all tags; `tags` already checked and de-duplicated. */
-export async function replaceTags(deps: TagDeps, session: Session, imageId: number, tags: string[]) {
+export async function replaceTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tags: string[]) {
   const { after } = await editThenRead(deps, session, imageId, (guard) => [
     unlinkAllTags(deps.db, imageId, guard),
     ...(tags.length
@@ -63,15 +57,15 @@ export async function replaceTags(deps: TagDeps, session: Session, imageId: numb
   return after;
 }
 
-export async function clearTags(deps: TagDeps, session: Session, imageId: number) {
+export async function clearTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number) {
   return (await editThenRead(deps, session, imageId, (guard) => [unlinkAllTags(deps.db, imageId, guard)])).after;
 }
 
 /** Adds one tag at the end. `added` is false when it was already there. */
-export async function addTag(deps: TagDeps, session: Session, imageId: number, tag: string) {
+export async function addTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
   const { before, after } = await editThenRead(deps, session, imageId, (guard) => {
     // The cap is part of the guard, so a full image changes nothing.
-    const withRoom = sql`${guard} AND ${tagCountBelow(imageId, MAX_TAGS_PER_IMAGE)}`;
+    const withRoom = withTagRoom(guard, imageId, MAX_TAGS_PER_IMAGE);
     return [
       ensureTags(deps.db, session.userId, [tag], withRoom),
       linkTags(deps.db, session.userId, imageId, [tag], withRoom),
@@ -79,22 +73,22 @@ export async function addTag(deps: TagDeps, session: Session, imageId: number, t
   });
   const added = !before.includes(tag);
   if (added && !after.includes(tag)) {
-    throw new ServiceError(400, `An image has at most ${MAX_TAGS_PER_IMAGE} tags.`, {
-      errors: [{ name: 'tag', in: 'path', message: `Image already has ${MAX_TAGS_PER_IMAGE} tags` }],
-    });
+    throw new InvalidInput(`An image has at most ${MAX_TAGS_PER_IMAGE} tags.`, [
+      { name: 'tag', in: 'path', message: `Image already has ${MAX_TAGS_PER_IMAGE} tags` },
+    ]);
   }
   return { added, tags: after };
 }
 
-export async function removeTag(deps: TagDeps, session: Session, imageId: number, tag: string) {
+export async function removeTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
   return (
     await editThenRead(deps, session, imageId, (guard) => [unlinkTag(deps.db, session.userId, imageId, tag, guard)])
   ).after;
 }
 
 /** The caller's tags in use, with how many images carry each. One database call. */
-export async function listTagCounts(deps: TagDeps, session: Session) {
-  const [sessionRows, rows] = await deps.db.batch([sessionQuery(deps.db, session), tagCounts(deps.db, session.userId)]);
+export async function listTagCounts(deps: Pick<Deps, 'db'>, session: Session) {
+  const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), tagCounts(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }

@@ -1,5 +1,5 @@
 import { looksLikeMarkupOrScript, looksLikeSvg, sniffImage } from '../images/sniff';
-import { ServiceError } from './errors';
+import { UnsupportedFormat } from './errors';
 
 /**
  * Which bytes an upload may store, and under which type (README "Uploads": the legacy upload accepts what the original service did).
@@ -69,22 +69,20 @@ export function classifyUpload(head: Uint8Array, policy: UploadPolicy): UploadVe
   const sniffed = sniffImage(head);
   if (sniffed) return { verified: true, ...sniffed };
   if (looksLikeSvg(head)) {
-    throw new ServiceError(415, `SVG is not accepted (it can carry scripts). Upload ${FORMATS}.`);
+    throw new UnsupportedFormat(`SVG is not accepted (it can carry scripts). Upload ${FORMATS}.`);
   }
   if (policy.kind === 'strict') {
-    throw new ServiceError(415, `The file is not a supported image. Upload ${FORMATS}.`);
+    throw new UnsupportedFormat(`The file is not a supported image. Upload ${FORMATS}.`);
   }
   if (looksLikeMarkupOrScript(head)) {
-    throw new ServiceError(
-      415,
+    throw new UnsupportedFormat(
       `The file looks like markup or script (HTML, XML, a script), which is never accepted. Upload ${FORMATS}.`,
     );
   }
   const declared = policy.declaredType;
   const type = declaredRasterType(declared);
   if (!type) {
-    throw new ServiceError(
-      415,
+    throw new UnsupportedFormat(
       `The file is not a recognised image, and its part declares ${declared ? `\`${declared.slice(0, 100)}\`` : 'no content type'}. ` +
         `Upload ${FORMATS}, or declare one of ${ACCEPTED_DECLARED_TYPES.join(', ')} for the part.`,
     );

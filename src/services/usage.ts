@@ -1,4 +1,6 @@
 import type { Session } from '../auth/token';
+import { batchAround } from '../db/batch';
+import { sessionRow } from '../db/session-queries';
 import {
   daysBetween,
   requestsBetween,
@@ -6,18 +8,15 @@ import {
   storagePage,
   usageOf,
   usageUpserts,
-  userById,
 } from '../db/usage-queries';
+import { userById } from '../db/user-queries';
 import type { Deps } from '../deps';
 import { assertAdmin, noSuchUser } from './admin';
-import { decodeCursor, encodeCursor } from './cursor';
-import { ServiceError } from './errors';
+import { decodePageCursor, encodePageCursor } from './cursor';
+import { InvalidInput } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
-import { checkSession, sessionQuery } from './session';
+import { checkSession } from './session';
 import type { TimeRange } from './time-filters';
-import type { UsageRecorder } from './usage-recorder';
-
-type UsageDeps = Pick<Deps, 'db' | 'config' | 'clock'> & { usage?: UsageRecorder };
 
 const DAY_MS = 86_400_000;
 /** Days in a series when `from` is not given. */
@@ -34,15 +33,15 @@ export function seriesDays(range: TimeRange, now: number): { from: string; to: s
   const from = utcDate(first);
   const to = utcDate(last);
   if (from > to) {
-    throw new ServiceError(400, 'from must not be after to.', {
-      errors: [{ name: 'from', in: 'query', message: 'from must not be after to' }],
-    });
+    throw new InvalidInput('from must not be after to.', [
+      { name: 'from', in: 'query', message: 'from must not be after to' },
+    ]);
   }
   const span = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (span > MAX_DAYS) {
-    throw new ServiceError(400, `A series covers at most ${MAX_DAYS} days; this one would cover ${span}.`, {
-      errors: [{ name: 'from', in: 'query', message: `At most ${MAX_DAYS} days from to` }],
-    });
+    throw new InvalidInput(`A series covers at most ${MAX_DAYS} days; this one would cover ${span}.`, [
+      { name: 'from', in: 'query', message: `At most ${MAX_DAYS} days from to` },
+    ]);
   }
   return { from, to };
 }
@@ -78,31 +77,32 @@ const emptyDay = (date: string): DayUsage => ({
  * One round trip: the session, this isolate's not-yet-written counts (written here, in the same
  * batch, so they are counted exactly once), then the stored figures as they now are.
  */
-async function report(deps: UsageDeps, session: Session, subjectId: number, range: TimeRange, admin: boolean) {
+async function report(
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  session: Session,
+  subjectId: number,
+  range: TimeRange,
+  admin: boolean,
+) {
   const { db } = deps;
   const { from, to } = seriesDays(range, deps.clock().getTime());
   const reserved = await deps.usage?.reserve();
-  let results: readonly unknown[] | undefined;
-  try {
-    results = await db.batch([
-      sessionQuery(db, session),
-      ...usageUpserts(db, reserved?.counts ?? []),
+  const batch = Promise.resolve().then(() =>
+    batchAround(db, [sessionRow(db, session)], usageUpserts(db, reserved?.counts ?? []), [
       userById(db, subjectId),
       usageOf(db, subjectId),
       daysBetween(db, subjectId, from, to),
       requestsBetween(db, subjectId, from, to),
-    ] as unknown as Parameters<typeof db.batch>[0]);
-  } finally {
-    reserved?.done(results === undefined);
-  }
-  const user = checkSession(results[0] as Awaited<ReturnType<typeof sessionQuery>>, session);
+    ]),
+  );
+  // Registered before the await below, so the reservation settles first either way.
+  batch.then(
+    () => reserved?.done(false),
+    () => reserved?.done(true),
+  );
+  const [[sessionRows], [subject, usage, dayRows, requestRows]] = await batch;
+  const user = checkSession(sessionRows, session);
   if (admin) assertAdmin(deps, user);
-  const [subject, usage, dayRows, requestRows] = results.slice(-4) as [
-    Awaited<ReturnType<typeof userById>>,
-    Awaited<ReturnType<typeof usageOf>>,
-    Awaited<ReturnType<typeof daysBetween>>,
-    Awaited<ReturnType<typeof requestsBetween>>,
-  ];
   if (!subject[0]) throw noSuchUser();
 
   const byDate = new Map<string, DayUsage>();
@@ -140,12 +140,15 @@ async function report(deps: UsageDeps, session: Session, subjectId: number, rang
 }
 
 /** The caller's own usage. */
-export const ownUsage = (deps: UsageDeps, session: Session, range: TimeRange): Promise<UsageReport> =>
-  report(deps, session, session.userId, range, false);
+export const ownUsage = (
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  session: Session,
+  range: TimeRange,
+): Promise<UsageReport> => report(deps, session, session.userId, range, false);
 
 /** Any user's usage, for operators. */
 export const userUsageForAdmin = (
-  deps: UsageDeps,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   userId: number,
   range: TimeRange,
@@ -158,20 +161,20 @@ export interface StorageListing {
 
 /** Every user's stored totals, for operators: one page, most bytes (or images) first, or by id. */
 export async function listStorage(
-  deps: UsageDeps,
+  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   input: { sort: StorageSort; limit: number; cursor?: string },
 ): Promise<StorageListing> {
   // The same opaque (non-negative number, id) pair as image pages.
-  const decoded = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+  const decoded = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !decoded) {
-    throw new ServiceError(400, 'The cursor is not one this server issued.', {
-      errors: [{ name: 'cursor', in: 'query', message: 'Invalid cursor' }],
-    });
+    throw new InvalidInput('The cursor is not one this server issued.', [
+      { name: 'cursor', in: 'query', message: 'Invalid cursor' },
+    ]);
   }
   const after = decoded && { value: decoded.createdAt, id: decoded.id };
   const [sessionRows, rows] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     storagePage(deps.db, input.sort, after, input.limit + 1),
   ]);
   assertAdmin(deps, checkSession(sessionRows, session));
@@ -181,6 +184,7 @@ export async function listStorage(
     input.sort === 'images' ? r.imagesCount : input.sort === 'bytes' ? r.bytesStored : 0;
   return {
     items: page.map((r) => ({ userId: r.userId, email: r.email, storage: storedUsage(r, deps.config) })),
-    nextCursor: rows.length > input.limit && last ? encodeCursor({ createdAt: value(last), id: last.userId }) : null,
+    nextCursor:
+      rows.length > input.limit && last ? encodePageCursor({ createdAt: value(last), id: last.userId }) : null,
   };
 }

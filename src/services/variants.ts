@@ -28,7 +28,7 @@ import {
   VARIANT_FORMATS,
   type VariantFormat,
 } from '../transform/transformer';
-import { ServiceError } from './errors';
+import { CannotProcess, Inconsistent } from './errors';
 
 export const FITS = ['inside', 'outside', 'cover', 'contain', 'fill'] as const;
 export type Fit = (typeof FITS)[number];
@@ -173,7 +173,7 @@ const isThumbnail = (n: NormalisedVariant) =>
   !n.enlarge &&
   n.quality === (n.format === 'png' ? undefined : DEFAULT_QUALITY);
 
-const refuse = (detail: string) => new ServiceError(422, detail);
+const refuse = (detail: string) => new CannotProcess(detail);
 
 /** Why this image gets no variants (a 422; its original stays available), or undefined. */
 export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
@@ -229,14 +229,12 @@ export type VariantFile =
       size: number;
     };
 
-type VariantDeps = Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>;
-
 /**
  * The variant of `image` that `request` names: 304 when `notModified` accepts its ETag (no store
  * read), the cached copy (one store read), or a new one made, stored and returned.
  */
 export async function openVariant(
-  deps: VariantDeps,
+  deps: Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>,
   image: ImageRecord,
   request: VariantRequest,
   ask: { accepts: AcceptedFormats; notModified?: (etag: string) => boolean },
@@ -265,7 +263,7 @@ export async function openVariant(
   const original = await deps.store.get(image.storageKey);
   if (!original) {
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
-    throw new ServiceError(500, 'The image bytes are unavailable.');
+    throw new Inconsistent('The image bytes are unavailable.');
   }
   const { head, body } = await peek(original.body, SNIFF_BYTES);
   let plan: TransformPlan;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { inlineDisposition } from '../../src/http/content-disposition';
 import { etagMatches, parseRange } from '../../src/http/range';
-import { decodeCursor, encodeCursor } from '../../src/services/cursor';
+import { decodePageCursor, encodePageCursor } from '../../src/services/cursor';
 import { displayName } from '../../src/services/images';
 import { checkTag, checkTagList, MAX_TAGS_PER_IMAGE, splitTagField } from '../../src/services/tag-rules';
 import { intersect, parseInstant, rangeEnd, rangeStart, utcDay } from '../../src/services/time-filters';
@@ -110,13 +110,13 @@ describe('time filters', () => {
 describe('cursors', () => {
   it('round-trips a position', () => {
     const position = { createdAt: 1_764_288_000_123, id: 42 };
-    expect(decodeCursor(encodeCursor(position))).toEqual(position);
+    expect(decodePageCursor(encodePageCursor(position))).toEqual(position);
   });
 
   it.each(['', 'not a cursor!', btoa('[1]'), btoa('{"a":1}'), btoa('[1.5,2]'), btoa('[1,-2]')])(
     'refuses %j',
     (cursor) => {
-      expect(decodeCursor(cursor.replace(/=+$/, ''))).toBeUndefined();
+      expect(decodePageCursor(cursor.replace(/=+$/, ''))).toBeUndefined();
     },
   );
 });

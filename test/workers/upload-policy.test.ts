@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { problemFor } from '../../src/http/domain-problems';
 import { imageServingHeaders } from '../../src/http/image-headers';
 import { multipartBoundary, partTypeScanner } from '../../src/http/multipart-parts';
-import { ProblemError } from '../../src/http/problem';
 import { looksLikeMarkupOrScript } from '../../src/images/sniff';
+import { DomainError } from '../../src/services/errors';
 import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
 import { bigImage, gif, jpeg, png, svg } from '../support/images';
 import { multipart } from '../support/upload';
@@ -18,8 +19,8 @@ function refusal(call: () => unknown): { status: number; detail: string } | unde
     call();
     return undefined;
   } catch (err) {
-    if (!(err instanceof ProblemError)) throw err;
-    return { status: err.status, detail: err.detail ?? '' };
+    if (!(err instanceof DomainError)) throw err;
+    return { status: problemFor(err).status, detail: err.detail };
   }
 }
 

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../http/app-env';
 import { imageServingHeaders } from '../../http/image-headers';
 import { ProblemError } from '../../http/problem';
 import { etagMatches, parseRange } from '../../http/range';
-import { etagOf, getImage, type ImageRecord, openImageFile } from '../../services/images';
+import { getImage, type ImageRecord, imageEtag, openImageFile } from '../../services/images';
 import { isVariantRequest, type VariantRequest } from '../../services/variants';
 import { variantResponse } from './variant-response';
 
@@ -41,7 +41,7 @@ export async function serveImage(
     },
   });
   const headers: Record<string, string> = {
-    ETag: etagOf(image),
+    ETag: imageEtag(image),
     'Last-Modified': new Date(image.createdAt).toUTCString(),
     'Cache-Control': options.cacheControl,
     'Accept-Ranges': 'bytes',

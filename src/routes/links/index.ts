@@ -46,7 +46,7 @@ export function v1LinkRouter() {
       const deps = c.get('deps');
       const id = await readLinkToken(signingSecret(deps), c.req.valid('param').token);
       const shared = id === undefined ? undefined : await links.openSharedLink(deps, id);
-      if (!shared) throw links.linkNotFound();
+      if (!shared) throw links.noSuchLink();
       const left = Math.max(0, Math.floor((shared.expiresAt - deps.clock().getTime()) / 1000));
       // Anyone holding the link may embed it, from any site.
       c.header('Cross-Origin-Resource-Policy', 'cross-origin');

@@ -19,7 +19,8 @@ async function logIn(c: Context<AppEnv>, credentials: { email: string; password:
   const deps = c.get('deps');
   const ttlSeconds = deps.config.sessionTtlSeconds;
   const { issued } = await accounts.login(
-    { ...deps, secret: signingSecret(deps), ttlSeconds },
+    deps,
+    { secret: signingSecret(deps), ttlSeconds },
     credentials.email,
     credentials.password,
     deps.clientAddress(c.req.raw, c.env),
@@ -46,7 +47,7 @@ async function logOut(c: Context<AppEnv>) {
 const register = (c: Context<AppEnv>, credentials: { email: string; password: string }) =>
   accounts.register(c.get('deps'), credentials.email, credentials.password);
 
-const me = (c: Context<AppEnv>) => accounts.currentUser(c.get('deps').db, c.get('session'));
+const me = (c: Context<AppEnv>) => accounts.currentUser(c.get('deps'), c.get('session'));
 
 export function legacyUserRouter() {
   return createRouter()
