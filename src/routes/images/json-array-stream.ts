@@ -16,16 +16,20 @@ export function jsonArrayStream<T>(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const page = await pages.next();
-        if (page.done) {
-          controller.enqueue(encoder.encode(started ? ']' : '[]'));
-          controller.close();
+        // Each pull must enqueue or close: a pull that does neither is not called again.
+        for (;;) {
+          const page = await pages.next();
+          if (page.done) {
+            controller.enqueue(encoder.encode(started ? ']' : '[]'));
+            controller.close();
+            return;
+          }
+          if (page.value.length === 0) continue; // an empty page past a full one
+          const items = page.value.map((item) => JSON.stringify(render(item))).join(',');
+          controller.enqueue(encoder.encode((started ? ',' : '[') + items));
+          started = true;
           return;
         }
-        if (page.value.length === 0) return; // pulled again: the next call ends the array
-        const items = page.value.map((item) => JSON.stringify(render(item))).join(',');
-        controller.enqueue(encoder.encode((started ? ',' : '[') + items));
-        started = true;
       } catch (err) {
         onError(err);
         controller.error(err);
