@@ -244,7 +244,7 @@ async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, stora
 
 export interface ListInput extends TimeRange {
   tags: string[];
-  /** Undefined: every image (legacy list). */
+  /** Undefined: every match in one statement (no route does that now: the legacy list streams, listAllImages). */
   limit?: number;
   cursor?: string;
 }
