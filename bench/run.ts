@@ -8,7 +8,8 @@
 // bench/results/ (git-ignored). Only ratios within one run mean much on a shared machine.
 //
 // BENCH_SECONDS (default 3) is the length of one timed run; BENCH_RUNTIMES (default
-// "node,bun,workerd") picks runtimes.
+// "node,bun,workerd") picks runtimes. Then the lists at scale (bench/lists.ts) on Node and Bun;
+// `--only-lists` (`npm run bench:lists`) runs only those.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import autocannon from 'autocannon';
 import { hashPassword } from '../src/auth/password';
 import { freePort } from '../test/node/support/servers';
 import { crc32 } from '../test/support/images';
+import { benchLists } from './lists';
 
 type Runtime = 'node' | 'bun' | 'workerd';
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'node,bun,workerd').split(',') as Runtime[];
@@ -466,7 +468,8 @@ console.log(
     `${image.length} B PNG; password hash alone (PBKDF2, Node): ${hash.toFixed(1)} ms`,
 );
 const results: Record<string, unknown> = {};
-for (const runtime of RUNTIMES) {
+const onlyLists = process.argv.includes('--only-lists');
+for (const runtime of onlyLists ? [] : RUNTIMES) {
   try {
     results[runtime] = await benchRuntime(runtime, image);
   } catch (err) {
@@ -475,6 +478,7 @@ for (const runtime of RUNTIMES) {
     process.exitCode = 1;
   }
 }
+results.lists = await benchLists(RUNTIMES);
 const outDir = join(ROOT, 'bench/results');
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -246,7 +246,7 @@ async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, stora
 
 export interface ListInput extends TimeRange {
   tags: string[];
-  /** Undefined: every image (legacy list). */
+  /** Undefined: every match in one statement (no route does that now: the legacy list streams, listAllImages). */
   limit?: number;
   cursor?: string;
 }
@@ -280,4 +280,43 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
   const items = (more ? rows.slice(0, input.limit) : rows).map(toRecord);
   const last = items.at(-1);
   return { items, nextCursor: more && last ? encodePageCursor({ createdAt: last.createdAt, id: last.id }) : null };
+}
+
+/** Rows per statement when the legacy list pages through every image of a user. */
+export const LEGACY_LIST_PAGE_ROWS = 1000;
+
+/**
+ * Every image matching `input`, newest first, as pages of at most `pageRows` (the legacy list,
+ * which answers all of them). The first page comes with the session check, before anything is
+ * sent, so a refused session still answers 401; later pages are read as the caller asks for
+ * them, by keyset on (created_at, id) — the v1 list's index and order — so memory stays bounded
+ * and a row deleted meanwhile can only be missing, never repeated. Not a snapshot: an image
+ * deleted after its page was read is still in the answer, one uploaded meanwhile is not (it is
+ * newer than the first page).
+ */
+export async function listAllImages(
+  deps: Pick<Deps, 'db'>,
+  session: Session,
+  input: TimeRange & { tags: string[] },
+  pageRows = LEGACY_LIST_PAGE_ROWS,
+): Promise<AsyncGenerator<ImageRecord[], void, undefined>> {
+  const filter = { ownerId: session.userId, tags: [...new Set(input.tags)], from: input.from, until: input.until };
+  const [sessionRows, first] = await deps.db.batch([
+    sessionQuery(deps.db, session),
+    listQuery(deps.db, { ...filter, limit: pageRows }),
+  ]);
+  checkSession(sessionRows, session);
+  return (async function* pages() {
+    let rows = first;
+    for (;;) {
+      yield rows.map(toRecord);
+      const last = rows.at(-1);
+      if (rows.length < pageRows || !last) return;
+      rows = await listQuery(deps.db, {
+        ...filter,
+        before: { createdAt: last.createdAt, id: last.id },
+        limit: pageRows,
+      });
+    }
+  })();
 }

@@ -43,6 +43,46 @@ const imagesList: Scenario = (target) => {
   };
 
   describe('shape and order', () => {
+    /** The legacy list as the non-streamed server wrote it: JSON.stringify of every image in the legacy shape. */
+    const legacyBytesFromV1 = async (query: string) => {
+      const items: UploadedV1[] = [];
+      let cursor: string | null = null;
+      do {
+        // Pages of 2: the walk crosses keyset boundaries like the streamed list does.
+        const q: string = `limit=2${query ? `&${query}` : ''}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+        const page: V1Page = await getJson<V1Page>(target(), user, `/api/v1/images?${q}`);
+        items.push(...page.items);
+        cursor = page.next_cursor;
+      } while (cursor !== null);
+      return JSON.stringify(
+        items.map((i) => ({
+          img_id: i.id,
+          name: i.name,
+          size: i.size,
+          content_type: i.content_type,
+          tags: i.tags,
+          created_at: i.created_at_unix,
+          sha256: i.sha256,
+          width: i.width,
+          height: i.height,
+        })),
+      );
+    };
+
+    it.each([
+      ['no filter', ''],
+      ['a tag', 'tag=cat'],
+      ['two tags and a date', `tag=cat&tag=garden&date=${utcDate(Date.now())}`],
+      ['no match', 'tag=nobody-uses-this'],
+    ])('legacy list (streamed) is byte for byte the JSON of every image, %s', async (_, query) => {
+      const res = await target().fetch(`/api/images${query ? `?${query}` : ''}`, { headers: bearer(user) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json');
+      const text = await res.text();
+      expect(text).toBe(await legacyBytesFromV1(query));
+      if (query === 'tag=nobody-uses-this') expect(text).toBe('[]');
+    });
+
     it('legacy answers a JSON array of the caller’s images, newest first, in the legacy shape', async () => {
       const res = await target().fetch('/api/images', { headers: bearer(user) });
       expect(res.status).toBe(200);

@@ -1,8 +1,10 @@
+import type { TypedResponse } from 'hono';
 import { createRouter } from '../../http/router';
 import * as images from '../../services/images';
 import * as tagService from '../../services/tags';
 import { imageFileResponse } from './file-response';
 import * as r from './images.routes';
+import { jsonArrayStream } from './json-array-stream';
 import { imagePath, legacyImage, v1Image } from './present';
 
 /** `/api/v1/images…` and `/api/v1/tags`. */
@@ -74,8 +76,21 @@ export function legacyImageRouter() {
       return c.json(legacyImage(record), 201);
     })
     .openapi(r.legacyListImages, async (c) => {
-      const { items } = await images.listImages(c.get('deps'), c.get('session'), c.req.valid('query'));
-      return c.json(items.map(legacyImage), 200);
+      // Every image by contract: streamed page by page (services/images listAllImages).
+      const deps = c.get('deps');
+      const pages = await images.listAllImages(deps, c.get('session'), c.req.valid('query'));
+      const body = jsonArrayStream(pages, legacyImage, (err) =>
+        deps.logger.error('legacy list cut off after its first bytes', {
+          request_id: c.get('requestId'),
+          error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        }),
+      );
+      // Typed as the array the route documents: the stream's bytes are exactly its JSON.
+      return c.body(body, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<
+        ReturnType<typeof legacyImage>[],
+        200,
+        'json'
+      >;
     })
     .openapi(r.legacyGetImageFile, (c) => imageFileResponse(c, c.req.valid('param').img_id))
     .openapi(r.legacyDeleteImage, async (c) => {

@@ -1,0 +1,1 @@
+CREATE INDEX `image_tags_image_position_idx` ON `image_tags` (`image_id`,`position`,`tag_id`);
