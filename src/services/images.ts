@@ -302,7 +302,7 @@ export async function listAllImages(
 ): Promise<AsyncGenerator<ImageRecord[], void, undefined>> {
   const filter = { ownerId: session.userId, tags: [...new Set(input.tags)], from: input.from, until: input.until };
   const [sessionRows, first] = await deps.db.batch([
-    sessionQuery(deps.db, session),
+    sessionRow(deps.db, session),
     listQuery(deps.db, { ...filter, limit: pageRows }),
   ]);
   checkSession(sessionRows, session);
