@@ -1,8 +1,9 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, json, newUser, problem, type TestUser, withCookie } from '../support/client';
 import { bytesOf, firstDifference, legacyIds, legacyUpload, v1Ids } from '../support/image-api';
 import { avif, bigImage, bmp, gif, jpeg, png, sha256Hex, svg, tiff, webp } from '../support/images';
 import type { Scenario } from '../support/scenarios';
+import { storedKeysOf } from '../support/target';
 import { multipart, type Part, upload } from '../support/upload';
 
 const MIB = 1024 * 1024;
@@ -200,10 +201,17 @@ const imagesUpload: Scenario = (target) => {
       refusing = await newUser(target(), 'refused');
     });
 
-    /** The refusing user never manages to store anything. */
+    let keysBefore: Set<string>;
+    beforeEach(async () => {
+      keysBefore = await storedKeysOf(target());
+    });
+
+    /** The refusing user never manages to store anything: no rows, and no bytes left in the store. */
     const expectNothingStored = async () => {
       expect(await v1Ids(target(), refusing)).toEqual([]);
       expect(await legacyIds(target(), refusing)).toEqual([]);
+      const after = await storedKeysOf(target());
+      expect([...after].filter((k) => !keysBefore.has(k))).toEqual([]);
     };
 
     it.each(PATHS)('answers 400 naming `image` when there is no image part on %s', async (path) => {
