@@ -7,6 +7,7 @@ import { storedKeysOf } from '../support/target';
 import { multipart, type Part, upload } from '../support/upload';
 
 const MIB = 1024 * 1024;
+/** MAX_UPLOAD_BYTES as every runner sets it for the suites (the default is 100 MiB). */
 const DEFAULT_MAX_UPLOAD = 20 * MIB;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const PATHS = ['/api/images', '/api/v1/images'] as const;
@@ -305,7 +306,7 @@ const imagesUpload: Scenario = (target) => {
     });
 
     it.each(PATHS)(
-      'answers 413 for a real body over the default limit on %s',
+      'answers 413 for a real body over the limit on %s',
       async (path) => {
         const res = await post(path, [imagePart(bigImage(21 * MIB, { seed: 21 }))], refusing);
         expect(res.status).toBe(413);
