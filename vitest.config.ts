@@ -29,6 +29,9 @@ export default defineConfig(async () => {
                   // holding every request open for the flush delay. Aggregation is tested with
                   // its own clock in test/workers/usage-recorder.test.ts.
                   USAGE_FLUSH_SECONDS: '0',
+                  // The scenarios send bodies just over the upload limit; 20 MiB (the default
+                  // is 100 MiB) keeps that cheap. The same on Node and Bun (serverEnv).
+                  MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
                 },
                 // An empty second database for test/workers/migrations.test.ts, which applies the
                 // migrations one at a time (the setup file has already migrated DB).

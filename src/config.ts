@@ -38,7 +38,7 @@ export const configSchema = z.object({
     .number()
     .int()
     .positive()
-    .default(20 * 1024 * 1024),
+    .default(100 * 1024 * 1024),
   MAX_VARIANT_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   MAX_VARIANTS_PER_IMAGE: z.coerce.number().int().min(0).max(1000).default(16),
   AUTH_SECRET: z.string().optional(),

@@ -1,7 +1,7 @@
 import type { RequestIdVariables } from 'hono/request-id';
 import type { Session } from '../auth/token';
 import type { Deps } from '../deps';
-import type { DeclaredPartTypes } from './multipart-parts';
+import type { ReceivedImage } from '../services/upload-stream';
 
 /** Hono's typing of what middleware puts on the context. */
 export interface AppEnv {
@@ -9,8 +9,8 @@ export interface AppEnv {
     deps: Deps;
     /** Set by requireAuth from a verified token; the services check its version against the database. */
     session: Session;
-    /** Set by recordPartTypes on the routes that use it: each file part's declared Content-Type. */
-    partTypes: DeclaredPartTypes | undefined;
+    /** Set by readUploadBody on the upload routes: the image part, streamed into the store. */
+    upload: ReceivedImage | undefined;
     /** Set by the upload handlers: the stored image's size, for the usage counters. */
     uploadedBytes?: number;
   };

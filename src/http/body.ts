@@ -93,13 +93,20 @@ export const SMALL_BODY_LIMIT = limitBody(SMALL_BODY_BYTES);
 /** Room for multipart boundaries, part headers and the tags field around the image itself. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
-/** The upload limit from config, refused from Content-Length before the body is read. */
+/**
+ * The upload limit from config, refused from Content-Length before the body is read. A body
+ * without one is counted as it streams (readUploadBody): buffering it to count would defeat
+ * the streaming.
+ */
 export const limitUpload: MiddlewareHandler<AppEnv> = (c, next) => {
   const max = c.get('deps').config.maxUploadBytes;
-  return bodyLimit({
-    maxSize: max + MULTIPART_OVERHEAD_BYTES,
-    onError: () => {
-      throw new ProblemError(413, `The upload exceeds the limit of ${max} bytes.`);
-    },
-  })(c, next);
+  const length = c.req.raw.headers.get('content-length');
+  if (
+    length !== null &&
+    !c.req.raw.headers.has('transfer-encoding') &&
+    Number(length) > max + MULTIPART_OVERHEAD_BYTES
+  ) {
+    throw new ProblemError(413, `The upload exceeds the limit of ${max} bytes.`);
+  }
+  return next();
 };

@@ -1,21 +1,90 @@
-import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from './app-env';
+import { ProblemError } from './problem';
 
 /**
- * What each file part of a multipart body declared as its `Content-Type`, read from the part
- * headers themselves as the body streams past the form parser.
+ * A multipart/form-data body read as a stream, one part at a time, on every runtime.
  *
- * Why not `File.type`: Bun's multipart parser ignores a part's `Content-Type` and guesses the type
- * from the file name (a part declared `text/plain`, or declaring nothing, named `x.png` comes out
- * as `image/png`), while workerd and Node report what was sent. The legacy upload decides on the
- * declared type, so it must not depend on the runtime. Nothing is buffered here: the bytes pass
- * through unchanged and only part headers are looked at.
+ * The reader is pulled: the request body is read only when the consumer asks for the next part
+ * or for more of a file part's bytes, so a slow store slows the client down instead of filling
+ * memory, and nothing is held beyond the request chunk in hand (plus a delimiter's length).
+ *
+ * Names, file names and declared types come from the raw part headers, read the same way on
+ * every runtime: Bun's own form parser guesses a file part's type from its name (a part declared
+ * `text/plain`, or declaring nothing, named `x.png` comes out as `image/png`), while workerd and
+ * Node report what was sent, and the legacy upload decides on what was declared. Header values
+ * are read as leniently as those parsers read them (a control character in a file name is the
+ * name's problem, judged later, not a malformed body).
+ *
+ * Written here rather than taken from a library: `@remix-run/multipart-parser` (the renamed
+ * `@mjackson/multipart-parser`) now buffers each part whole before handing it over, its older
+ * streaming line has no backpressure and leaves a part open when the body ends early, and
+ * multipasta refuses control characters in header values that every runtime's parser accepts.
  */
-export type DeclaredPartTypes = ReadonlyMap<string, string | undefined>;
 
+export interface FieldPart {
+  kind: 'field';
+  name: string;
+  value: string;
+}
+
+export interface FilePart {
+  kind: 'file';
+  name: string;
+  filename: string;
+  /** The part's own Content-Type header as sent, or undefined when it had none. */
+  declaredType: string | undefined;
+  /**
+   * The part's bytes. Read it to the end, or cancel it, before asking for the next part: asking
+   * earlier discards what is left of it.
+   */
+  body: ReadableStream<Uint8Array>;
+}
+
+export type Part = FieldPart | FilePart;
+
+export interface MultipartLimits {
+  /** The whole body, boundaries and headers included; beyond it the read fails with 413. */
+  maxBodyBytes: number;
+  /** One non-file field; beyond it the read fails with 413. */
+  maxFieldBytes: number;
+  /** What the 413 for too large a body says. */
+  tooLarge: string;
+}
+
+/** At most this many parts: a form of a few fields never needs more. */
+const MAX_PARTS = 1000;
+/** One part's header block; browsers send a few hundred bytes. */
 const MAX_HEADER_BYTES = 16 * 1024;
-const CRLF_CRLF = Uint8Array.of(13, 10, 13, 10);
 
+const CR = 13;
+const LF = 10;
+const DASH = 45;
+
+/** The boundary parameter of a multipart/form-data Content-Type, or undefined. */
+export function multipartBoundary(contentType: string | null): string | undefined {
+  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) return undefined;
+  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return m?.[1] ?? m?.[2];
+}
+
+/** A `name="…"` style parameter of a Content-Disposition value (quoted or a bare token). */
+export function dispositionParam(value: string, param: string): string | undefined {
+  const m = new RegExp(`;\\s*${param}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(value);
+  if (!m) return undefined;
+  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+}
+
+/** RFC 5987 `filename*=UTF-8''…`, when sent and decodable. */
+function extendedFilename(disposition: string): string | undefined {
+  const m = /;\s*filename\*\s*=\s*utf-8'[^']*'([^;\s]*)/i.exec(disposition);
+  if (!m) return undefined;
+  try {
+    return decodeURIComponent(m[1] ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first occurrence of `needle` in `haystack` at or after `from`, or -1. */
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   const first = needle[0] as number;
   const last = haystack.length - needle.length;
@@ -27,118 +96,291 @@ function indexOf(haystack: Uint8Array, needle: Uint8Array, from = 0): number {
   return -1;
 }
 
+/** Where a partial `needle` could begin at the end of `haystack` (from `from` on), or -1. */
+function partialTail(haystack: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0] as number;
+  for (let i = haystack.indexOf(first, Math.max(from, haystack.length - needle.length + 1)); i >= 0; ) {
+    let j = 1;
+    while (i + j < haystack.length && haystack[i + j] === needle[j]) j++;
+    if (i + j === haystack.length) return i;
+    i = haystack.indexOf(first, i + 1);
+  }
+  return -1;
+}
+
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (!a.length) return b;
-  const out = new Uint8Array(a.length + b.length);
+  if (!a.byteLength) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
   out.set(a);
-  out.set(b, a.length);
+  out.set(b, a.byteLength);
   return out;
 }
 
-/** A `name="…"` style parameter of a Content-Disposition value (quoted or a bare token). */
-function dispositionParam(value: string, param: string): string | undefined {
-  const m = new RegExp(`;\\s*${param}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(value);
-  if (!m) return undefined;
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+interface Headers {
+  disposition: string | undefined;
+  contentType: string | undefined;
 }
 
-/** Records the first file part of each field name: its declared type, or undefined when none. */
-function readHeaders(block: string, types: Map<string, string | undefined>): void {
-  let disposition: string | undefined;
-  let contentType: string | undefined;
-  for (const line of block.split('\r\n')) {
+function readHeaders(block: Uint8Array): Headers {
+  const out: Headers = { disposition: undefined, contentType: undefined };
+  // UTF-8, as browsers send non-ASCII file names.
+  for (const line of new TextDecoder().decode(block).split('\r\n')) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const field = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
-    if (field === 'content-disposition') disposition = value;
-    else if (field === 'content-type') contentType = value;
+    if (field === 'content-disposition') out.disposition ??= value;
+    else if (field === 'content-type') out.contentType ??= value;
   }
-  if (!disposition || !/^form-data\b/i.test(disposition)) return;
-  const name = dispositionParam(disposition, 'name');
-  if (name === undefined || dispositionParam(disposition, 'filename') === undefined) return;
-  if (!types.has(name)) types.set(name, contentType);
+  return out;
 }
 
-/**
- * A pass-through stream that fills `types` from the part headers of a multipart body with this
- * boundary. Each part starts after `--boundary` (preceded by CRLF except at the very start), and
- * its headers end at the first blank line.
- */
-export function partTypeScanner(boundary: string, types: Map<string, string | undefined>) {
-  const encoder = new TextEncoder();
-  const delimiter = encoder.encode(`\r\n--${boundary}`);
-  // Primed with CRLF so a body that starts with the first boundary matches like any other.
-  let carry: Uint8Array = Uint8Array.of(13, 10);
-  let inHeaders = false;
-  let done = false;
+interface FileState {
+  chunks: Uint8Array[];
+  ended: boolean;
+  discard: boolean;
+}
 
-  const scan = (chunk: Uint8Array) => {
-    let data = concat(carry, chunk);
-    carry = new Uint8Array();
-    while (!done) {
-      if (!inHeaders) {
-        const at = indexOf(data, delimiter);
-        if (at < 0) {
-          // Keep just enough to match a delimiter split across chunks.
-          carry = data.slice(Math.max(0, data.length - (delimiter.length - 1)));
-          return;
-        }
-        data = data.subarray(at + delimiter.length);
-        inHeaders = true;
-      }
-      if (data.length < 2) {
-        carry = data.slice();
-        return;
-      }
-      if (data[0] === 0x2d && data[1] === 0x2d) {
-        done = true; // `--boundary--`: the closing delimiter
-        return;
-      }
-      const end = indexOf(data, CRLF_CRLF);
-      if (end < 0) {
-        if (data.length > MAX_HEADER_BYTES) {
-          inHeaders = false; // not headers any parser accepts; look for the next part
-          carry = new Uint8Array();
-          return;
-        }
-        carry = data.slice();
-        return;
-      }
-      readHeaders(new TextDecoder().decode(data.subarray(0, end)), types);
-      data = data.subarray(end + CRLF_CRLF.length);
-      inHeaders = false;
+const malformed = (why: string) => new ProblemError(400, `The multipart body is malformed: ${why}.`);
+
+type State = 'preamble' | 'delimiter' | 'headers' | 'body' | 'done';
+
+export class MultipartReader {
+  readonly #source: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #limits: MultipartLimits;
+  readonly #delimiter: Uint8Array;
+  readonly #parts: Part[] = [];
+  readonly #states = new WeakMap<Part, FileState>();
+  /** Bytes read but not yet parsed. It starts as a CRLF, so the opening `--boundary` is a delimiter too. */
+  #buffer: Uint8Array = Uint8Array.of(CR, LF);
+  #state: State = 'preamble';
+  #read = 0;
+  #partCount = 0;
+  #ended = false;
+  #failure: Error | undefined;
+  /** The part being parsed: a file's state, or a field's collected bytes. */
+  #file: FileState | undefined;
+  #field: { name: string | undefined; chunks: Uint8Array[]; size: number } | undefined;
+  /** The file part last handed out. */
+  #current: FileState | undefined;
+
+  constructor(body: ReadableStream<Uint8Array>, contentType: string, limits: MultipartLimits) {
+    this.#source = body.getReader();
+    this.#limits = limits;
+    const boundary = multipartBoundary(contentType);
+    if (!boundary) this.#failure = malformed('its Content-Type has no boundary');
+    this.#delimiter = new TextEncoder().encode(`\r\n--${boundary ?? ''}`);
+  }
+
+  /** The next part, or undefined after the closing boundary. Throws a ProblemError on a bad body. */
+  async next(): Promise<Part | undefined> {
+    if (this.#current) {
+      // Bytes of an abandoned file part are dropped as they come.
+      this.#current.discard = true;
+      this.#current.chunks = [];
+      this.#current = undefined;
     }
-  };
-
-  return new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      if (!done) scan(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-}
-
-/** The boundary parameter of a multipart/form-data Content-Type, or undefined. */
-export function multipartBoundary(contentType: string | null): string | undefined {
-  if (!contentType || !/^multipart\/form-data\b/i.test(contentType)) return undefined;
-  const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  return m?.[1] ?? m?.[2];
-}
-
-/**
- * Middleware for a multipart route: sets `partTypes`, filled while the form is parsed, so the
- * handler can read what a file part declared (`c.get('partTypes').get('image')`).
- */
-export const recordPartTypes: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const types = new Map<string, string | undefined>();
-  c.set('partTypes', types);
-  const raw = c.req.raw;
-  const boundary = multipartBoundary(raw.headers.get('content-type'));
-  if (boundary && raw.body) {
-    const body = raw.body.pipeThrough(partTypeScanner(boundary, types));
-    // `duplex` is required by Node's fetch for a stream body and unknown to the Workers types.
-    c.req.raw = new Request(raw, { body, duplex: 'half' } as RequestInit);
+    for (;;) {
+      this.#throwIfFailed();
+      const part = this.#parts.shift();
+      if (part) {
+        this.#current = this.#states.get(part);
+        return part;
+      }
+      if (this.#state === 'done') return undefined;
+      await this.#pump();
+    }
   }
-  await next();
-};
+
+  /** Stops reading the request (after a failure elsewhere); the parts read so far stay valid. */
+  async cancel(reason?: unknown): Promise<void> {
+    await this.#source.cancel(reason).catch(() => {});
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Reads one chunk of the request and parses what it completes. */
+  async #pump(): Promise<void> {
+    if (this.#ended) {
+      this.#failure ??= malformed('it ends before its closing boundary');
+      this.#throwIfFailed();
+    }
+    let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+    try {
+      result = await this.#source.read();
+    } catch (err) {
+      this.#failure ??= err instanceof Error ? err : new Error(String(err));
+      throw this.#failure;
+    }
+    if (result.done) {
+      this.#ended = true;
+      if (this.#state !== 'done') this.#failure ??= malformed('it ends before its closing boundary');
+      return;
+    }
+    this.#read += result.value.byteLength;
+    if (this.#read > this.#limits.maxBodyBytes) {
+      this.#failure ??= new ProblemError(413, this.#limits.tooLarge);
+      await this.cancel(this.#failure);
+      throw this.#failure;
+    }
+    // Data after the closing boundary (an epilogue) is allowed and ignored.
+    if (this.#state === 'done') return;
+    this.#buffer = concat(this.#buffer, result.value);
+    try {
+      this.#parse();
+    } catch (err) {
+      this.#failure ??= err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /** Parses as much of the buffer as is complete; keeps the rest for the next chunk. */
+  #parse(): void {
+    const d = this.#delimiter;
+    let buf = this.#buffer;
+    let at = 0;
+    parsing: for (;;) {
+      switch (this.#state) {
+        case 'preamble':
+        case 'body': {
+          const found = indexOf(buf, d, at);
+          // Without a delimiter, all but what could be the start of one is the part's.
+          const partial = found >= 0 ? -1 : partialTail(buf, d, at);
+          const end = found >= 0 ? found : partial >= 0 ? partial : buf.length;
+          if (this.#state === 'body' && end > at) this.#data(buf.subarray(at, end));
+          at = end;
+          if (found < 0) break parsing;
+          if (this.#state === 'body') this.#endPart();
+          at += d.length;
+          this.#state = 'delimiter';
+          break;
+        }
+        case 'delimiter': {
+          // `--` closes the body; otherwise optional padding, then CRLF and the part headers.
+          if (buf.length - at < 2) break parsing;
+          if (buf[at] === DASH && buf[at + 1] === DASH) {
+            this.#state = 'done';
+            at = buf.length;
+            break parsing;
+          }
+          const eol = buf.indexOf(LF, at);
+          if (eol < 0) {
+            if (buf.length - at > MAX_HEADER_BYTES) throw malformed('a boundary line never ends');
+            break parsing;
+          }
+          // Keep the CRLF: an empty header block is then the CRLFCRLF found right here.
+          at = eol - 1;
+          this.#state = 'headers';
+          break;
+        }
+        case 'headers': {
+          const end = indexOf(buf, CRLF_CRLF, at);
+          if (end < 0) {
+            if (buf.length - at > MAX_HEADER_BYTES) throw malformed('a part’s headers are too long');
+            break parsing;
+          }
+          if (end - at > MAX_HEADER_BYTES) throw malformed('a part’s headers are too long');
+          this.#startPart(readHeaders(buf.subarray(at + 2, end)));
+          at = end + 4;
+          this.#state = 'body';
+          break;
+        }
+        case 'done':
+          at = buf.length;
+          break parsing;
+      }
+    }
+    buf = buf.subarray(at);
+    // A copy when small, so the request chunk it came from is not kept alive.
+    this.#buffer = buf.length <= d.length ? buf.slice() : buf;
+  }
+
+  #startPart(headers: Headers): void {
+    if (++this.#partCount > MAX_PARTS) throw new ProblemError(413, `The form has more than ${MAX_PARTS} parts.`);
+    const disposition = headers.disposition ?? '';
+    const isFormData = /^form-data\b/i.test(disposition);
+    const name = isFormData ? dispositionParam(disposition, 'name') : undefined;
+    const filename = isFormData
+      ? (extendedFilename(disposition) ?? dispositionParam(disposition, 'filename'))
+      : undefined;
+    // A part is a file when it names one, as browsers and the runtimes' own parsers decide.
+    if (filename === undefined) {
+      this.#field = { name, chunks: [], size: 0 };
+      return;
+    }
+    const file: FileState = { chunks: [], ended: false, discard: name === undefined };
+    this.#file = file;
+    if (name === undefined) return;
+    const part: FilePart = {
+      kind: 'file',
+      name,
+      filename,
+      declaredType: headers.contentType,
+      body: this.#fileBody(file),
+    };
+    this.#states.set(part, file);
+    this.#parts.push(part);
+  }
+
+  #data(bytes: Uint8Array): void {
+    if (this.#file) {
+      if (!this.#file.discard) this.#file.chunks.push(bytes);
+      return;
+    }
+    const field = this.#field;
+    if (!field) return;
+    field.size += bytes.byteLength;
+    if (field.size > this.#limits.maxFieldBytes) {
+      throw new ProblemError(413, `A form field is larger than ${this.#limits.maxFieldBytes} bytes.`);
+    }
+    field.chunks.push(bytes.slice());
+  }
+
+  #endPart(): void {
+    if (this.#file) {
+      this.#file.ended = true;
+      this.#file = undefined;
+      return;
+    }
+    const field = this.#field;
+    this.#field = undefined;
+    if (!field || field.name === undefined) return;
+    const bytes = new Uint8Array(field.size);
+    let at = 0;
+    for (const c of field.chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    this.#parts.push({ kind: 'field', name: field.name, value: new TextDecoder().decode(bytes) });
+  }
+
+  #fileBody(file: FileState): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            while (!file.chunks.length && !file.ended) {
+              this.#throwIfFailed();
+              await this.#pump();
+            }
+            this.#throwIfFailed();
+          } catch (err) {
+            controller.error(err);
+            return;
+          }
+          const chunk = file.chunks.shift();
+          if (chunk) controller.enqueue(chunk);
+          else controller.close();
+        },
+        cancel: () => {
+          file.discard = true;
+          file.chunks = [];
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+}
+
+const CRLF_CRLF = Uint8Array.of(CR, LF, CR, LF);

@@ -18,8 +18,6 @@ import { deleteLinksOf } from '../db/link-queries';
 import { sessionRow } from '../db/session-queries';
 import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
-import { sha256Hex } from '../images/digest';
-import { SNIFF_BYTES } from '../images/sniff';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodePageCursor, encodePageCursor } from './cursor';
 import { Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
@@ -29,7 +27,7 @@ import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
 import { UnavailableError } from './unavailable';
-import { classifyUpload, type UploadPolicy } from './upload-policy';
+import type { ReceivedImage } from './upload-stream';
 import { storedVariantKeys } from './variants';
 
 export type { ImageRecord };
@@ -71,90 +69,102 @@ function shorten(name: string): string {
 }
 
 export interface UploadInput {
-  file: File;
+  /** The image part, its bytes already streamed into the store (receiveImage). */
+  file: ReceivedImage;
   /** Already checked and de-duplicated (tag-rules). */
   tags: string[];
-  /** What unrecognised bytes may become (upload-policy); strict unless the route says otherwise. */
-  policy?: UploadPolicy;
 }
 
 /**
- * Stores the bytes first, then writes the rows in one batch; if the rows fail the bytes are
- * removed, so no row ever points at missing bytes and a 201 means both are stored.
+ * The bytes are stored first (streamed in by receiveImage), then the rows are written in one
+ * batch; if anything here fails the bytes are removed, so no row ever points at missing bytes
+ * and a 201 means both are stored.
  */
 export async function uploadImage(
   deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
   session: Session,
   input: UploadInput,
 ): Promise<ImageRecord> {
-  const { file, tags } = input;
+  const { file } = input;
+  file.claimed = true;
+  try {
+    return await writeRows(deps, session, input);
+  } catch (err) {
+    // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
+    // removes them later if it did not.
+    const mayCommit = err instanceof UnavailableError && err.dependency === 'database' && err.timedOut;
+    if (file.stored && !mayCommit) await deleteBytesQuietly(deps, [file.stored.key], 'upload refused or rows failed');
+    throw err;
+  }
+}
+
+/** Bytes of an upload that never reached uploadImage (the form failed validation). */
+export async function discardReceived(deps: Pick<Deps, 'store' | 'logger'>, file: ReceivedImage): Promise<void> {
+  if (file.stored && !file.claimed) await deleteBytesQuietly(deps, [file.stored.key], 'upload form refused');
+}
+
+async function writeRows(
+  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  session: Session,
+  { file, tags }: UploadInput,
+): Promise<ImageRecord> {
   // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
-  // pre-check, before any byte is stored: one round trip.
+  // pre-check: one round trip. The checks answer as they did when the form was parsed whole.
   await checkUploadQuota(deps, session, file.size);
   if (file.size > deps.config.maxUploadBytes) {
     throw new TooLarge(`The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }
   if (file.size === 0) throw new InvalidInput('The image file is empty.', [emptyImage]);
-  const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
-  const verdict = classifyUpload(head, input.policy ?? { kind: 'strict' });
-  const name = displayName(file.name, verdict.extension);
-
-  const sha256 = await sha256Hex(file);
-  const storageKey = `images/${crypto.randomUUID()}`;
-  await deps.store.put(storageKey, file, { contentType: verdict.contentType, size: file.size });
+  if (file.refusal) throw file.refusal;
+  if (!file.stored) throw new Error('upload bytes were neither stored nor refused');
+  const { key: storageKey, sha256, verdict } = file.stored;
+  const name = displayName(file.filename, verdict.extension);
 
   const now = deps.clock().getTime();
-  try {
-    // Quota: the row is written only while the session may write and the image still fits;
-    // everything after it in the batch happens only if it was written.
-    const stored = imageStored(storageKey);
-    const [[inserted], [sessionRows, usageRows]] = await batchAround(
-      deps.db,
-      [
-        insertImage(
-          deps.db,
-          session,
-          {
-            ownerId: session.userId,
-            name,
-            contentType: verdict.contentType,
-            size: file.size,
-            storageKey,
-            sha256,
-            width: verdict.verified ? (verdict.width ?? null) : null,
-            height: verdict.verified ? (verdict.height ?? null) : null,
-            verified: verdict.verified,
-            createdAt: now,
-          },
-          quotaDefaults(deps.config),
-        ),
-      ],
-      [
-        ...(tags.length
-          ? [
-              ensureTags(deps.db, session.userId, tags, stored),
-              linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
-            ]
-          : []),
-        addToUsage(deps.db, session.userId, file.size, storageKey),
-      ],
-      [sessionRow(deps.db, session), usageOf(deps.db, session.userId)],
-    );
-    const [row] = inserted;
-    if (!row) {
-      // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
-      checkSession(sessionRows, session);
-      assertFits(storedUsage(usageRows[0], deps.config), file.size);
-      throw new Error('image insert returned no row');
-    }
-    return { ...row, tags };
-  } catch (err) {
-    // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
-    // removes them later if it did not.
-    const mayCommit = err instanceof UnavailableError && err.dependency === 'database' && err.timedOut;
-    if (!mayCommit) await deleteBytesQuietly(deps, [storageKey], 'upload rows failed');
-    throw err;
+  // Quota: the row is written only while the session may write and the image still fits
+  // (racing uploads are judged one at a time inside their batches); everything after it in
+  // the batch happens only if it was written.
+  const stored = imageStored(storageKey);
+  const [[inserted], [sessionRows, usageRows]] = await batchAround(
+    deps.db,
+    [
+      insertImage(
+        deps.db,
+        session,
+        {
+          ownerId: session.userId,
+          name,
+          contentType: verdict.contentType,
+          size: file.size,
+          storageKey,
+          sha256,
+          width: verdict.verified ? (verdict.width ?? null) : null,
+          height: verdict.verified ? (verdict.height ?? null) : null,
+          verified: verdict.verified,
+          createdAt: now,
+        },
+        quotaDefaults(deps.config),
+      ),
+    ],
+    [
+      ...(tags.length
+        ? [
+            ensureTags(deps.db, session.userId, tags, stored),
+            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
+          ]
+        : []),
+      addToUsage(deps.db, session.userId, file.size, storageKey),
+    ],
+    [sessionRow(deps.db, session), usageOf(deps.db, session.userId)],
+  );
+  const [row] = inserted;
+  if (!row) {
+    // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
+    checkSession(sessionRows, session);
+    assertFits(storedUsage(usageRows[0], deps.config), file.size);
+    throw new Error('image insert returned no row');
   }
+  return { ...row, tags };
 }
 
 const emptyImage = { name: 'image', in: 'body' as const, message: 'The image file is empty' };

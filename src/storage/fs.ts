@@ -153,7 +153,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     { size }: PutOptions,
   ): Promise<StoredObjectInfo> {
     const path = pathOf(key);
-    if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid size ${size}`);
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new RangeError(`Invalid size ${size}`);
     const dir = dirname(path);
     let created: string | undefined;
     try {
@@ -176,14 +176,16 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
         const { done, value } = await reader.read();
         if (done) break;
         written += value.byteLength;
-        if (written > size) throw new Error(`Body for ${key} is longer than the declared ${size} bytes`);
+        if (size !== undefined && written > size)
+          throw new Error(`Body for ${key} is longer than the declared ${size} bytes`);
         // A short write is possible in principle: loop until the whole chunk is on disk.
         for (let off = 0; off < value.byteLength; ) {
           const { bytesWritten } = await handle.write(value, off, value.byteLength - off);
           off += bytesWritten;
         }
       }
-      if (written !== size) throw new Error(`Body for ${key} ended after ${written} of ${size} bytes`);
+      if (size !== undefined && written !== size)
+        throw new Error(`Body for ${key} ended after ${written} of ${size} bytes`);
       if (durable) await handle.sync();
       await handle.close();
       handle = undefined;

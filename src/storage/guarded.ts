@@ -11,20 +11,37 @@ const PUT_MS_PER_MIB = 1_000;
  * entry (or a test) may swap the store underneath.
  */
 export function guardedStore(current: () => ImageStore, timeoutMs: number): ImageStore {
-  const guard = <T>(work: () => Promise<T>, ms: number): Promise<T> => {
+  /** `ms` undefined: failures are still mapped, with no clock of its own. */
+  const guard = <T>(work: () => Promise<T>, ms: number | undefined): Promise<T> => {
     let started: Promise<T>;
     try {
       started = work();
     } catch (err) {
       started = Promise.reject(err);
     }
-    return withTimeout(
-      started.catch((err: unknown) => {
-        throw err instanceof UnavailableError ? err : new UnavailableError('image store', false, { cause: err });
-      }),
-      ms,
-      () => new UnavailableError('image store', true),
+    const mapped = started.catch((err: unknown) => {
+      throw err instanceof UnavailableError ? err : new UnavailableError('image store', false, { cause: err });
+    });
+    if (ms === undefined) return mapped;
+    return withTimeout(mapped, ms, () => new UnavailableError('image store', true));
+  };
+  /**
+   * A body of unknown length arrives at the client's pace, which is no sign of a hung store: the
+   * clock starts when its last byte has been handed to the store, which then has `timeoutMs`.
+   */
+  const guardStreamingPut = (args: unknown[], run: (args: unknown[]) => Promise<unknown>) => {
+    let ended!: () => void;
+    const handedOver = new Promise<void>((resolve) => {
+      ended = resolve;
+    });
+    const body = (args[1] as ReadableStream<Uint8Array>).pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({ flush: () => ended() }),
     );
+    const work = run([args[0], body, ...args.slice(2)]);
+    return Promise.race([
+      work,
+      handedOver.then(() => withTimeout(work, timeoutMs, () => new UnavailableError('image store', true))),
+    ]);
   };
   return new Proxy({} as ImageStore, {
     get(_, prop) {
@@ -32,8 +49,17 @@ export function guardedStore(current: () => ImageStore, timeoutMs: number): Imag
       const value: unknown = Reflect.get(store, prop, store);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        const size = prop === 'put' ? ((args[2] as { size?: number } | undefined)?.size ?? 0) : 0;
-        return guard(() => value.apply(store, args) as Promise<unknown>, timeoutMs + (size / 2 ** 20) * PUT_MS_PER_MIB);
+        const body = args[1];
+        const size = prop === 'put' ? (args[2] as { size?: number } | undefined)?.size : 0;
+        if (prop === 'put' && size === undefined && body instanceof ReadableStream) {
+          return guardStreamingPut(args, (rest) =>
+            guard(() => value.apply(store, rest) as Promise<unknown>, undefined),
+          );
+        }
+        return guard(
+          () => value.apply(store, args) as Promise<unknown>,
+          timeoutMs + ((size ?? 0) / 2 ** 20) * PUT_MS_PER_MIB,
+        );
       };
     },
   });

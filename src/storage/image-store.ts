@@ -21,8 +21,11 @@ export interface StoredObject extends StoredObjectInfo {
 
 export interface PutOptions {
   contentType: string;
-  /** Exact byte length of the body. */
-  size: number;
+  /**
+   * Exact byte length of the body when known up front; a body of unknown length (an upload as it
+   * streams in) is stored as it arrives. Either way a body that fails midway stores nothing.
+   */
+  size?: number;
 }
 
 export interface ImageStore {

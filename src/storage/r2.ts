@@ -7,17 +7,94 @@ const info = (o: R2Object): StoredObjectInfo => ({
   uploaded: o.uploaded,
 });
 
+/**
+ * Size of each part of a multipart upload. R2 wants every part but the last the same size and
+ * at least 5 MiB; one part is all an upload holds in memory at a time.
+ */
+export const R2_PART_BYTES = 5 * 1024 * 1024;
+
+/** Fills `buffer` from `reader`, carrying over what did not fit; the number of bytes put in. */
+async function fill(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  buffer: Uint8Array,
+  carry: { rest: Uint8Array | undefined; done: boolean },
+): Promise<number> {
+  let at = 0;
+  while (at < buffer.length) {
+    let chunk = carry.rest;
+    carry.rest = undefined;
+    if (!chunk) {
+      const r = await reader.read();
+      if (r.done) {
+        carry.done = true;
+        break;
+      }
+      chunk = r.value;
+    }
+    const take = Math.min(chunk.byteLength, buffer.length - at);
+    buffer.set(chunk.subarray(0, take), at);
+    at += take;
+    if (take < chunk.byteLength) carry.rest = chunk.subarray(take);
+  }
+  return at;
+}
+
+/**
+ * A stream of unknown length into R2: a single put when it ends within the first part, else a
+ * multipart upload, aborted if anything fails so no object (and no stray parts) remain. Memory
+ * stays at one part, so the request limit of the platform, not the isolate's memory, bounds an
+ * upload.
+ */
+async function putOfUnknownLength(
+  bucket: R2Bucket,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  httpMetadata: R2HTTPMetadata,
+): Promise<R2Object> {
+  const reader = body.getReader();
+  const carry: { rest: Uint8Array | undefined; done: boolean } = { rest: undefined, done: false };
+  let upload: R2MultipartUpload | undefined;
+  try {
+    let part = new Uint8Array(R2_PART_BYTES);
+    let length = await fill(reader, part, carry);
+    if (carry.done) {
+      const object = await bucket.put(key, part.subarray(0, length), { httpMetadata });
+      if (!object) throw new Error(`R2 put of ${key} returned nothing`);
+      return object;
+    }
+    upload = await bucket.createMultipartUpload(key, { httpMetadata });
+    const parts: R2UploadedPart[] = [];
+    for (;;) {
+      parts.push(await upload.uploadPart(parts.length + 1, part.subarray(0, length)));
+      if (carry.done) break;
+      part = new Uint8Array(R2_PART_BYTES);
+      length = await fill(reader, part, carry);
+      if (length === 0) break;
+    }
+    return await upload.complete(parts);
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    await upload?.abort().catch(() => {});
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 export function r2Store(bucket: R2Bucket): ImageStore {
   return {
     async put(key, body: ReadableStream<Uint8Array> | Blob, options: PutOptions) {
-      // R2 needs a body of known length: a Blob has one; a stream gets a FixedLengthStream.
+      const httpMetadata = { contentType: options.contentType };
+      // R2 needs a body of known length: a Blob has one; a stream gets a FixedLengthStream, or,
+      // when its length is unknown, goes up in parts (putOfUnknownLength).
       let value: ReadableStream | Blob = body;
       if (!(body instanceof Blob)) {
+        if (options.size === undefined) return info(await putOfUnknownLength(bucket, key, body, httpMetadata));
         const fixed = new FixedLengthStream(options.size);
         body.pipeTo(fixed.writable).catch(() => {});
         value = fixed.readable;
       }
-      const object = await bucket.put(key, value, { httpMetadata: { contentType: options.contentType } });
+      const object = await bucket.put(key, value, { httpMetadata });
       if (!object) throw new Error(`R2 put of ${key} returned nothing`);
       return info(object);
     },

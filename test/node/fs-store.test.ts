@@ -185,6 +185,18 @@ describe('fs store: atomic writes', () => {
     expect(await relativeFilesUnder(store.root)).toEqual([]);
   });
 
+  it('stores a stream of unknown length (no size) as it arrives, or nothing when it fails midway', async () => {
+    const data = bytes(300_000);
+    const put = await store.put('u/ok.bin', streamOf(data, 9), { contentType: 'x' });
+    expect(put.size).toBe(data.length);
+    expect(await read(await store.get('u/ok.bin'))).toEqual(data);
+    await expect(
+      store.put('u/cut.bin', streamOf(data, 9, new Error('client went away')), { contentType: 'x' }),
+    ).rejects.toThrow(/client went away/);
+    expect(await store.head('u/cut.bin')).toBeNull();
+    expect(await filesUnder(store.root)).toEqual(['u/ok.bin']);
+  });
+
   it('keeps the previous object whole when its replacement fails', async () => {
     const original = bytes(500);
     const put = await store.put('keep', new Blob([original]), { contentType: 'x', size: 500 });

@@ -4,7 +4,7 @@ import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
 import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
-import { dataDir, httpTarget, memoryLogger, startInProcess } from './support/servers';
+import { dataDir, filesUnder, httpTarget, memoryLogger, startInProcess } from './support/servers';
 
 // The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
 // serves, against a real Node server (src/runtime with @hono/node-server)
@@ -20,7 +20,14 @@ beforeAll(async () => {
   witness.add(data.env.AUTH_SECRET);
   const server = await startInProcess(data.env, logger);
   target = withContract(
-    withSecurityHeaders(witness.watch(httpTarget('node', server.origin, { authSecret: data.env.AUTH_SECRET }))),
+    withSecurityHeaders(
+      witness.watch(
+        httpTarget('node', server.origin, {
+          authSecret: data.env.AUTH_SECRET,
+          storedKeys: () => filesUnder(data.env.IMAGES_DIR as string),
+        }),
+      ),
+    ),
   );
   stop = async () => {
     await server.shutdown('tests done');

@@ -23,7 +23,7 @@ describe('Node/Bun settings', () => {
       sessionTtlSeconds: 86_400,
       secureCookies: 'auto',
       corsOrigins: [],
-      maxUploadBytes: 20 * 1024 * 1024,
+      maxUploadBytes: 100 * 1024 * 1024,
       maxVariantPixels: 50_000_000,
       maxVariantsPerImage: 16,
       authSecret: SECRET,
@@ -85,7 +85,7 @@ describe('Node/Bun settings', () => {
   it('treats empty variables as unset', () => {
     const s = loadSettings({ AUTH_SECRET: SECRET, PORT: '', HOST: '', MAX_UPLOAD_BYTES: '' }, noDevVars);
     expect(s).toMatchObject({ host: 'localhost', port: 8000 });
-    expect(s.config.maxUploadBytes).toBe(20 * 1024 * 1024);
+    expect(s.config.maxUploadBytes).toBe(100 * 1024 * 1024);
   });
 
   it.each([

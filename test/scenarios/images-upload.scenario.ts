@@ -1,11 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bearer, json, newUser, nowSeconds, problem, type TestUser, withCookie } from '../support/client';
 import { bytesOf, firstDifference, legacyIds, legacyUpload, v1Ids } from '../support/image-api';
 import { avif, bigImage, bmp, gif, jpeg, png, sha256Hex, svg, tiff, webp } from '../support/images';
 import type { Scenario } from '../support/scenarios';
+import { storedKeysOf } from '../support/target';
 import { imagePart, multipart, type Part, postParts, upload } from '../support/upload';
 
 const MIB = 1024 * 1024;
+/** MAX_UPLOAD_BYTES as every runner sets it for the suites (the default is 100 MiB). */
 const DEFAULT_MAX_UPLOAD = 20 * MIB;
 const PATHS = ['/api/images', '/api/v1/images'] as const;
 
@@ -188,10 +190,17 @@ const imagesUpload: Scenario = (target) => {
       refusing = await newUser(target(), 'refused');
     });
 
-    /** The refusing user never manages to store anything. */
+    let keysBefore: Set<string>;
+    beforeEach(async () => {
+      keysBefore = await storedKeysOf(target());
+    });
+
+    /** The refusing user never manages to store anything: no rows, and no bytes left in the store. */
     const expectNothingStored = async () => {
       expect(await v1Ids(target(), refusing)).toEqual([]);
       expect(await legacyIds(target(), refusing)).toEqual([]);
+      const after = await storedKeysOf(target());
+      expect([...after].filter((k) => !keysBefore.has(k))).toEqual([]);
     };
 
     it.each(PATHS)('answers 400 naming `image` when there is no image part on %s', async (path) => {
@@ -285,7 +294,7 @@ const imagesUpload: Scenario = (target) => {
     });
 
     it.each(PATHS)(
-      'answers 413 for a real body over the default limit on %s',
+      'answers 413 for a real body over the limit on %s',
       async (path) => {
         const res = await post(path, [imagePart(bigImage(21 * MIB, { seed: 21 }))], refusing);
         expect(res.status).toBe(413);

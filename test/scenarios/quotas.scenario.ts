@@ -4,6 +4,7 @@ import { bearer, json, newUser, problem, type TestUser } from '../support/client
 import { legacyIds, v1Ids } from '../support/image-api';
 import { png } from '../support/images';
 import type { Scenario } from '../support/scenarios';
+import { storedKeysOf } from '../support/target';
 import { upload, uploadRaw } from '../support/upload';
 
 const GiB = 1024 ** 3;
@@ -79,8 +80,10 @@ const quotas: Scenario = (target) => {
       const first = await upload(target(), user, bytes);
       await upload(target(), user, bytes);
       for (const path of ['/api/v1/images', '/api/images']) {
+        const keysBefore = await storedKeysOf(target());
         const refused = await uploadRaw(target(), user, bytes, { path });
         expect(refused.status, path).toBe(403);
+        expect([...(await storedKeysOf(target()))].filter((k) => !keysBefore.has(k))).toEqual([]);
         const body = await problem(refused);
         expect(body.detail).toMatch(/2 of your 2 images/);
         expect((body as { quota?: unknown }).quota).toEqual({ limit: 'images', max: 2, used: 2, requested: 1 });
@@ -105,8 +108,12 @@ const quotas: Scenario = (target) => {
       await setQuota(target(), admin, user.id, { max_bytes: max });
       await upload(target(), user, bytes);
       await upload(target(), user, bytes);
+      const keysBefore = await storedKeysOf(target());
       const refused = await uploadRaw(target(), user, bytes);
       expect(refused.status).toBe(413);
+      // The bytes had streamed into the store before the quota judged them: they are gone again.
+      const keysAfter = await storedKeysOf(target());
+      expect([...keysAfter].filter((k) => !keysBefore.has(k))).toEqual([]);
       const body = await problem(refused);
       expect(body.detail).toContain(`${bytes.length * 2} of ${max} bytes used`);
       expect((body as { quota?: unknown }).quota).toEqual({

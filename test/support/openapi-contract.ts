@@ -319,6 +319,7 @@ function checked(
     name: target.name,
     contract: load,
     ...(target.authSecret ? { authSecret: target.authSecret } : {}),
+    ...(target.storedKeys ? { storedKeys: target.storedKeys } : {}),
     ...(from ? { fromNewAddress: () => checked(from(), load, unchecked) } : {}),
     async fetch(path, init) {
       const response = await target.fetch(path, init);

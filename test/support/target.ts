@@ -17,6 +17,11 @@ export interface Target {
    * per-address limits in one test do not spill into another.
    */
   fromNewAddress?(): Target;
+  /**
+   * Every key (file) in the server's image store, temporary files included, to see exactly
+   * what a request left behind.
+   */
+  storedKeys?(): Promise<Set<string>>;
 }
 
 export type TargetRef = () => Target;
@@ -31,6 +36,12 @@ export function authSecretOf(target: Target): string {
 export function fromNewAddress(target: Target): Target {
   if (!target.fromNewAddress) throw new Error(`the ${target.name} runner cannot send from another client address`);
   return target.fromNewAddress();
+}
+
+/** The keys in the image store, or a clear failure when a runner cannot see them. */
+export function storedKeysOf(target: Target): Promise<Set<string>> {
+  if (!target.storedKeys) throw new Error(`the ${target.name} runner cannot list the image store`);
+  return target.storedKeys();
 }
 
 /** A random 10.x.y.z: enough of them that two tests never share one. */
@@ -49,6 +60,7 @@ export function wrapTarget(target: Target, wrap: (fetch: Target['fetch']) => Tar
     name: target.name,
     fetch: wrap(target.fetch.bind(target)),
     ...(target.authSecret ? { authSecret: target.authSecret } : {}),
+    ...(target.storedKeys ? { storedKeys: target.storedKeys } : {}),
     ...(from ? { fromNewAddress: () => wrapTarget(from(), wrap) } : {}),
   };
 }

@@ -190,7 +190,7 @@ describe('parseConfig', () => {
       sessionTtlSeconds: 86_400,
       secureCookies: 'auto',
       corsOrigins: [],
-      maxUploadBytes: 20 * 1024 * 1024,
+      maxUploadBytes: 100 * 1024 * 1024,
       maxVariantPixels: 50_000_000,
       maxVariantsPerImage: 16,
       authSecret: undefined,

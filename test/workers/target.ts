@@ -4,6 +4,7 @@ import worker from '../../src/index';
 import { withContract } from '../support/openapi-contract';
 import { withSecurityHeaders } from '../support/security-headers';
 import { randomPrivateAddress, type Target } from '../support/target';
+import { storedKeys } from './support/stored-keys';
 
 /**
  * The worker under test, called in-process through its own fetch handler. Called directly
@@ -19,6 +20,7 @@ function workerFrom(address: string | undefined): Target {
     name: 'workers',
     authSecret: env.AUTH_SECRET,
     fromNewAddress: () => workerFrom(randomPrivateAddress()),
+    storedKeys,
     fetch: async (path, init) => {
       const ctx = createExecutionContext();
       const request = new Request(new URL(path, 'http://localhost:8000'), init);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { problemFor } from '../../src/http/domain-problems';
 import { imageServingHeaders } from '../../src/http/image-headers';
-import { multipartBoundary, partTypeScanner } from '../../src/http/multipart-parts';
+import { MultipartReader, multipartBoundary } from '../../src/http/multipart-parts';
+import { ProblemError } from '../../src/http/problem';
 import { looksLikeMarkupOrScript } from '../../src/images/sniff';
 import { DomainError } from '../../src/services/errors';
 import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
@@ -192,47 +193,99 @@ describe('declared part types', () => {
     expect(multipartBoundary(header)).toBe(boundary);
   });
 
-  /** Runs a body through the scanner in chunks of `size` bytes, checking it passes unchanged. */
-  async function scan(body: Uint8Array, boundary: string, size: number) {
-    const types = new Map<string, string | undefined>();
-    const source = new ReadableStream<Uint8Array>({
+  const chunked = (body: Uint8Array, size: number) =>
+    new ReadableStream<Uint8Array>({
       start(controller) {
         for (let at = 0; at < body.length; at += size) controller.enqueue(body.slice(at, at + size));
         controller.close();
       },
     });
-    const out = new Uint8Array(await new Response(source.pipeThrough(partTypeScanner(boundary, types))).arrayBuffer());
-    expect(out).toEqual(body);
-    return types;
+  const limits = { maxBodyBytes: 1024 * 1024, maxFieldBytes: 1024, tooLarge: 'too large' };
+
+  type Seen = [name: string, kind: string, declared: string | undefined, value: string];
+  /** Reads every part of a body sent in chunks of `size` bytes; file parts are read to the end. */
+  async function read(body: Uint8Array, boundary: string, size: number, l = limits): Promise<Seen[]> {
+    const reader = new MultipartReader(chunked(body, size), `multipart/form-data; boundary=${boundary}`, l);
+    const seen: Seen[] = [];
+    for (let part = await reader.next(); part; part = await reader.next()) {
+      if (part.kind === 'field') seen.push([part.name, 'field', undefined, part.value]);
+      else seen.push([part.name, `file:${part.filename}`, part.declaredType, await new Response(part.body).text()]);
+    }
+    return seen;
   }
 
-  it.each([1, 2, 7, 64, 100_000])('records each file part’s own Content-Type, read in %i-byte chunks', async (size) => {
-    const boundary = 'xYz-123';
-    // Content that contains CRLFs, a blank line and a near-delimiter must not be read as headers.
-    const tricky = text(`line\r\n\r\n--xYz-12\r\nContent-Type: text/html\r\n\r\n`);
+  it.each([1, 2, 7, 64, 100_000])(
+    'streams each part with its own Content-Type, read in %i-byte chunks',
+    async (size) => {
+      const boundary = 'xYz-123';
+      // Content that contains CRLFs, a blank line and a near-delimiter must not be read as headers.
+      const tricky = `line\r\n\r\n--xYz-12\r\nContent-Type: text/html\r\n\r\n`;
+      const { body } = multipart(
+        [
+          { name: 'tags', value: '["a"]', contentType: 'application/json' },
+          { name: 'image', value: text(tricky), filename: 'x.png', contentType: 'image/png' },
+          { name: 'image', value: FAKE, filename: 'second.png', contentType: 'image/gif' },
+          { name: 'other', value: FAKE, filename: 'café 日本.png' },
+          { name: 'field.two', value: FAKE, filename: 'z', contentType: 'IMAGE/JPEG; q=1' },
+        ],
+        boundary,
+      );
+      expect(await read(body, boundary, size)).toEqual([
+        ['tags', 'field', undefined, '["a"]'],
+        ['image', 'file:x.png', 'image/png', tricky],
+        ['image', 'file:second.png', 'image/gif', 'some-fake-bytes'],
+        ['other', 'file:café 日本.png', undefined, 'some-fake-bytes'],
+        ['field.two', 'file:z', 'IMAGE/JPEG; q=1', 'some-fake-bytes'],
+      ]);
+    },
+  );
+
+  it('skips what a consumer leaves of a file part when it asks for the next part', async () => {
     const { body } = multipart(
       [
-        { name: 'tags', value: '["a"]', contentType: 'application/json' },
-        { name: 'image', value: tricky, filename: 'x.png', contentType: 'image/png' },
-        { name: 'image', value: FAKE, filename: 'second.png', contentType: 'image/gif' },
-        { name: 'other', value: FAKE, filename: 'y.png' },
-        { name: 'field.two', value: FAKE, filename: 'z', contentType: 'IMAGE/JPEG; q=1' },
+        { name: 'image', value: bigImage(200_000, { seed: 1 }), filename: 'a.png' },
+        { name: 'tags', value: 'late' },
       ],
-      boundary,
+      'b',
     );
-    const types = await scan(body, boundary, size);
-    expect([...types]).toEqual([
-      ['image', 'image/png'], // the first image part; tags has no filename
-      ['other', undefined],
-      ['field.two', 'IMAGE/JPEG; q=1'],
-    ]);
+    const reader = new MultipartReader(chunked(body, 4096), 'multipart/form-data; boundary=b', limits);
+    expect((await reader.next())?.kind).toBe('file');
+    expect(await reader.next()).toEqual({ kind: 'field', name: 'tags', value: 'late' });
+    expect(await reader.next()).toBeUndefined();
   });
 
-  it('stops at the closing delimiter', async () => {
+  it('ignores what follows the closing delimiter', async () => {
     const boundary = 'b';
     const { body } = multipart([{ name: 'image', value: FAKE, filename: 'a.png', contentType: 'image/png' }], boundary);
     const epilogue = text('\r\n--b\r\nContent-Disposition: form-data; name="late"; filename="l"\r\n\r\nx');
-    const types = await scan(Uint8Array.from([...body, ...epilogue]), boundary, 3);
-    expect([...types]).toEqual([['image', 'image/png']]);
+    for (const size of [1, 2, 3, 5, 1000]) {
+      expect(await read(Uint8Array.from([...body, ...epilogue]), 'b', size)).toEqual([
+        ['image', 'file:a.png', 'image/png', 'some-fake-bytes'],
+      ]);
+    }
+  });
+
+  /** The status a read fails with. */
+  const failure = (run: Promise<unknown>) =>
+    run.then(
+      () => undefined,
+      (err: unknown) => (err instanceof ProblemError ? err.status : err),
+    );
+
+  it.each([
+    ['without its closing delimiter', (b: Uint8Array) => b.subarray(0, b.length - 6)],
+    ['in the middle of a file part', (b: Uint8Array) => b.subarray(0, 150)],
+    ['in the middle of part headers', (b: Uint8Array) => b.subarray(0, 40)],
+    ['with no part at all', () => new Uint8Array(0)],
+  ])('fails with 400 for a body that ends %s, also inside a file part being read', async (_, cut) => {
+    const { body } = multipart([{ name: 'image', value: bigImage(1000, { seed: 2 }), filename: 'a.png' }], 'b');
+    expect(await failure(read(cut(body), 'b', 64))).toBe(400);
+  });
+
+  it('fails with 413 once the body passes its limit, and for a field over its own', async () => {
+    const { body } = multipart([{ name: 'image', value: bigImage(5000, { seed: 3 }), filename: 'a.png' }], 'b');
+    expect(await failure(read(body, 'b', 512, { ...limits, maxBodyBytes: 4000 }))).toBe(413);
+    const field = multipart([{ name: 'tags', value: 'x'.repeat(2000) }], 'b');
+    expect(await failure(read(field.body, 'b', 512))).toBe(413);
   });
 });

@@ -1,7 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../../http/body';
-import { recordPartTypes } from '../../http/multipart-parts';
 import { authErrors, authenticated, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
@@ -24,6 +23,7 @@ import {
   variantQuery,
   variantQueryHelp,
 } from './images.schemas';
+import { readUploadBody } from './upload-body';
 
 const V1_TAGS = ['Images'];
 const V1_TAG_TAGS = ['Tags'];
@@ -152,7 +152,7 @@ export const uploadImage = createRoute({
   summary: 'Upload an image with tags',
   description: STRICT_UPLOAD,
   ...auth,
-  middleware: [requireAuth, limitUpload] as const,
+  middleware: [requireAuth, limitUpload, readUploadBody('strict')] as const,
   request: {
     body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
   },
@@ -344,7 +344,7 @@ export const legacyUploadImage = createRoute(
         'SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart',
       ),
     },
-    middleware: [requireAuth, limitUpload, recordPartTypes] as const,
+    middleware: [requireAuth, limitUpload, readUploadBody('legacy')] as const,
   }),
 );
 

@@ -6,13 +6,14 @@ import { imageFileResponse } from './file-response';
 import * as r from './images.routes';
 import { jsonArrayStream } from './json-array-stream';
 import { imagePath, legacyImage, v1Image } from './present';
+import { receivedImage } from './upload-body';
 
 /** `/api/v1/images…` and `/api/v1/tags`. */
 export function v1ImageRouter() {
   return createRouter()
     .openapi(r.uploadImage, async (c) => {
-      const { image, tags } = c.req.valid('form');
-      const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: image, tags });
+      const { tags } = c.req.valid('form');
+      const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: receivedImage(c), tags });
       c.set('uploadedBytes', record.size);
       c.header('Location', imagePath(record.id));
       return c.json(v1Image(record), 201);
@@ -63,14 +64,9 @@ export function v1ImageRouter() {
 export function legacyImageRouter() {
   return createRouter()
     .openapi(r.legacyUploadImage, async (c) => {
-      const { image, tags } = c.req.valid('form');
-      // The part's own Content-Type header, not File.type: Bun guesses that from the file name.
-      const declaredType = c.get('partTypes')?.get('image');
-      const record = await images.uploadImage(c.get('deps'), c.get('session'), {
-        file: image,
-        tags,
-        policy: { kind: 'legacy', declaredType },
-      });
+      // The legacy policy (declared types) was applied as the bytes arrived (readUploadBody).
+      const { tags } = c.req.valid('form');
+      const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: receivedImage(c), tags });
       c.set('uploadedBytes', record.size);
       c.header('Location', `/api/image/${record.id}`);
       return c.json(legacyImage(record), 201);
