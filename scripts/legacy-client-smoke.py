@@ -2,7 +2,8 @@
 """Drives a running server the way the original Python clients do (requests, cookie session).
 
 Usage: npm start  (in another terminal), then  python3 scripts/legacy-client-smoke.py [base_url]
-Exits non-zero on the first answer that does not match ../shared/API.md.
+Exits non-zero on the first answer that does not match the legacy contract: the original service's
+paths and shapes (README, "Using the API", legacy column; "Legacy paths" in the OpenAPI document).
 """
 import hashlib
 import json
@@ -48,7 +49,7 @@ check(r.status_code == 200 and r.json()["email"] == email and isinstance(r.json(
 img = png(4, 3)
 files = [("image", ("photo.png", img, "image/png")), ("tags", (None, json.dumps(["cat", "garden", "cat"]), "application/json"))]
 r = s.post(f"{BASE}/api/images", files=files)
-check(r.status_code == 201, "upload as API.md shows -> 201", r)
+check(r.status_code == 201, "upload as the original clients send it -> 201", r)
 up = r.json()
 check(up["tags"] == ["cat", "garden"] and up["content_type"] == "image/png" and up["size"] == len(img), "upload body: tags in order, sniffed type, size", r)
 check(up["sha256"] == hashlib.sha256(img).hexdigest() and (up["width"], up["height"]) == (4, 3), "sha256 and dimensions", r)

@@ -11,11 +11,11 @@ import { recordUsage } from './http/usage-middleware';
 import { v1AdminRouter } from './routes/admin';
 import { mountDocs, mountIndex } from './routes/docs';
 import { healthRouter } from './routes/health';
-import { legacyImageRouter, v1ImageRouter } from './routes/images';
+import { imageRouters } from './routes/images';
 import { v1KeyRouter } from './routes/keys';
 import { v1LinkRouter } from './routes/links';
 import { v1UsageRouter } from './routes/usage';
-import { legacyUserRouter, v1UserRouter } from './routes/users';
+import { userRouters } from './routes/users';
 import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 
@@ -43,15 +43,17 @@ export function createApp(given: Deps) {
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
   app.use('/api/*', recordUsage(app, usage));
 
+  const users = userRouters();
+  const images = imageRouters();
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user/keys', v1KeyRouter());
   app.route('/api/v1/user/usage', v1UsageRouter());
-  app.route('/api/v1/user', v1UserRouter());
+  app.route('/api/v1/user', users.v1);
   app.route('/api/v1/admin', v1AdminRouter());
-  app.route('/api/v1', v1ImageRouter());
+  app.route('/api/v1', images.v1);
   app.route('/api/v1', v1LinkRouter());
-  app.route('/api/user', legacyUserRouter());
-  app.route('/api', legacyImageRouter());
+  app.route('/api/user', users.legacy);
+  app.route('/api', images.legacy);
   app.route('/', healthRouter());
   mountDocs(app);
   mountIndex(app);

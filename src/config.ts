@@ -11,10 +11,12 @@ const ORIGIN_ONLY = 'must be an origin such as https://app.example.com, without 
 // Browsers send the serialised origin (lower-case host, no default port): compare with that form.
 const toOrigin = (value: string) => new URL(value).origin;
 
-/** Settings shared by every runtime; names match wrangler.toml vars and env vars. */
 const boolish = z.enum(['auto', 'true', 'false']);
 
-export const configSchema = z.object({
+export const MIN_SECRET_BYTES = 32;
+
+/** Settings shared by every runtime, as written: names match wrangler.toml vars and env vars. */
+const varsSchema = z.object({
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(31_536_000).default(86_400),
   SECURE_COOKIES: boolish.default('auto'),
   CORS_ORIGINS: z
@@ -66,39 +68,54 @@ export const configSchema = z.object({
   USAGE_FLUSH_SECONDS: z.coerce.number().min(0).max(20).default(5),
 });
 
-export interface Config {
-  sessionTtlSeconds: number;
-  /** `auto`: Secure when the request came over https. */
-  secureCookies: 'auto' | 'always' | 'never';
-  corsOrigins: string[];
-  maxUploadBytes: number;
-  /** Largest source image (width × height) that variants are made from. */
-  maxVariantPixels: number;
-  /** Distinct stored variants per image, besides the list thumbnail. */
-  maxVariantsPerImage: number;
-  /** Undefined when missing or too short; authenticated routes then answer 500. */
-  authSecret: string | undefined;
-  /** Why authSecret is unusable, for the log. */
-  authSecretProblem: string | undefined;
-  /** A database batch not answered in this time is a 503 (Retry-After). */
-  dbTimeoutMs: number;
-  /** A store call not answered in this time (plus 1 s per MiB for a put) is a 503. */
-  storeTimeoutMs: number;
-  /** Per-user defaults; 0 = unlimited. The operator can override them per user. */
-  quotaMaxBytes: number;
-  quotaMaxImages: number;
-  /** Lower-cased emails of the operators (admin routes). */
-  adminEmails: string[];
-  /** How long usage counts may wait in memory before they are written; 0 = after every request. */
-  usageFlushMs: number;
+const COOKIE_MODES = { auto: 'auto', true: 'always', false: 'never' } as const;
+
+/** Why AUTH_SECRET is unusable (for the log), or undefined when it is fine. */
+function secretProblem(secret: string | undefined) {
+  if (secret === undefined) return 'AUTH_SECRET is not set';
+  const bytes = new TextEncoder().encode(secret).byteLength;
+  return bytes < MIN_SECRET_BYTES
+    ? `AUTH_SECRET is ${bytes} bytes; at least ${MIN_SECRET_BYTES} are required`
+    : undefined;
 }
 
-export const MIN_SECRET_BYTES = 32;
+/** The vars, parsed into the settings the app reads; `Config` is its output type. */
+export const configSchema = varsSchema.transform((env) => {
+  const authSecretProblem = secretProblem(env.AUTH_SECRET);
+  return {
+    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
+    /** `auto`: Secure when the request came over https. */
+    secureCookies: COOKIE_MODES[env.SECURE_COOKIES],
+    corsOrigins: env.CORS_ORIGINS,
+    maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    /** Largest source image (width × height) that variants are made from. */
+    maxVariantPixels: env.MAX_VARIANT_PIXELS,
+    /** Distinct stored variants per image, besides the list thumbnail. */
+    maxVariantsPerImage: env.MAX_VARIANTS_PER_IMAGE,
+    /** Undefined when missing or too short; authenticated routes then answer 500. */
+    authSecret: authSecretProblem ? undefined : env.AUTH_SECRET,
+    /** Why authSecret is unusable, for the log. */
+    authSecretProblem,
+    /** A database batch not answered in this time is a 503 (Retry-After). */
+    dbTimeoutMs: env.DB_TIMEOUT_MS,
+    /** A store call not answered in this time (plus 1 s per MiB for a put) is a 503. */
+    storeTimeoutMs: env.STORE_TIMEOUT_MS,
+    /** Per-user defaults; 0 = unlimited. The operator can override them per user. */
+    quotaMaxBytes: env.QUOTA_MAX_BYTES,
+    quotaMaxImages: env.QUOTA_MAX_IMAGES,
+    /** Lower-cased emails of the operators (admin routes). */
+    adminEmails: env.ADMIN_EMAILS,
+    /** How long usage counts may wait in memory before they are written; 0 = after every request. */
+    usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
+  };
+});
+
+export type Config = z.output<typeof configSchema>;
 
 /** Parses settings once; throws with every bad field named. */
 export function parseConfig(source: Record<string, unknown>): Config {
   const picked = Object.fromEntries(
-    Object.keys(configSchema.shape).map((k) => [
+    Object.keys(varsSchema.shape).map((k) => [
       k,
       source[k] === '' && k !== 'CORS_ORIGINS' && k !== 'ADMIN_EMAILS' ? undefined : source[k],
     ]),
@@ -108,29 +125,5 @@ export function parseConfig(source: Record<string, unknown>): Config {
     const fields = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${fields}`);
   }
-  const env = result.data;
-  const secret = env.AUTH_SECRET;
-  const secretBytes = secret === undefined ? 0 : new TextEncoder().encode(secret).byteLength;
-  const authSecretProblem =
-    secret === undefined
-      ? 'AUTH_SECRET is not set'
-      : secretBytes < MIN_SECRET_BYTES
-        ? `AUTH_SECRET is ${secretBytes} bytes; at least ${MIN_SECRET_BYTES} are required`
-        : undefined;
-  return {
-    sessionTtlSeconds: env.SESSION_TTL_SECONDS,
-    secureCookies: env.SECURE_COOKIES === 'auto' ? 'auto' : env.SECURE_COOKIES === 'true' ? 'always' : 'never',
-    corsOrigins: env.CORS_ORIGINS,
-    maxUploadBytes: env.MAX_UPLOAD_BYTES,
-    maxVariantPixels: env.MAX_VARIANT_PIXELS,
-    maxVariantsPerImage: env.MAX_VARIANTS_PER_IMAGE,
-    authSecret: authSecretProblem ? undefined : secret,
-    authSecretProblem,
-    dbTimeoutMs: env.DB_TIMEOUT_MS,
-    storeTimeoutMs: env.STORE_TIMEOUT_MS,
-    quotaMaxBytes: env.QUOTA_MAX_BYTES,
-    quotaMaxImages: env.QUOTA_MAX_IMAGES,
-    adminEmails: env.ADMIN_EMAILS,
-    usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
-  };
+  return result.data;
 }

@@ -1,7 +1,8 @@
 // The floor for `npm run bench` on workerd: a bare Worker doing only the storage work each
 // benchmarked route must do, on D1 and R2 (see bench/baseline-local.ts for the routes).
 // POST /seed stores the 20 images the GET routes read.
-interface Env {
+// Its own bindings (not the app's Workers `Env`, which this Worker does not share).
+interface BaselineBindings {
   DB: D1Database;
   IMAGES: R2Bucket;
 }
@@ -10,7 +11,7 @@ const json = (value: unknown, status = 200) =>
   new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
 
 export default {
-  async fetch(request: Request, env: Env): Promise<Response> {
+  async fetch(request: Request, env: BaselineBindings): Promise<Response> {
     const url = new URL(request.url);
     const img = /^\/img\/(\d+)$/.exec(url.pathname);
     if (request.method === 'GET' && img) {

@@ -1,8 +1,5 @@
 import { problemResponseSpec } from './problem';
 
-/** Which API a route belongs to: legacy paths keep the old service's shapes. */
-export type Surface = 'legacy' | 'v1';
-
 /** Security requirement for authenticated operations: cookie, bearer token or API key. */
 export const authenticated: Record<string, string[]>[] = [{ cookieAuth: [] }, { bearerAuth: [] }, { apiKeyAuth: [] }];
 
@@ -26,5 +23,9 @@ export const authErrors = {
 
 export const validationError = { 400: problemResponseSpec('Invalid request: the problem names the fields') } as const;
 
-export const unixSeconds = (ms: number) => Math.floor(ms / 1000);
-export const isoTime = (ms: number) => new Date(ms).toISOString();
+/** What a small JSON-or-form body can be refused for. */
+export const smallBodyErrors = {
+  ...validationError,
+  413: problemResponseSpec('Body too large'),
+  415: problemResponseSpec('Body is neither JSON nor a form'),
+} as const;

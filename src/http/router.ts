@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env';
 import { type FieldError, problemResponse } from './problem';
 
@@ -29,3 +29,11 @@ export function createRouter() {
 }
 
 export type Router = ReturnType<typeof createRouter>;
+
+/**
+ * A handler typed by its route, as w3cj/hono-open-api-starter types its handlers: the route's
+ * validated input and its documented answers. A handler shared by a v1 and a legacy route is
+ * checked against each as this type (`.openapi` alone would take the input type from the
+ * handler, so a wrong parameter name would pass).
+ */
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

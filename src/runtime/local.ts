@@ -16,7 +16,7 @@ import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs';
 import { sharpTransformer } from '../transform/sharp';
-import { type Env, type LocalSettings, loadSettings, SettingsError } from './settings';
+import { type EnvVars, type LocalSettings, loadSettings, SettingsError } from './settings';
 
 export type Runtime = 'node' | 'bun';
 /** `client` is what the runtime knows of the connection: its peer address. */
@@ -61,7 +61,7 @@ export interface LocalServer {
 export interface StartOptions {
   runtime: Runtime;
   listen: Listen;
-  env?: Env;
+  env?: EnvVars;
   logger?: Logger;
 }
 

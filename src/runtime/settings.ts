@@ -18,26 +18,31 @@ const localSchema = z.object({
   NODE_ENV: z.string().optional(),
 });
 
-export interface LocalSettings {
-  host: string;
-  port: number;
-  databaseUrl: string;
-  databaseAuthToken: string | undefined;
-  imagesDir: string;
+/** Where to listen and where data lives, as the servers read it; `LocalSettings` adds the shared config. */
+const serverSchema = localSchema.transform((env) => ({
+  host: env.HOST,
+  port: env.PORT,
+  databaseUrl: env.DATABASE_URL,
+  databaseAuthToken: env.DATABASE_AUTH_TOKEN,
+  imagesDir: env.IMAGES_DIR,
   /** Take the client's address from X-Forwarded-For (its last entry) instead of the socket. */
-  trustProxy: boolean;
-  development: boolean;
+  trustProxy: env.TRUST_PROXY === 'true',
+  development: env.NODE_ENV === 'development',
+}));
+
+export type LocalSettings = z.output<typeof serverSchema> & {
   config: Config;
   /** Things the operator should know, logged at start. */
   warnings: string[];
-}
+};
 
 /** A setting that makes starting pointless; the message is meant for the operator. */
 export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
-export type Env = Record<string, string | undefined>;
+/** The process environment (or what a test passes instead); not the Workers `Env` bindings. */
+export type EnvVars = Record<string, string | undefined>;
 
 /** `AUTH_SECRET=…` from a wrangler-style `.dev.vars` (what `npm start` creates), if any. */
 export function devVarsSecret(file = '.dev.vars'): string | undefined {
@@ -57,16 +62,16 @@ export function devVarsSecret(file = '.dev.vars'): string | undefined {
  * development a missing or short AUTH_SECRET is fatal. In development (NODE_ENV=development)
  * the secret falls back to `.dev.vars`, then to a random one that lasts until the process ends.
  */
-export function loadSettings(env: Env, readDevVars: () => string | undefined = devVarsSecret): LocalSettings {
-  const parsed = localSchema.safeParse(
+export function loadSettings(env: EnvVars, readDevVars: () => string | undefined = devVarsSecret): LocalSettings {
+  const parsed = serverSchema.safeParse(
     Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v])),
   );
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new SettingsError(`Invalid configuration: ${fields}`);
   }
-  const local = parsed.data;
-  const development = local.NODE_ENV === 'development';
+  const server = parsed.data;
+  const { development } = server;
   const warnings: string[] = [];
 
   let config: Config;
@@ -97,15 +102,5 @@ export function loadSettings(env: Env, readDevVars: () => string | undefined = d
     }
   }
 
-  return {
-    host: local.HOST,
-    port: local.PORT,
-    databaseUrl: local.DATABASE_URL,
-    databaseAuthToken: local.DATABASE_AUTH_TOKEN,
-    imagesDir: local.IMAGES_DIR,
-    trustProxy: local.TRUST_PROXY === 'true',
-    development,
-    config,
-    warnings,
-  };
+  return { ...server, config, warnings };
 }

@@ -34,7 +34,7 @@ const imagesUpload: Scenario = (target) => {
     contentType: 'application/json',
   });
 
-  describe('the Python requests body from API.md', () => {
+  describe('the body the original Python clients send (requests, files=[...])', () => {
     it('stores on the legacy path: 201, every field, Location', async () => {
       // Exactly what `files=[("image", ("photo.png", bytes, "image/png")), ("tags", (None, json, "application/json"))]`
       // sends, with the auth cookie as a requests.Session holds it.

@@ -9,8 +9,8 @@ import { appHarness } from './support/app-harness';
 import { countingD1 } from './support/counting-d1';
 
 /**
- * ARCHITECTURE.md's budget: a read costs one D1 call including the session check, a tag edit
- * one batch. Counted at the binding: each `batch()` and each executed statement is one call.
+ * The budget the design holds to: a read costs one D1 call including the session check, a tag
+ * edit one batch. Counted at the binding: each `batch()` and each executed statement is one call.
  */
 describe('database calls per request', () => {
   const counter = { calls: 0 };

@@ -119,7 +119,8 @@ describe('the OpenAPI document', () => {
       if (loginOnly.test(where)) expect(Object.keys(op.responses ?? {}), `${where}: documents 403`).toContain('403');
       expect(Object.keys(op.responses ?? {}), `${where}: documents 401`).toContain('401');
     }
-    // Only these may be used without logging in (API.md), plus the share-link fetch: the link is the credential.
+    // Only these may be used without logging in (registering and logging in, as on the original service),
+    // plus the share-link fetch: the link is the credential.
     const open = operations.filter((o) => o.op.security?.length === 0).map((o) => key(o.method, o.path));
     const openPath = (o: string) => o.split(' ')[1] ?? '';
     const allowed = (o: string) =>

@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, validationError } from '../../http/openapi';
+import { authErrors, authenticated, smallBodyErrors, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
+import { legacyRoutes } from '../legacy';
 import {
   imagePageSchema,
   imageParams,
@@ -27,12 +28,6 @@ import { readUploadBody } from './upload-body';
 
 const V1_TAGS = ['Images'];
 const V1_TAG_TAGS = ['Tags'];
-const LEGACY_TAGS = ['Legacy: images'];
-
-const legacy = (v1: string) => ({
-  deprecated: true,
-  description: `Legacy path kept for existing clients; use \`${v1}\`.`,
-});
 
 const notFound = { 404: problemResponseSpec('No such image (another user’s image answers the same)') } as const;
 
@@ -68,12 +63,6 @@ const LEGACY_UPLOAD =
   '(`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`, `X-Content-Type-Options: nosniff`). ' +
   'SVG, bytes that look like markup or script, and unrecognised bytes with no declared type or another ' +
   'declared type are refused with 415.';
-
-const smallBodyErrors = {
-  ...validationError,
-  413: problemResponseSpec('Body too large'),
-  415: problemResponseSpec('Body is neither JSON nor a form'),
-} as const;
 
 const binary = { schema: { type: 'string' as const, format: 'binary' } };
 
@@ -307,116 +296,85 @@ export const listTags = createRoute({
 });
 
 // ---- legacy ---------------------------------------------------------------------------------
-// The same operations at the original service's paths, with its response shapes; each is its
-// v1 route with the differences spelled out, so the two cannot drift apart by accident.
+// The same operations at the original service's paths, with its parameter names (`img_id`) and
+// response shapes: each is its v1 route with the differences stated (src/routes/legacy.ts).
 
-type V1Route = Parameters<typeof createRoute>[0];
-
-function legacyVersionOf<R extends V1Route, O extends Partial<V1Route> & { path: string }>(v1: R, over: O) {
-  const name = v1.operationId ?? '';
-  const route = {
-    ...v1,
-    operationId: `legacy${name[0]?.toUpperCase()}${name.slice(1)}`,
-    tags: LEGACY_TAGS,
-    ...legacy(`${v1.method.toUpperCase()} /api/v1${v1.path}`),
-    ...over,
-  };
-  // TypeScript types a spread of generics as an intersection; this is what the spread does.
-  return route as unknown as Omit<R, keyof O | 'operationId' | 'tags'> & O;
-}
+const legacyOf = legacyRoutes({ v1Base: '/api/v1', tag: 'Legacy: images' });
 
 const tagNames = (description: string) => ({
   description,
   content: { 'application/json': { schema: tagNamesSchema } },
 });
 
-export const legacyUploadImage = createRoute(
-  legacyVersionOf(uploadImage, {
-    path: '/images',
-    description: `${legacy('POST /api/v1/images').description} ${LEGACY_UPLOAD}`,
-    responses: {
-      201: {
-        description: 'Stored (`content_type` is the recognised type, or the declared one for unverified bytes)',
-        headers: { Location: { schema: { type: 'string' } } },
-        content: { 'application/json': { schema: legacyImageSchema } },
-      },
-      ...uploadErrors(
-        'SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart',
-      ),
+export const legacyUploadImage = legacyOf(uploadImage, {
+  path: '/images',
+  note: LEGACY_UPLOAD,
+  middleware: [requireAuth, limitUpload, readUploadBody('legacy')] as const,
+  responses: {
+    201: {
+      description: 'Stored (`content_type` is the recognised type, or the declared one for unverified bytes)',
+      headers: { Location: { schema: { type: 'string' } } },
+      content: { 'application/json': { schema: legacyImageSchema } },
     },
-    middleware: [requireAuth, limitUpload, readUploadBody('legacy')] as const,
-  }),
-);
+    415: problemResponseSpec(
+      'SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart',
+    ),
+  },
+});
 
-export const legacyListImages = createRoute(
-  legacyVersionOf(listImages, {
-    path: '/images',
-    summary: 'All your images, newest first (start_date and end_date go together)',
-    request: { query: legacyListQuery },
-    responses: {
-      200: { description: 'Images', content: { 'application/json': { schema: legacyImageSchema.array() } } },
-      ...validationError,
-      ...authErrors,
-    },
-  }),
-);
+export const legacyListImages = legacyOf(listImages, {
+  path: '/images',
+  summary: 'All your images, newest first (start_date and end_date go together)',
+  request: { query: legacyListQuery },
+  responses: {
+    200: { description: 'Images', content: { 'application/json': { schema: legacyImageSchema.array() } } },
+  },
+});
 
-export const legacyGetImageFile = createRoute(
-  legacyVersionOf(getImageFile, {
-    path: '/image/{img_id}',
-    summary: 'The image bytes (ETag / If-None-Match, Range)',
-    request: { params: legacyImageParams },
-    responses: { ...fileResponses, ...validationError },
-  }),
-);
+/** Originals only: the legacy path takes no variant parameters. */
+export const legacyGetImageFile = legacyOf(getImageFile, {
+  path: '/image/{img_id}',
+  summary: 'The image bytes (ETag / If-None-Match, Range)',
+  request: { params: legacyImageParams, query: undefined },
+  without: [422],
+});
 
-export const legacyDeleteImage = createRoute(
-  legacyVersionOf(deleteImage, {
-    path: '/image/{img_id}',
-    request: { params: legacyImageParams },
-    responses: {
-      200: { description: 'Deleted', content: { 'application/json': { schema: legacyDeletedSchema } } },
-      ...readErrors,
-    },
-  }),
-);
+/** Legacy answers 200 with `{img_id, deleted: true}` where v1 answers 204. */
+export const legacyDeleteImage = legacyOf(deleteImage, {
+  path: '/image/{img_id}',
+  request: { params: legacyImageParams },
+  without: [204],
+  responses: { 200: { description: 'Deleted', content: { 'application/json': { schema: legacyDeletedSchema } } } },
+});
 
-export const legacyGetTags = createRoute(
-  legacyVersionOf(getImageTags, {
-    path: '/{img_id}/tags',
-    request: { params: legacyImageParams },
-    responses: { 200: tagNames('Tags'), ...readErrors },
-  }),
-);
+// The tag routes answer the bare array of names where v1 answers `{tags}`.
 
-export const legacyReplaceTags = createRoute(
-  legacyVersionOf(replaceImageTags, {
-    path: '/{img_id}/tags',
-    request: { params: legacyImageParams, body: replaceImageTags.request.body },
-    responses: { 200: tagNames('The new tags'), ...smallBodyErrors, ...notFound, ...authErrors },
-  }),
-);
+export const legacyGetTags = legacyOf(getImageTags, {
+  path: '/{img_id}/tags',
+  request: { params: legacyImageParams },
+  responses: { 200: tagNames('Tags') },
+});
 
-export const legacyClearTags = createRoute(
-  legacyVersionOf(clearImageTags, {
-    path: '/{img_id}/tags',
-    request: { params: legacyImageParams },
-    responses: { 200: tagNames('No tags left'), ...readErrors },
-  }),
-);
+export const legacyReplaceTags = legacyOf(replaceImageTags, {
+  path: '/{img_id}/tags',
+  request: { params: legacyImageParams },
+  responses: { 200: tagNames('The new tags') },
+});
 
-export const legacyAddTag = createRoute(
-  legacyVersionOf(addImageTag, {
-    path: '/{img_id}/tags/{tag}',
-    request: { params: legacyImageTagParams },
-    responses: { 201: tagNames('Added; all tags'), 200: tagNames('Already there; all tags'), ...readErrors },
-  }),
-);
+export const legacyClearTags = legacyOf(clearImageTags, {
+  path: '/{img_id}/tags',
+  request: { params: legacyImageParams },
+  responses: { 200: tagNames('No tags left') },
+});
 
-export const legacyRemoveTag = createRoute(
-  legacyVersionOf(removeImageTag, {
-    path: '/{img_id}/tags/{tag}',
-    request: { params: legacyImageTagParams },
-    responses: { 200: tagNames('Remaining tags'), ...readErrors },
-  }),
-);
+export const legacyAddTag = legacyOf(addImageTag, {
+  path: '/{img_id}/tags/{tag}',
+  request: { params: legacyImageTagParams },
+  responses: { 201: tagNames('Added; all tags'), 200: tagNames('Already there; all tags') },
+});
+
+export const legacyRemoveTag = legacyOf(removeImageTag, {
+  path: '/{img_id}/tags/{tag}',
+  request: { params: legacyImageTagParams },
+  responses: { 200: tagNames('Remaining tags') },
+});

@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from '../../db/schema';
-import { isoTime } from '../../http/openapi';
 import { createRouter } from '../../http/router';
 import * as keys from '../../services/api-keys';
+import { isoTime } from '../time-format';
 import * as r from './keys.routes';
 
 // Explicit mapping: the hash never leaves.

@@ -2,10 +2,10 @@ import type { Context } from 'hono';
 import { signingSecret } from '../../auth/middleware';
 import { linkToken, readLinkToken } from '../../auth/share-token';
 import type { AppEnv } from '../../http/app-env';
-import { isoTime, unixSeconds } from '../../http/openapi';
 import { createRouter } from '../../http/router';
 import * as links from '../../services/share-links';
 import { serveImage } from '../images/file-response';
+import { isoTime, unixSeconds } from '../time-format';
 import * as r from './links.routes';
 
 /** Explicit mapping; the URL is rebuilt from the id (the token is never stored). */

@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '../../../src/deps';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
-import type { Env } from '../../../src/runtime/settings';
+import type { EnvVars } from '../../../src/runtime/settings';
 import { OPERATOR_EMAIL } from '../../support/operator';
 import type { Target } from '../../support/target';
 
@@ -45,7 +45,7 @@ export const ENTRY: Record<EntryRuntime, { command: string; args: string[] }> = 
 };
 
 /** A temporary home for one server's data; `remove()` deletes it. */
-export async function dataDir(): Promise<{ dir: string; env: Env; remove(): Promise<void> }> {
+export async function dataDir(): Promise<{ dir: string; env: EnvVars; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'imageapi-'));
   return {
     dir,
@@ -55,7 +55,7 @@ export async function dataDir(): Promise<{ dir: string; env: Env; remove(): Prom
 }
 
 /** Only what the server needs: loopback, any free port, data under `dir`, a fresh secret. */
-export function serverEnv(dir: string, extra: Env = {}): Env {
+export function serverEnv(dir: string, extra: EnvVars = {}): EnvVars {
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -167,7 +167,7 @@ export function memoryLogger(): Logger & { lines: { level: string; message: stri
 
 /** The Node server inside the test process, as src/node.ts builds it. */
 export async function startInProcess(
-  env: Env,
+  env: EnvVars,
   logger: Logger = memoryLogger(),
 ): Promise<LocalServer & { origin: string }> {
   const server = await startLocal({ runtime: 'node', listen: nodeListen, env, logger });
@@ -196,7 +196,7 @@ export interface ChildServer extends Child {
 }
 
 /** Starts an entry as a child process with only `env` (plus PATH/HOME) in its environment. */
-export function launch(runtime: EntryRuntime, env: Env, cwd: string): Child {
+export function launch(runtime: EntryRuntime, env: EnvVars, cwd: string): Child {
   const { command, args } = ENTRY[runtime];
   if (!existsSync(command)) throw new Error(`${command} is missing: run npm ci`);
   // A clean environment and a cwd without .env: nothing from the developer's shell leaks in.
@@ -267,7 +267,12 @@ export function waitForEvent(proc: Child, message: string, ms = 30_000): Promise
 }
 
 /** Starts an entry and waits for its `listening` line, which names the real port. */
-export async function spawnEntry(runtime: EntryRuntime, env: Env, cwd: string, readyMs = 30_000): Promise<ChildServer> {
+export async function spawnEntry(
+  runtime: EntryRuntime,
+  env: EnvVars,
+  cwd: string,
+  readyMs = 30_000,
+): Promise<ChildServer> {
   const proc = launch(runtime, env, cwd);
   try {
     const ready = await waitForEvent(proc, 'listening', readyMs);
@@ -281,7 +286,7 @@ export async function spawnEntry(runtime: EntryRuntime, env: Env, cwd: string, r
 }
 
 /** Runs an entry expected to end by itself (a refusal to start); kills it after `ms`. */
-export async function runToExit(runtime: EntryRuntime, env: Env, cwd: string, ms = 30_000) {
+export async function runToExit(runtime: EntryRuntime, env: EnvVars, cwd: string, ms = 30_000) {
   const proc = launch(runtime, env, cwd);
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), ms);
   const { code, signal } = await proc.exited;
