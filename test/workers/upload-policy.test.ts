@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { looksLikeMarkupOrScript } from '../../src/formats/sniff';
 import { imageServingHeaders } from '../../src/http/image-headers';
 import { multipartBoundary, partTypeScanner } from '../../src/http/multipart-parts';
 import { ProblemError } from '../../src/http/problem';
-import { looksLikeMarkupOrScript } from '../../src/images/sniff';
 import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
 import { bigImage, gif, jpeg, png, svg } from '../support/images';
 import { multipart } from '../support/upload';
