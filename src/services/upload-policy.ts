@@ -1,4 +1,4 @@
-import { looksLikeMarkupOrScript, looksLikeSvg, sniffImage } from '../images/sniff';
+import { looksLikeMarkupOrScript, looksLikeSvg, sniffImage } from '../formats/sniff';
 import { UnsupportedFormat } from './errors';
 
 /**

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps';
-import { sha256 } from '../images/digest';
-import { SNIFF_BYTES } from '../images/sniff';
+import { sha256 } from '../formats/digest';
+import { SNIFF_BYTES } from '../formats/sniff';
 import { DomainError } from './errors';
 import { classifyUpload, type UploadVerdict } from './upload-policy';
 

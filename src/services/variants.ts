@@ -20,8 +20,8 @@
  */
 import type { ImageRecord } from '../db/image-queries';
 import type { Deps } from '../deps';
-import { jpegOrientation, swapsAxes } from '../images/orientation';
-import { SNIFF_BYTES, sniffImage } from '../images/sniff';
+import { jpegOrientation, swapsAxes } from '../formats/orientation';
+import { SNIFF_BYTES, sniffImage } from '../formats/sniff';
 import {
   type TransformPlan,
   UntransformableImage,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type SniffedImage, sniffImage } from '../../src/images/sniff';
+import { type SniffedImage, sniffImage } from '../../src/formats/sniff';
 import { png } from '../support/images';
 import { securityHeaderProblems } from '../support/security-headers';
 import { dataDir, freePort, startInProcess } from './support/servers';

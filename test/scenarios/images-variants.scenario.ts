@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sniffImage } from '../../src/images/sniff';
+import { sniffImage } from '../../src/formats/sniff';
 import { bearer, newUser, problem, type TestUser } from '../support/client';
 import { bytesOf, legacyUpload } from '../support/image-api';
 import { bmp, containsAscii, EXIF_MARKERS, jpeg, jpegWithExif, png, tiff } from '../support/images';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sniffImage } from '../../src/images/sniff';
+import { sniffImage } from '../../src/formats/sniff';
 import { bearer, json, newUser, problem, type TestUser } from '../support/client';
 import { bytesOf } from '../support/image-api';
 import { bmp, png, sha256Hex } from '../support/images';

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { sniffImage } from '../../src/images/sniff';
+import { sniffImage } from '../../src/formats/sniff';
 import { imagesBindingTransformer } from '../../src/transform/images-binding';
 import { type TransformPlan, UntransformableImage } from '../../src/transform/transformer';
 import { gif, jpeg, png } from '../support/images';

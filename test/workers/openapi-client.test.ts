@@ -1,6 +1,6 @@
 import createClient, { type Client } from 'openapi-fetch';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { sniffImage } from '../../src/images/sniff';
+import { sniffImage } from '../../src/formats/sniff';
 import type { components, paths } from '../generated/api';
 import { uniqueEmail } from '../support/client';
 import { gif, png, sha256Hex } from '../support/images';

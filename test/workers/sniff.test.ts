@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeSvg, SNIFF_BYTES, type SniffedImage, sniffImage } from '../../src/images/sniff';
+import { looksLikeSvg, SNIFF_BYTES, type SniffedImage, sniffImage } from '../../src/formats/sniff';
 import {
   avif,
   type Bytes,

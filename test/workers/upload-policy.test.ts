@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { looksLikeMarkupOrScript } from '../../src/formats/sniff';
 import { problemFor } from '../../src/http/domain-problems';
 import { imageServingHeaders } from '../../src/http/image-headers';
 import { MultipartReader, multipartBoundary } from '../../src/http/multipart-parts';
 import { ProblemError } from '../../src/http/problem';
-import { looksLikeMarkupOrScript } from '../../src/images/sniff';
 import { DomainError } from '../../src/services/errors';
 import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
 import { bigImage, gif, jpeg, png, svg } from '../support/images';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jpegOrientation } from '../../src/images/orientation';
+import { jpegOrientation } from '../../src/formats/orientation';
 import { acceptedFormats, variantName } from '../../src/routes/images/variant-response';
 import { imageKeyOfVariant, normalise, planGeometry, variantKey, variantPrefix } from '../../src/services/variants';
 import { jpeg, jpegWithExif, png } from '../support/images';
