@@ -89,7 +89,7 @@ export async function uploadImage(
   input: UploadInput,
 ): Promise<ImageRecord> {
   const { file, tags } = input;
-  // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
+  // Who is asking comes first (a revoked session is refused whatever it sent), with the quota
   // pre-check, before any byte is stored: one round trip.
   await checkUploadQuota(deps, session, file.size);
   if (file.size > deps.config.maxUploadBytes) {
@@ -143,7 +143,7 @@ export async function uploadImage(
     );
     const [row] = inserted;
     if (!row) {
-      // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
+      // Not written: the session ended meanwhile, or a racing upload took the room.
       checkSession(sessionRows, session);
       assertFits(storedUsage(usageRows[0], deps.config), file.size);
       throw new Error('image insert returned no row');
