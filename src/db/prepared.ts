@@ -3,7 +3,8 @@ import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { guardedCall } from './guarded';
 import { type ImageWithTagsRow, withTags } from './image-queries';
-import { images, users } from './schema';
+import { images, users, userUsage } from './schema';
+import type { UsageRow } from './usage-queries';
 
 /**
  * The reads every image route runs, built once per database as drizzle prepared statements with
@@ -23,9 +24,27 @@ function build(db: Db) {
       .where(eq(users.id, sql.placeholder('userId')))
       .limit(1)
       .prepare();
+  const usageWithSession = (keyScope: typeof liveKeyScope) =>
+    db
+      .select({
+        sessionTokenVersion: users.tokenVersion,
+        sessionKeyScope: keyScope,
+        imagesCount: userUsage.imagesCount,
+        bytesStored: userUsage.bytesStored,
+        maxImages: userUsage.maxImages,
+        maxBytes: userUsage.maxBytes,
+      })
+      .from(users)
+      .leftJoin(userUsage, eq(userUsage.userId, users.id))
+      .where(eq(users.id, sql.placeholder('userId')))
+      .limit(1)
+      .prepare();
+  const noKey = sql<string | null>`NULL`;
   return {
-    imageForToken: imageWithSession(sql<string | null>`NULL`),
+    imageForToken: imageWithSession(noKey),
     imageForKey: imageWithSession(liveKeyScope),
+    usageForToken: usageWithSession(noKey),
+    usageForKey: usageWithSession(liveKeyScope),
   };
 }
 
@@ -56,10 +75,9 @@ export async function imageWithSession(
   imageId: number,
 ): Promise<{ session: SessionCheckRow[]; image: ImageWithTagsRow | undefined }> {
   const { imageForToken, imageForKey } = statements(db);
+  const params = placeholders(session);
   const rows = await guardedCall(db, () =>
-    session.kind === 'key'
-      ? imageForKey.all({ userId: session.userId, imageId, keyHash: session.keyHash, at: session.at })
-      : imageForToken.all({ userId: session.userId, imageId }),
+    session.kind === 'key' ? imageForKey.all({ ...params, imageId }) : imageForToken.all({ ...params, imageId }),
   );
   const row = rows[0];
   if (!row) return { session: [], image: undefined };
@@ -69,3 +87,28 @@ export async function imageWithSession(
   // Left-joined, so drizzle types every image column nullable; a matched row has them all.
   return { session: check, image: image as ImageWithTagsRow };
 }
+
+/** One statement: the session check's row and the user's stored totals and quota overrides. */
+export async function usageWithSession(
+  db: Db,
+  session: Session,
+): Promise<{ session: SessionCheckRow[]; usage: UsageRow | undefined }> {
+  const { usageForToken, usageForKey } = statements(db);
+  const params = placeholders(session);
+  const rows = await guardedCall(db, () =>
+    session.kind === 'key' ? usageForKey.all(params) : usageForToken.all(params),
+  );
+  const row = rows[0];
+  if (!row) return { session: [], usage: undefined };
+  const { sessionTokenVersion, sessionKeyScope, imagesCount, bytesStored, maxImages, maxBytes } = row;
+  const check = [{ tokenVersion: sessionTokenVersion, keyScope: sessionKeyScope }];
+  // No user_usage row yet: nothing stored, no overrides.
+  if (imagesCount === null || bytesStored === null) return { session: check, usage: undefined };
+  return { session: check, usage: { imagesCount, bytesStored, maxImages, maxBytes } };
+}
+
+/** The session's placeholder values: the user, and for a key its hash and the request's time. */
+const placeholders = (session: Session) =>
+  session.kind === 'key'
+    ? { userId: session.userId, keyHash: session.keyHash, at: session.at }
+    : { userId: session.userId };
