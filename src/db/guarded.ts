@@ -20,18 +20,32 @@ function isTransient(err: unknown): boolean {
  * callers must not undo its effects (an upload then leaves its bytes for housekeeping).
  */
 export function guardedDb(db: Db, timeoutMs: number): Db {
-  const batch: Db['batch'] = (statements) =>
+  const guard = <T>(work: Promise<T>): Promise<T> =>
     withTimeout(
-      db.batch(statements).catch((err: unknown) => {
+      work.catch((err: unknown) => {
         throw isTransient(err) ? new UnavailableError('database', false, { cause: err }) : err;
       }),
       timeoutMs,
       () => new UnavailableError('database', true),
     );
-  return new Proxy(db, {
+  const batch: Db['batch'] = (statements) => guard(db.batch(statements));
+  const proxy = new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === 'batch') return batch;
       return Reflect.get(target, prop, receiver);
     },
   });
+  guards.set(proxy, guard);
+  return proxy;
+}
+
+const guards = new WeakMap<Db, <T>(work: Promise<T>) => Promise<T>>();
+
+/**
+ * A single statement run outside `batch` (the prepared reads, db/prepared.ts), under the same
+ * timeout and transient-error rules when `db` is guarded.
+ */
+export function guardedCall<T>(db: Db, work: () => Promise<T>): Promise<T> {
+  const guard = guards.get(db);
+  return guard ? guard(work()) : work();
 }

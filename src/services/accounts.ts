@@ -63,7 +63,7 @@ export async function login(
       now,
     );
     refuseIfOverLimit(counted, now);
-    // The same challenge header as every other 401, and one body for both causes.
+    // One refusal for both causes (no such user, wrong password).
     throw new Unauthenticated(INVALID_CREDENTIALS);
   }
   const writes: Statement[] = [];

@@ -6,7 +6,7 @@ import { Forbidden, NotFound } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { currentUser } from './session';
 
-/** Operators are the users whose email is in ADMIN_EMAILS; everyone else gets 403. */
+/** Operators are the users whose email is in ADMIN_EMAILS; everyone else is Forbidden. */
 export function assertAdmin(deps: Pick<Deps, 'config'>, user: Pick<SessionRow, 'email'>): void {
   if (!deps.config.adminEmails.includes(user.email)) {
     throw new Forbidden('Only operators (ADMIN_EMAILS) may use the admin API.');

@@ -75,7 +75,7 @@ export async function listKeys(deps: Pick<Deps, 'db' | 'clock'>, session: Sessio
   return rows;
 }
 
-/** Deletes the key: the next request that presents it is unknown, hence 401. */
+/** Deletes the key: the next request that presents it is unknown, hence Unauthenticated. */
 export async function revokeKey(deps: Pick<Deps, 'db' | 'clock'>, session: Session, keyId: number): Promise<void> {
   const [sessionRows, deleted] = await deps.db.batch([
     sessionRow(deps.db, session),

@@ -15,6 +15,7 @@ import {
   unlinkAllTags,
 } from '../db/image-queries';
 import { deleteLinksOf } from '../db/link-queries';
+import { imageWithSession } from '../db/prepared';
 import { sessionRow } from '../db/session-queries';
 import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
 import type { Deps } from '../deps';
@@ -178,16 +179,12 @@ async function deleteBytesQuietly(deps: Pick<Deps, 'store' | 'logger'>, keys: st
   }
 }
 
-/** One database call: the session check and the image with its tags. */
+/** One database statement: the session check and the image with its tags. */
 export async function getImage(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<ImageRecord> {
-  const [sessionRows, rows] = await deps.db.batch([
-    sessionRow(deps.db, session),
-    imageById(deps.db, session.userId, imageId),
-  ]);
-  checkSession(sessionRows, session);
-  const row = rows[0];
-  if (!row) throw noSuchImage();
-  return toRecord(row);
+  const found = await imageWithSession(deps.db, session, imageId);
+  checkSession(found.session, session);
+  if (!found.image) throw noSuchImage();
+  return toRecord(found.image);
 }
 
 export type ImageFile =

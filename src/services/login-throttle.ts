@@ -1,11 +1,11 @@
 /**
  * Failed logins are limited per account and per client address, in fixed windows: the first
  * failure opens a window, and once a counter holds `maxFailures` in it every attempt (the right
- * password included) is refused with 429 until the window ends. Counters live in the database,
+ * password included) is refused (Throttled) until the window ends. Counters live in the database,
  * so they hold across Workers isolates and server restarts.
  *
  * The account is the normalised email as sent, whether or not such a user exists: unknown emails
- * are throttled exactly like known ones, so a 429 says nothing about who has an account.
+ * are throttled exactly like known ones, so a refusal says nothing about who has an account.
  */
 import type { Db } from '../db/client';
 import { pruneLoginCounters, type ThrottleCounter, type ThrottleScope } from '../db/login-queries';
@@ -64,7 +64,7 @@ function waitFor(state: CounterState, now: number, beyond: boolean): number | un
   return Math.max(1, Math.ceil((state.resetAt - now) / 1000));
 }
 
-/** 429 with Retry-After, the longest wait of the counters that are full. */
+/** Throttled, with the longest wait of the counters that are full. */
 function refuseIfFull(states: CounterState[], now: number, beyond: boolean): void {
   const waits = states.map((s) => waitFor(s, now, beyond)).filter((w): w is number => w !== undefined);
   if (waits.length === 0) return;

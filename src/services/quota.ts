@@ -1,7 +1,7 @@
 import type { Session } from '../auth/token';
 import type { Config } from '../config';
-import { type SessionRow, sessionRow } from '../db/session-queries';
-import { type QuotaDefaults, type UsageRow, usageOf } from '../db/usage-queries';
+import { usageWithSession } from '../db/prepared';
+import type { QuotaDefaults, UsageRow } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import { QuotaExceeded } from './errors';
 import { checkSession } from './session';
@@ -47,19 +47,11 @@ export function assertFits(usage: StoredUsage, size: number): void {
 }
 
 /**
- * Before an upload stores its bytes: the session check and the quota check in one round trip.
+ * Before an upload stores its bytes: the session check and the quota check in one statement.
  * The insert batch judges the quota again (see `withinQuota`), so a race cannot get past it.
  */
-export async function checkUploadQuota(
-  deps: Pick<Deps, 'db' | 'config'>,
-  session: Session,
-  size: number,
-): Promise<SessionRow> {
-  const [sessionRows, usageRows] = await deps.db.batch([
-    sessionRow(deps.db, session),
-    usageOf(deps.db, session.userId),
-  ]);
-  const user = checkSession(sessionRows, session);
-  assertFits(storedUsage(usageRows[0], deps.config), size);
-  return user;
+export async function checkUploadQuota(deps: Pick<Deps, 'db' | 'config'>, session: Session, size: number) {
+  const found = await usageWithSession(deps.db, session);
+  checkSession(found.session, session);
+  assertFits(storedUsage(found.usage, deps.config), size);
 }

@@ -1,15 +1,17 @@
 import type { Session } from '../auth/token';
+import type { SessionCheckRow } from '../db/prepared';
 import { type SessionRow, sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
 import { Forbidden, Unauthenticated } from './errors';
 
 /**
- * Services put `sessionRow` (db/session-queries) in the batch of their own reads, so a request
- * pays one database round trip, then pass its rows here.
- * Throws 401 unless the user still exists and the token is not revoked, or the key is live;
- * 403 when a read-only key asks to write.
+ * Services put `sessionRow` (db/session-queries) in the batch of their own reads, or read it in
+ * the same statement (db/prepared), so a request pays one database round trip, then pass its
+ * rows here.
+ * Throws Unauthenticated unless the user still exists and the token is not revoked, or the key
+ * is live; Forbidden when a read-only key asks to write.
  */
-export function checkSession(rows: SessionRow[], session: Session): SessionRow {
+export function checkSession<R extends SessionCheckRow>(rows: readonly R[], session: Session): R {
   const user = rows[0];
   if (session.kind === 'key') {
     if (!user?.keyScope) throw new Unauthenticated('The API key is unknown, revoked or expired.');

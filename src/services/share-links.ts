@@ -1,7 +1,7 @@
 /**
  * Share links: a URL that fetches one image (or one pinned variant of it) without credentials
  * until it expires or is revoked. Revoking deletes the row, and so does deleting the image; a
- * link that is expired, revoked, tampered with or never existed answers the same 404.
+ * link that is expired, revoked, tampered with or never existed is the same NotFound.
  */
 import { newLinkId } from '../auth/share-token';
 import type { Session } from '../auth/token';

@@ -1,6 +1,6 @@
 /**
  * A dependency (the database or the image store) failed or did not answer in time. The request
- * may succeed if repeated, so it is answered 503 with `Retry-After`, never a bare 500.
+ * may succeed if repeated (src/http/errors.ts answers it 503 with `Retry-After`).
  */
 export class UnavailableError extends Error {
   override name = 'UnavailableError';

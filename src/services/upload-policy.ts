@@ -63,7 +63,7 @@ export function declaredRasterType(declared: string | undefined): string | undef
 
 /**
  * Decides what an upload is stored as from its first bytes (`SNIFF_BYTES` of them) and the
- * part's declared type, or throws the 415 that explains the refusal.
+ * part's declared type, or throws the UnsupportedFormat that explains the refusal.
  */
 export function classifyUpload(head: Uint8Array, policy: UploadPolicy): UploadVerdict {
   const sniffed = sniffImage(head);

@@ -8,7 +8,7 @@
  *   source on each axis. With `enlarge=true` the box is honoured exactly.
  * - Sizes are planned here, exactly, before any engine runs, so every engine gives the same
  *   dimensions (see transform/transformer.ts).
- * - Refusals are 422 problems and leave the original available: a source format no engine here
+ * - Refusals are CannotProcess errors and leave the original available: a source format no engine here
  *   decodes (BMP, TIFF, AVIF), unknown dimensions, a source over MAX_VARIANT_PIXELS or wider or
  *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, or an
  *   image that already has MAX_VARIANTS_PER_IMAGE stored variants (the list thumbnail is exempt).
@@ -175,7 +175,7 @@ const isThumbnail = (n: NormalisedVariant) =>
 
 const refuse = (detail: string) => new CannotProcess(detail);
 
-/** Why this image gets no variants (a 422; its original stays available), or undefined. */
+/** Why this image gets no variants (CannotProcess; its original stays available), or undefined. */
 export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
   // Bytes no sniffer recognised (a legacy upload) are never handed to an image engine.
   if (!image.verified) {

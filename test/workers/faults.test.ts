@@ -45,7 +45,8 @@ function faultyStore(store: ImageStore, mode: { put: Mode; get: Mode }): ImageSt
 
 /**
  * A database whose batch misbehaves as `mode.batch` says at the time of the call, after letting
- * `mode.spare` more batches through (an upload's first batch is its session and quota check).
+ * `mode.spare` more batches through (an upload's session and quota check is one statement, not
+ * a batch, so its first batch is the one that writes its rows).
  */
 function faultyDb(db: Db, mode: { batch: 'ok' | 'busy' | 'hang'; spare?: number }): Db {
   return new Proxy(db, {
@@ -116,7 +117,7 @@ describe('the database failing or timing out on the batch', () => {
     const h = appHarness((d) => ({ db: faultyDb(d.db, mode) }), { vars: TIMEOUTS });
     const user = await newUser(h.target);
     const before = await storedKeys();
-    Object.assign(mode, { batch: 'busy', spare: 1 });
+    Object.assign(mode, { batch: 'busy', spare: 0 });
     await expect503(await uploadRaw(h.target, user, await png(2, 3)));
     mode.batch = 'ok';
     expect(addedKeys(before, await storedKeys())).toEqual([]);
@@ -130,7 +131,7 @@ describe('the database failing or timing out on the batch', () => {
     const user = await newUser(h.target);
     const before = await storedKeys();
     // The session and quota check answers; the batch that writes the rows never does.
-    Object.assign(mode, { batch: 'hang', spare: 1 });
+    Object.assign(mode, { batch: 'hang', spare: 0 });
     await expect503(await uploadRaw(h.target, user, await png(4, 2)));
     // Reads go through a batch too: they time out the same way rather than hang.
     await expect503(await h.target.fetch('/api/v1/images', { headers: bearer(user) }));
