@@ -272,17 +272,6 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     return { ...info, body: bodyStream, ...(range ? { range: { offset: start, length: end - start } } : {}) };
   }
 
-  async function head(key: string): Promise<StoredObjectInfo | null> {
-    const path = pathOf(key);
-    try {
-      const s = await statBig(path);
-      return s.isFile() ? infoOf(key, s) : null;
-    } catch (err) {
-      if (isMissing(err)) return null;
-      throw err;
-    }
-  }
-
   async function remove(keys: string[]): Promise<void> {
     // Validate everything first so a bad key deletes nothing.
     const paths = keys.map(pathOf);
@@ -395,5 +384,5 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     return removed;
   }
 
-  return { root, put, get, head, delete: remove, list, ping, removeStaleTempFiles };
+  return { root, put, get, delete: remove, list, ping, removeStaleTempFiles };
 }

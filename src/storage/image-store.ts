@@ -31,7 +31,6 @@ export interface PutOptions {
 export interface ImageStore {
   put(key: string, body: ReadableStream<Uint8Array> | Blob, options: PutOptions): Promise<StoredObjectInfo>;
   get(key: string, range?: ByteRange): Promise<StoredObject | null>;
-  head(key: string): Promise<StoredObjectInfo | null>;
   delete(keys: string[]): Promise<void>;
   /** Throws unless the store is reachable and usable; cheap (no listing), for health checks. */
   ping(): Promise<void>;

@@ -103,10 +103,6 @@ export function r2Store(bucket: R2Bucket): ImageStore {
       if (!object) return null;
       return { ...info(object), body: object.body, ...(range ? { range } : {}) };
     },
-    async head(key) {
-      const object = await bucket.head(key);
-      return object ? info(object) : null;
-    },
     async delete(keys) {
       // R2 deletes at most 1000 keys per call.
       for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
