@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { positiveId } from '../images/images.schemas';
+import { pageLimit } from '../page-params';
 import { storageSchema } from '../usage/usage.schemas';
 
 export const userParams = z.object({
@@ -53,17 +54,7 @@ export const storageListQuery = z.object({
     .enum(['bytes', 'images', 'id'])
     .default('bytes')
     .openapi({ description: '`bytes` or `images`: most stored first (then by id); `id`: oldest account first' }),
-  limit: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return 50;
-      const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
-      if (!(n >= 1 && n <= MAX_USERS_PAGE))
-        ctx.addIssue({ code: 'custom', message: `limit must be 1 to ${MAX_USERS_PAGE}` });
-      return n;
-    })
-    .openapi({ type: 'integer', minimum: 1, maximum: MAX_USERS_PAGE, default: 50, description: 'Page size' }),
+  limit: pageLimit(MAX_USERS_PAGE),
   cursor: z.string().optional().openapi({ description: '`next_cursor` from the previous page (same `sort`)' }),
 });
 

@@ -17,6 +17,7 @@ import {
   type VariantRequest,
   variantRequestIssues,
 } from '../../services/variants';
+import { pageLimit } from '../page-params';
 import { instantParam as instant } from '../time-params';
 
 /** Positive integer ids only: `1e3`, ` 1` and `01` are not ids. */
@@ -91,20 +92,17 @@ export const tagsBody = z
   .openapi('TagList');
 
 const dateParams = {
-  start_date: instant('start_date').openapi({
+  start_date: instant('start_date', {
     description: 'From this instant (unix seconds or ISO 8601; a bare date means its midnight UTC)',
     example: '1764288000',
-    type: 'string',
   }),
-  end_date: instant('end_date').openapi({
+  end_date: instant('end_date', {
     description: 'Up to and including this instant (a bare date means the whole day, UTC)',
     example: '2026-11-28',
-    type: 'string',
   }),
-  date: instant('date').openapi({
+  date: instant('date', {
     description: 'Only images created on this UTC day (a date, unix seconds or ISO 8601 date-time)',
     example: '2026-11-28',
-    type: 'string',
   }),
 };
 
@@ -164,16 +162,7 @@ export const listQuery = z
   .object({
     tag: tagFilter,
     ...dateParams,
-    limit: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return 50;
-        const n = /^\d{1,4}$/.test(v) ? Number(v) : Number.NaN;
-        if (!(n >= 1 && n <= MAX_PAGE)) ctx.addIssue({ code: 'custom', message: `limit must be 1 to ${MAX_PAGE}` });
-        return n;
-      })
-      .openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 50, description: 'Page size' }),
+    limit: pageLimit(MAX_PAGE),
     cursor: z.string().optional().openapi({ description: '`next_cursor` from the previous page' }),
   })
   .transform((q, ctx) => ({ tags: q.tag, limit: q.limit, cursor: q.cursor, ...toRange(q, ctx) }));

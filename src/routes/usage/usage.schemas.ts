@@ -7,13 +7,11 @@ import { instantParam as instant } from '../time-params';
 /** The days of a series, read like the image list's date filters. */
 export const usageQuery = z
   .object({
-    from: instant('from').openapi({
-      type: 'string',
+    from: instant('from', {
       description: 'First day (its UTC day; unix seconds or ISO 8601). Default: 29 days before `to`',
       example: '2026-11-01',
     }),
-    to: instant('to').openapi({
-      type: 'string',
+    to: instant('to', {
       description: `Last day, included (a bare date means that whole UTC day). Default: today. At most ${MAX_DAYS} days after \`from\``,
       example: '2026-11-30',
     }),
