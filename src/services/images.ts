@@ -99,6 +99,14 @@ export async function uploadImage(
   }
 }
 
+/**
+ * Before an upload reads its body: the session check and whether one more image fits (its size
+ * is not known yet), in one statement.
+ */
+export async function mayUpload(deps: Pick<Deps, 'db' | 'config'>, session: Session): Promise<void> {
+  await checkUploadQuota(deps, session, 0);
+}
+
 /** Bytes of an upload that never reached uploadImage (the form failed validation). */
 export async function discardReceived(deps: Pick<Deps, 'store' | 'logger'>, file: ReceivedImage): Promise<void> {
   if (file.stored && !file.claimed) await deleteBytesQuietly(deps, [file.stored.key], 'upload form refused');
@@ -109,9 +117,8 @@ async function writeRows(
   session: Session,
   { file, tags }: UploadInput,
 ): Promise<ImageRecord> {
-  // Who is asking comes first (a revoked session hears 401 whatever it sent), with the quota
-  // pre-check: one round trip. The checks answer as they did when the form was parsed whole.
-  await checkUploadQuota(deps, session, file.size);
+  // Who is asking and the image count were checked before the bytes streamed in (mayUpload);
+  // the batch below judges session and quota again, exactly, with the size now known.
   if (file.size > deps.config.maxUploadBytes) {
     throw new TooLarge(`The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
   }

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../http/app-env';
 import { MULTIPART_OVERHEAD_BYTES } from '../../http/body';
 import { MultipartReader, multipartBoundary } from '../../http/multipart-parts';
-import { discardReceived } from '../../services/images';
+import * as images from '../../services/images';
 import { type ReceivedImage, receiveImage } from '../../services/upload-stream';
 
 /** The largest non-file field read into memory; the tags field is a few KiB at most. */
@@ -25,6 +25,10 @@ export const readUploadBody =
     const contentType = raw.headers.get('content-type');
     if (!contentType || !multipartBoundary(contentType) || !raw.body) return next();
     const deps = c.get('deps');
+    // Who is asking, and whether any image may be stored now, before a byte is read: a revoked
+    // session or a full image count never streams into the store. The size is not known yet;
+    // the row batch judges the bytes exactly once it is.
+    await images.mayUpload(deps, c.get('session'));
     const max = deps.config.maxUploadBytes;
     const reader = new MultipartReader(raw.body, contentType, {
       maxBodyBytes: max + MULTIPART_OVERHEAD_BYTES,
@@ -47,7 +51,7 @@ export const readUploadBody =
       }
     } catch (err) {
       await reader.cancel(err);
-      if (image) await discardReceived(deps, image);
+      if (image) await images.discardReceived(deps, image);
       throw err;
     }
     // The validator reads this cache before it would parse the body itself.
@@ -56,7 +60,7 @@ export const readUploadBody =
     try {
       await next();
     } finally {
-      if (image) await discardReceived(deps, image);
+      if (image) await images.discardReceived(deps, image);
     }
   };
 
