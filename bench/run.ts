@@ -8,7 +8,8 @@
 // bench/results/ (git-ignored). Only ratios within one run mean much on a shared machine.
 //
 // BENCH_SECONDS (default 3) is the length of one timed run; BENCH_RUNTIMES (default
-// "node,bun,workerd") picks runtimes; BENCH_ONLY=big runs only the 100 MB upload and download.
+// "node,bun,workerd") picks runtimes; BENCH_ONLY=big runs only the 100 MB upload and download,
+// BENCH_ONLY=routes only the route ratios.
 // Then the lists at scale (bench/lists.ts) on Node and Bun; `--only-lists` (`npm run bench:lists`)
 // runs only those.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -30,6 +31,8 @@ const ROUNDS = 2;
 const CONNECTIONS = 8;
 const IMAGES = 20;
 const ONLY_BIG = process.env.BENCH_ONLY === 'big';
+/** BENCH_ONLY=routes: only the route ratios (no login, 100 MB transfer or lists). */
+const ONLY_ROUTES = process.env.BENCH_ONLY === 'routes';
 const BIG_UPLOAD_BYTES = 100 * 1000 * 1000;
 /** Issue 11's targets for the 100 MB upload on Node and Bun. */
 const BIG_TARGETS = { maxRssGrowthMiB: 64, minUploadMBps: 80 };
@@ -443,8 +446,8 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
       routes[route] = { app: a, baseline: b, ratio: a.reqPerSec / b.reqPerSec };
       print(runtime, route, routes[route]);
     }
-    const login = ONLY_BIG ? undefined : await benchLogin(runtime, appTarget, app);
-    const big = runtime === 'workerd' ? undefined : await bigTransfer(appTarget, image);
+    const login = ONLY_BIG || ONLY_ROUTES ? undefined : await benchLogin(runtime, appTarget, app);
+    const big = runtime === 'workerd' || ONLY_ROUTES ? undefined : await bigTransfer(appTarget, image);
     return { routes, login, big };
   } finally {
     await stop(app);
@@ -490,7 +493,7 @@ for (const runtime of onlyLists ? [] : RUNTIMES) {
     process.exitCode = 1;
   }
 }
-results.lists = await benchLists(RUNTIMES);
+if (!ONLY_ROUTES && !ONLY_BIG) results.lists = await benchLists(RUNTIMES);
 const outDir = join(ROOT, 'bench/results');
 mkdirSync(outDir, { recursive: true });
 const file = join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);

@@ -22,4 +22,7 @@ export function d1Database(binding: D1Database): Db {
 }
 
 /** The cheapest statement that proves the database answers. */
-export const ping = (db: Db) => db.run(sql`SELECT 1`);
+export const ping = async (db: Db): Promise<void> => {
+  // Awaited inside: a synchronous driver (local-sqlite.ts) throws at once, and that must reject.
+  await db.run(sql`SELECT 1`);
+};

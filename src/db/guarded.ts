@@ -45,7 +45,9 @@ const guards = new WeakMap<Db, <T>(work: Promise<T>) => Promise<T>>();
  * A single statement run outside `batch` (the prepared reads, db/prepared.ts), under the same
  * timeout and transient-error rules when `db` is guarded.
  */
-export function guardedCall<T>(db: Db, work: () => Promise<T>): Promise<T> {
+export function guardedCall<T>(db: Db, work: () => Promise<T> | T): Promise<T> {
   const guard = guards.get(db);
-  return guard ? guard(work()) : work();
+  // A synchronous driver answers (or throws) at once: both become the promise the guard judges.
+  const running = Promise.resolve().then(work);
+  return guard ? guard(running) : running;
 }

@@ -10,10 +10,17 @@ import { type Client, createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { type Db, drizzleOptions } from './client';
+import { openLocalSqlite } from './local-sqlite';
 import { repairMalformedText } from './repair-text';
 
 /** How long a writer waits for another process's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Node serves local files synchronously (local-sqlite.ts). Bun keeps `@libsql/client`: its
+ * native-addon loading of `libsql` is not what Bun tests, and bun:sqlite would be its own driver.
+ */
+const SYNC_DRIVER_BY_DEFAULT = !('bun' in process.versions);
 
 /** The migrations drizzle-kit generates, found from this file so the working directory does not matter. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -40,6 +47,11 @@ export function localDatabasePath(url: string): string | null | undefined {
 
 export interface OpenLibsqlOptions {
   url: string;
+  /**
+   * Serve a local file through libsql's synchronous native driver (local-sqlite.ts) instead of
+   * `@libsql/client`; remote and in-memory databases always use the client.
+   */
+  serveSynchronously?: boolean;
   authToken?: string;
   migrationsFolder?: string;
 }
@@ -49,6 +61,7 @@ export async function openLibsql({
   url,
   authToken,
   migrationsFolder = MIGRATIONS_FOLDER,
+  serveSynchronously = SYNC_DRIVER_BY_DEFAULT,
 }: OpenLibsqlOptions): Promise<LibsqlDatabase> {
   const file = localDatabasePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
@@ -68,6 +81,19 @@ export async function openLibsql({
     const db = drizzle(client, drizzleOptions);
     await migrate(db, { migrationsFolder });
     await repairMalformedText(client);
+    if (file && serveSynchronously) {
+      // Migrated and repaired through the client; served through the faster native driver.
+      const local = openLocalSqlite(file, BUSY_TIMEOUT_MS);
+      return {
+        db: local.db,
+        client,
+        file,
+        close: () => {
+          local.close();
+          client.close();
+        },
+      };
+    }
     return { db: db as unknown as Db, client, file: file ?? undefined, close: () => client.close() };
   } catch (err) {
     client.close();
