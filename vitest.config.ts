@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { prepareDocsAssets } from './scripts/docs-assets.mjs';
-import { scenarioFilesRunOnWorkers } from './test/workers/support/scenario-files';
+import { scenarioFilesRunOnWorkers } from './test/workers/support/scenario-files.ts';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
