@@ -24,8 +24,11 @@ type NativeStatement = ReturnType<NativeDatabase['prepare']>;
 
 /** What drizzle's batch gets from each item: the query prepared for this connection. */
 interface PreparableItem {
-  _prepare(): { execute(): { sync(): unknown } };
+  _prepare(): { query: { sql: string }; execute(): { sync(): unknown } };
 }
+
+/** Statements that only read: drizzle's selects (`with … select` included). */
+const READ_ONLY = /^\s*(?:select|with)\b/i;
 
 /**
  * drizzle prepares each query anew; SQLite's prepare is most of a small read's cost, so the
@@ -69,13 +72,15 @@ export function openLocalSqlite(file: string, busyTimeoutMs: number): LocalSqlit
     const dialect = new SQLiteSyncDialect({ casing: drizzleOptions.casing });
     const session = new BetterSQLiteSession(database as never, dialect, undefined);
     const sync = new BaseSQLiteDatabase('sync', dialect, session, undefined);
-    const batch = async (items: readonly BatchItem<'sqlite'>[]) =>
-      sync.transaction(
-        () => items.map((item) => (item as unknown as PreparableItem)._prepare().execute().sync()),
-        // Takes the write lock at BEGIN: a read-then-write batch can never fail to upgrade
-        // (SQLITE_BUSY_SNAPSHOT) because another process wrote in between; it waits instead.
-        { behavior: 'immediate' },
-      );
+    const batch = async (items: readonly BatchItem<'sqlite'>[]) => {
+      const prepared = items.map((item) => (item as unknown as PreparableItem)._prepare());
+      const run = () => prepared.map((query) => query.execute().sync());
+      // A batch that writes takes the write lock at BEGIN, so a read-then-write batch can never
+      // fail to upgrade (SQLITE_BUSY_SNAPSHOT) because another process wrote in between; it waits
+      // instead. One that only reads (the session check with a page) needs no lock at all.
+      const writes = prepared.some((query) => !READ_ONLY.test(query.query.sql));
+      return sync.transaction(run, { behavior: writes ? 'immediate' : 'deferred' });
+    };
     return { db: Object.assign(sync, { batch }) as unknown as Db, close: () => database.close() };
   } catch (err) {
     database.close();

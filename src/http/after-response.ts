@@ -1,8 +1,13 @@
 import type { Context } from 'hono';
 import type { AppEnv } from './app-env';
 
+/** workerd says so in its user agent (Node 20 has no `navigator`; Bun's names Bun). */
+const ON_WORKERS = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers';
+
 /** The Workers execution context when there is one (Node, Bun and `app.request` have none). */
 export function waitUntilOf(c: Context<AppEnv>): ((promise: Promise<unknown>) => void) | undefined {
+  // Node and Bun never have one; asking Hono would throw (and build a stack) on every request.
+  if (!ON_WORKERS) return undefined;
   let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
   try {
     ctx = c.executionCtx;
