@@ -8,11 +8,12 @@
 //     for the first page and for a page found by cursor halfway down the list.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
 import { seedImagesSql } from '../test/support/list-seed';
+import { memMiB, resetPeak } from './proc';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'node_modules/.bin');
@@ -22,41 +23,6 @@ const LARGE = 100_000;
 const PAGE_ROUNDS = 200;
 
 type Runtime = 'node' | 'bun';
-
-function tree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {}
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i] as number) ?? []));
-  return out;
-}
-
-/** VmRSS or VmHWM (peak) summed over the tree, MiB. */
-function memMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      kb += Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {}
-  }
-  return kb / 1024;
-}
-
-/** Resets the peak (VmHWM) of every process in the tree to its current RSS. */
-function resetPeak(pid: number) {
-  for (const p of tree(pid)) {
-    try {
-      writeFileSync(`/proc/${p}/clear_refs`, '5');
-    } catch {}
-  }
-}
 
 async function start(runtime: Runtime, work: string): Promise<{ child: ChildProcess; base: string; db: string }> {
   const db = join(work, 'app.db');

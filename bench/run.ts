@@ -12,9 +12,9 @@
 // BENCH_ONLY=routes only the route ratios.
 // Then the lists at scale (bench/lists.ts) on Node and Bun; `--only-lists` (`npm run bench:lists`)
 // runs only those.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -23,6 +23,7 @@ import { hashPassword } from '../src/auth/password';
 import { freePort } from '../test/node/support/servers';
 import { crc32 } from '../test/support/images';
 import { benchLists } from './lists';
+import { cpuSeconds, memMiB, resetPeak } from './proc';
 
 type Runtime = 'node' | 'bun' | 'workerd';
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'node,bun,workerd').split(',') as Runtime[];
@@ -36,7 +37,6 @@ const ONLY_ROUTES = process.env.BENCH_ONLY === 'routes';
 const BIG_UPLOAD_BYTES = 100 * 1000 * 1000;
 /** Issue 11's targets for the 100 MB upload on Node and Bun. */
 const BIG_TARGETS = { maxRssGrowthMiB: 64, minUploadMBps: 80 };
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const ROOT = new URL('..', import.meta.url).pathname;
 const BIN = join(ROOT, 'node_modules/.bin');
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -87,45 +87,6 @@ async function stop(server: Server | undefined) {
   const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
-}
-
-/** Every process in the tree under `pid` (tsx and wrangler run the server in a child). */
-function tree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
-    } catch {}
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(parents.get(out[i] as number) ?? []));
-  return out;
-}
-
-/** CPU seconds (user + system) used so far by the tree. */
-function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  for (const p of tree(pid)) {
-    try {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    } catch {}
-  }
-  return ticks / CLK_TCK;
-}
-
-/** Peak resident memory (VmHWM) summed over the tree, MiB. */
-function peakRssMiB(pid: number): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      kb += Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {}
-  }
-  return kb / 1024;
 }
 
 // --- payloads ------------------------------------------------------------------------------------
@@ -359,34 +320,19 @@ function summarise(runs: Run[]) {
 }
 type Summary = ReturnType<typeof summarise> & { peakRssMiB: number };
 
-/** Current resident memory of the tree, MiB. */
-function rssMiB(pid: number): number {
-  let kb = 0;
-  for (const p of tree(pid)) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {}
-  }
-  return kb / 1024;
-}
-
 /** One 100 MB upload and its download: MB/s each way and how far the server's peak RSS rose. */
 async function bigTransfer(target: Target, image: Buffer) {
   const pid = target.server.child.pid as number;
   // Reset the peak (VmHWM) to the current RSS, so the peak read afterwards is this transfer's.
-  for (const p of tree(pid)) {
-    try {
-      writeFileSync(`/proc/${p}/clear_refs`, '5');
-    } catch {}
-  }
-  const before = rssMiB(pid);
+  resetPeak(pid);
+  const before = memMiB(pid, 'VmRSS');
   const body = Buffer.alloc(BIG_UPLOAD_BYTES);
   image.copy(body); // a PNG header in front; the rest is zeros
   const headers = target.routes.upload?.headers ?? {};
   let t0 = performance.now();
   const made = await post(`${target.server.base}/api/images`, new Uint8Array(multipart(body)), headers);
   const uploadS = (performance.now() - t0) / 1000;
-  const uploadPeak = peakRssMiB(pid);
+  const uploadPeak = memMiB(pid, 'VmHWM');
   t0 = performance.now();
   const r = await fetch(`${target.server.base}/api/image/${made.img_id}`, {
     headers: { authorization: headers.authorization ?? '' },
@@ -399,7 +345,7 @@ async function bigTransfer(target: Target, image: Buffer) {
     uploadMBps: BIG_UPLOAD_BYTES / 1e6 / uploadS,
     downloadMBps: BIG_UPLOAD_BYTES / 1e6 / downloadS,
     rssBeforeMiB: before,
-    peakRssGrowthMiB: Math.max(uploadPeak, peakRssMiB(pid)) - before,
+    peakRssGrowthMiB: Math.max(uploadPeak, memMiB(pid, 'VmHWM')) - before,
   };
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   console.log(
@@ -414,7 +360,7 @@ async function benchLogin(runtime: Runtime, appTarget: Target, app: Server) {
   await load(appTarget, 'login', 1);
   const login = {
     ...summarise([await load(appTarget, 'login', SECONDS)]),
-    peakRssMiB: peakRssMiB(app.child.pid as number),
+    peakRssMiB: memMiB(app.child.pid as number, 'VmHWM'),
   };
   console.log(
     `${runtime.padEnd(8)} login    ${fmt(login.reqPerSec)} req/s  p50 ${login.p50ms.toFixed(1)} ms  p99 ${login.p99ms.toFixed(1)} ms  cpu ${login.cpuMsPerReq.toFixed(2)} ms/req${login.failed ? `  FAILED ${login.failed}` : ''}`,
@@ -441,8 +387,8 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
         runs.app.push(await load(appTarget, route, SECONDS));
         runs.baseline.push(await load(baseTarget, route, SECONDS));
       }
-      const a = { ...summarise(runs.app), peakRssMiB: peakRssMiB(app.child.pid as number) };
-      const b = { ...summarise(runs.baseline), peakRssMiB: peakRssMiB(baseline.child.pid as number) };
+      const a = { ...summarise(runs.app), peakRssMiB: memMiB(app.child.pid as number, 'VmHWM') };
+      const b = { ...summarise(runs.baseline), peakRssMiB: memMiB(baseline.child.pid as number, 'VmHWM') };
       routes[route] = { app: a, baseline: b, ratio: a.reqPerSec / b.reqPerSec };
       print(runtime, route, routes[route]);
     }
