@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SecretWitness } from '../support/log-secrets';
-import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
-import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
-import { type ChildServer, dataDir, filesUnder, httpTarget, spawnEntry } from './support/servers';
+import { type ChildServer, dataDir, scenarioTarget, spawnEntry } from './support/servers';
 
 // The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
 // serves, against `bun src/bun.ts` (Bun.serve) as a child process on a
@@ -18,18 +16,8 @@ const witness = new SecretWitness();
 beforeAll(async () => {
   const data = await dataDir();
   removeData = data.remove;
-  witness.add(data.env.AUTH_SECRET);
   server = await spawnEntry('bun', data.env, data.dir);
-  target = withContract(
-    withSecurityHeaders(
-      witness.watch(
-        httpTarget('bun', server.origin, {
-          authSecret: data.env.AUTH_SECRET,
-          storedKeys: () => filesUnder(data.env.IMAGES_DIR as string),
-        }),
-      ),
-    ),
-  );
+  target = scenarioTarget('bun', server.origin, data, witness);
 });
 
 afterAll(async () => {

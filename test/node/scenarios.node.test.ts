@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { SecretWitness } from '../support/log-secrets';
-import { withContract } from '../support/openapi-contract';
 import { allScenarios } from '../support/scenarios';
-import { withSecurityHeaders } from '../support/security-headers';
 import type { Target } from '../support/target';
-import { dataDir, filesUnder, httpTarget, memoryLogger, startInProcess } from './support/servers';
+import { dataDir, memoryLogger, scenarioTarget, startInProcess } from './support/servers';
 
 // The runtime-neutral HTTP suite, every response held to the OpenAPI document the server
 // serves, against a real Node server (src/runtime with @hono/node-server)
@@ -17,18 +15,8 @@ const witness = new SecretWitness();
 
 beforeAll(async () => {
   const data = await dataDir();
-  witness.add(data.env.AUTH_SECRET);
   const server = await startInProcess(data.env, logger);
-  target = withContract(
-    withSecurityHeaders(
-      witness.watch(
-        httpTarget('node', server.origin, {
-          authSecret: data.env.AUTH_SECRET,
-          storedKeys: () => filesUnder(data.env.IMAGES_DIR as string),
-        }),
-      ),
-    ),
-  );
+  target = scenarioTarget('node', server.origin, data, witness);
   stop = async () => {
     await server.shutdown('tests done');
     await data.remove();

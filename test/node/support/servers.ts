@@ -6,17 +6,21 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Logger } from '../../../src/deps';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
 import type { EnvVars } from '../../../src/runtime/settings';
+import type { SecretWitness } from '../../support/log-secrets';
+import { withContract } from '../../support/openapi-contract';
 import { OPERATOR_EMAIL } from '../../support/operator';
+import { withSecurityHeaders } from '../../support/security-headers';
 import type { Target } from '../../support/target';
+import { filesUnder } from './files';
 
 /** A port free on 127.0.0.1 right now, for a server that cannot be told to pick its own. */
 export async function freePort(): Promise<number> {
@@ -97,23 +101,27 @@ export const httpTargetFrom = (
  * Bun's serving links (`….serving.tmp`, src/runtime/bun-listen.ts) are left out: a download
  * makes one and removes it a while later, whatever the store holds.
  */
-export async function filesUnder(root: string): Promise<Set<string>> {
-  const out = new Set<string>();
-  const walk = async (dir: string, prefix: string) => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw err;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) await walk(join(dir, e.name), `${prefix}${e.name}/`);
-      else if (!e.name.endsWith('.serving.tmp')) out.add(`${prefix}${e.name}`);
-    }
-  };
-  await walk(root, '');
-  return out;
+export async function storeFilesUnder(root: string): Promise<Set<string>> {
+  const files = await filesUnder(root);
+  return new Set(files.filter((p) => !p.endsWith('.serving.tmp')).map((p) => relative(root, p)));
+}
+
+/**
+ * The scenarios' target for a real server on `data`: every response held to the OpenAPI
+ * document and the security headers, the log watched for the run's secrets, the store listable.
+ */
+export function scenarioTarget(name: string, origin: string, data: { env: EnvVars }, witness: SecretWitness): Target {
+  witness.add(data.env.AUTH_SECRET);
+  return withContract(
+    withSecurityHeaders(
+      witness.watch(
+        httpTarget(name, origin, {
+          authSecret: data.env.AUTH_SECRET,
+          storedKeys: () => storeFilesUnder(data.env.IMAGES_DIR as string),
+        }),
+      ),
+    ),
+  );
 }
 
 /** 127.1.0.1 – 127.254.255.254: never 127.0.0.1, where the rest of a suite comes from. */
