@@ -61,7 +61,10 @@ function waitFor(state: CounterState, now: number, beyond: boolean): number | un
   if (state.failures === null || state.resetAt === null || state.resetAt <= now) return undefined;
   const max = LOGIN_LIMITS[state.scope].maxFailures;
   if (beyond ? state.failures <= max : state.failures < max) return undefined;
-  return Math.max(1, Math.ceil((state.resetAt - now) / 1000));
+  // A racing attempt may have opened the window after this request read its clock, so the time
+  // left can exceed the window by a few ms: never announce more than the window itself.
+  const windowSeconds = Math.ceil(LOGIN_LIMITS[state.scope].windowMs / 1000);
+  return Math.min(windowSeconds, Math.max(1, Math.ceil((state.resetAt - now) / 1000)));
 }
 
 /** Throttled, with the longest wait of the counters that are full. */
