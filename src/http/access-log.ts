@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from '../deps';
 import type { AppEnv } from './app-env';
@@ -11,7 +11,11 @@ export interface AccessLogEntry {
   status: number;
   /** From the request reaching the app to its response being ready (a body may still stream). */
   duration_ms: number;
-  /** Body bytes of the response: its Content-Length, 0 for HEAD and empty bodies. */
+  /**
+   * Body bytes of the response: its Content-Length or the size of the string it was built from,
+   * 0 for HEAD and empty bodies; a streamed body of unknown length is counted as it is sent, and
+   * its line is written when it ends (or the client goes away).
+   */
   bytes: number;
   request_id: string | undefined;
 }
@@ -20,20 +24,105 @@ export interface AccessLogEntry {
  * The pattern of the route that answered, with Hono's `{regex}` parameter constraints dropped.
  * Middleware registered for every method is not a route; the last method-specific match is.
  */
-function routePattern(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | null {
+function routePattern(c: Context<AppEnv>): string | null {
   const route = matchedRoutes(c)
     .filter((r) => r.method !== 'ALL')
     .at(-1);
   return route ? route.path.replace(/(:[A-Za-z0-9_]+)\{[^}]*\}/g, '$1') : null;
 }
 
-async function bodyBytes(method: string, res: Response): Promise<number> {
-  if (method === 'HEAD' || !res.body) return 0;
+/** A body's size when it is in memory; undefined for a stream. */
+function sizeOf(data: unknown): number | undefined {
+  if (data === null || data === undefined) return 0;
+  if (typeof data === 'string') return utf8Length(data);
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  return undefined;
+}
+
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) n += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 4 bytes for 2 UTF-16 units
+      i++;
+    } else n += 2; // 3 bytes (a lone surrogate becomes U+FFFD, also 3)
+  }
+  return n;
+}
+
+/** Sizes of the bodies responses were built from, keyed by the response. */
+const builtSizes = new WeakMap<Response, number>();
+
+type Build = (data: unknown, ...rest: unknown[]) => Response;
+
+/**
+ * Notes the size of every body the handlers build through the context, so the log never reads a
+ * body: reading one means a copy (a tee of the stream), and on Node it also turns a string
+ * response, which @hono/node-server writes in one go, into a stream. `c.json` is routed through
+ * `c.newResponse` with the JSON text, as Hono itself builds it.
+ */
+function noteBodySizes(c: Context<AppEnv>): void {
+  const writable = c as unknown as Record<'body' | 'newResponse' | 'text' | 'html', Build> & {
+    json: (object: unknown, arg?: unknown, headers?: Record<string, string>) => Response;
+  };
+  for (const name of ['body', 'newResponse', 'text', 'html'] as const) {
+    const build = writable[name];
+    writable[name] = (data, ...rest) => {
+      const res = build(data, ...rest);
+      const size = sizeOf(data);
+      if (size !== undefined) builtSizes.set(res, size);
+      return res;
+    };
+  }
+  // Hono's own default: the JSON type first, so headers naming another type win.
+  writable.json = (object, arg, headers) =>
+    writable.newResponse(JSON.stringify(object), arg, { 'Content-Type': 'application/json', ...headers });
+}
+
+/** The response's body size if known without reading it. */
+function knownBytes(method: string, res: Response): number | undefined {
+  if (method === 'HEAD' || res.status === 204 || res.status === 304) return 0;
   const length = res.headers.get('content-length');
   if (length !== null && /^\d+$/.test(length)) return Number(length);
-  // Only bodies the app built in memory get here (JSON, problems, the docs page): image bytes
-  // and docs assets carry their length. Measured on a copy, so the response is sent untouched.
-  return (await res.clone().arrayBuffer()).byteLength;
+  return builtSizes.get(res);
+}
+
+/** `body` passed through unchanged, counting its bytes; `done` once when it ends, fails or is cancelled. */
+function counted(body: ReadableStream<Uint8Array>, done: (bytes: number) => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let bytes = 0;
+  let finished = false;
+  const finish = () => {
+    if (!finished) done(bytes);
+    finished = true;
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const { done: end, value } = await reader.read();
+          if (end) {
+            finish();
+            controller.close();
+            return;
+          }
+          bytes += value.byteLength;
+          controller.enqueue(value);
+        } catch (err) {
+          finish();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        finish();
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /**
@@ -44,15 +133,29 @@ async function bodyBytes(method: string, res: Response): Promise<number> {
 export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
+    noteBodySizes(c);
     await next();
-    const entry: AccessLogEntry = {
-      method: c.req.method,
-      route: routePattern(c),
-      status: c.res.status,
-      duration_ms: Math.round((performance.now() - started) * 10) / 10,
-      bytes: await bodyBytes(c.req.method, c.res),
-      request_id: c.get('requestId'),
+    const res = c.res;
+    const write = (bytes: number, duration: number) => {
+      const entry: AccessLogEntry = {
+        method: c.req.method,
+        route: routePattern(c),
+        status: res.status,
+        duration_ms: Math.round(duration * 10) / 10,
+        bytes,
+        request_id: c.get('requestId'),
+      };
+      logger.info('request', { ...entry });
     };
-    logger.info('request', { ...entry });
+    const duration = performance.now() - started;
+    const bytes = knownBytes(c.req.method, res);
+    if (bytes !== undefined) return write(bytes, duration);
+    if (!res.body) return write(0, duration);
+    // A stream of unknown length: counted as it goes, never held.
+    c.res = undefined as unknown as Response; // replaced outright, not merged with itself
+    c.res = new Response(
+      counted(res.body, (n) => write(n, duration)),
+      res,
+    );
   };
 }

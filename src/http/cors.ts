@@ -22,6 +22,8 @@ export function corsAllowlist(allowedOrigins: readonly string[]): MiddlewareHand
     // The answer depends on the Origin header: caches must keep one per origin.
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { Vary: 'Origin' });
     await next();
-    c.header('Vary', 'Origin', { append: true });
+    // On the response itself: `c.header` after the handler would rebuild the response (on Node
+    // that turns a string body, written in one go, into a stream).
+    c.res.headers.append('Vary', 'Origin');
   };
 }

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createApp } from '../app';
 import { openLibsql } from '../db/libsql';
-import { consoleLogger, type Deps, type Logger } from '../deps';
+import type { Deps, Logger } from '../deps';
 import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
@@ -16,6 +16,7 @@ import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs';
 import { sharpTransformer } from '../transform/sharp';
+import { stdoutLogger } from './batched-logger';
 import { type EnvVars, type LocalSettings, loadSettings, SettingsError } from './settings';
 
 export type Runtime = 'node' | 'bun';
@@ -96,7 +97,7 @@ async function settlesWithin(promise: Promise<unknown>, deadline: number): Promi
   return result;
 }
 
-export async function startLocal({ runtime, listen, env = process.env, logger = consoleLogger }: StartOptions) {
+export async function startLocal({ runtime, listen, env = process.env, logger = stdoutLogger() }: StartOptions) {
   const settings = loadSettings(env);
   for (const warning of settings.warnings) logger.warn(warning);
 
@@ -216,7 +217,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
  * The process around `startLocal`: reads `.env` (Bun already has), refuses to start with a
  * clear message on bad settings, and shuts down gracefully on SIGTERM/SIGINT.
  */
-export async function main(runtime: Runtime, listen: Listen, logger: Logger = consoleLogger): Promise<void> {
+export async function main(runtime: Runtime, listen: Listen, logger: Logger = stdoutLogger()): Promise<void> {
   // Bun loads .env itself; Node has the same behaviour through loadEnvFile (it never overrides
   // variables already set).
   if (runtime === 'node' && existsSync('.env')) process.loadEnvFile('.env');

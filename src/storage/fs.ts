@@ -14,6 +14,8 @@ const KEY = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/;
 const MAX_KEY_LENGTH = 1024;
 const READ_CHUNK = 64 * 1024;
 const LIST_MAX = 1000;
+/** Folders remembered as existing; past this many the memory is simply started again. */
+const KNOWN_DIRS_MAX = 10_000;
 /** Temp files are `.<name>.<random>.tmp` beside their target; `list` and key validation skip dot-names. */
 const TEMP_SUFFIX = '.tmp';
 
@@ -147,14 +149,10 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     }
   }
 
-  async function put(
-    key: string,
-    body: ReadableStream<Uint8Array> | Blob,
-    { size }: PutOptions,
-  ): Promise<StoredObjectInfo> {
-    const path = pathOf(key);
-    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new RangeError(`Invalid size ${size}`);
-    const dir = dirname(path);
+  /** Folders this store made or found: every key of this app is in one, so made once, not per put. */
+  const knownDirs = new Set<string>();
+
+  async function makeDir(dir: string, key: string): Promise<void> {
     let created: string | undefined;
     try {
       created = await mkdir(dir, { recursive: true });
@@ -166,11 +164,30 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     if (created) {
       for (let d = dir; d !== dirname(created); d = dirname(d)) await syncDir(dirname(d));
     }
+    if (knownDirs.size >= KNOWN_DIRS_MAX) knownDirs.clear();
+    knownDirs.add(dir);
+  }
+
+  async function put(
+    key: string,
+    body: ReadableStream<Uint8Array> | Blob,
+    { size }: PutOptions,
+  ): Promise<StoredObjectInfo> {
+    const path = pathOf(key);
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new RangeError(`Invalid size ${size}`);
+    const dir = dirname(path);
     const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
     const reader = chunksOf(body).getReader();
     let handle: FileHandle | undefined;
     try {
-      handle = await open(temp, 'wx', 0o644);
+      if (!knownDirs.has(dir)) await makeDir(dir, key);
+      handle = await open(temp, 'wx', 0o644).catch(async (err: unknown) => {
+        if (!isMissing(err)) throw err;
+        // The folder went away since it was made (removed by hand): make it again, once.
+        knownDirs.delete(dir);
+        await makeDir(dir, key);
+        return open(temp, 'wx', 0o644);
+      });
       let written = 0;
       for (;;) {
         const { done, value } = await reader.read();

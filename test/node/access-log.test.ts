@@ -1,4 +1,8 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessLog } from '../../src/http/access-log';
+import type { AppEnv } from '../../src/http/app-env';
 import { bearer, form, json, newUser, type TestUser } from '../support/client';
 import { png } from '../support/images';
 import { upload } from '../support/upload';
@@ -108,5 +112,69 @@ describe.each(['node', 'bun'] as EntryRuntime[])('%s access log', (runtime) => {
     for (const secret of [password, token, cookie.split('=')[1] ?? 'x', secretQuery]) {
       expect(out).not.toContain(secret);
     }
+  });
+});
+
+// The middleware on its own: how it learns a body's size without reading or copying it.
+describe('access log middleware', () => {
+  function appWithLog() {
+    const lines: Record<string, unknown>[] = [];
+    const logger = { info: (message: string, f?: object) => lines.push({ message, ...f }), warn() {}, error() {} };
+    const app = new Hono<AppEnv>().use(requestId()).use(accessLog(logger));
+    return { app, lines };
+  }
+
+  it('counts a streamed body of unknown length as it is sent, and writes the line when it ends', async () => {
+    const { app, lines } = appWithLog();
+    const chunks = ['[1,', '"é",', '"😀"]'];
+    app.get('/stream', (c) =>
+      c.body(
+        new ReadableStream<Uint8Array>({
+          start(ctl) {
+            for (const s of chunks) ctl.enqueue(new TextEncoder().encode(s));
+            ctl.close();
+          },
+        }),
+        200,
+        { 'Content-Type': 'application/json' },
+      ),
+    );
+    const res = await app.request('/stream');
+    expect(res.headers.get('content-length')).toBeNull();
+    expect(lines).toEqual([]); // nothing sent yet, so nothing counted
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(new TextDecoder().decode(body)).toBe(chunks.join(''));
+    expect(lines).toEqual([expect.objectContaining({ route: '/stream', status: 200, bytes: body.byteLength })]);
+  });
+
+  it('still writes the line when the client stops reading a stream midway', async () => {
+    const { app, lines } = appWithLog();
+    app.get('/endless', (c) =>
+      c.body(new ReadableStream<Uint8Array>({ pull: (ctl) => ctl.enqueue(new Uint8Array(10)) }), 200),
+    );
+    const res = await app.request('/endless');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(lines).toEqual([expect.objectContaining({ route: '/endless', bytes: 10 })]);
+  });
+
+  it('takes the size of JSON, text and byte bodies from what they were built from, UTF-8 exact', async () => {
+    const { app, lines } = appWithLog();
+    const doc = { name: 'straße ☕ 😀', lone: '\ud800' };
+    app.get('/json', (c) => c.json(doc, 201, { 'X-Extra': '1' }));
+    // A lone surrogate is sent as U+FFFD: 3 bytes.
+    app.get('/text', (c) => c.text('naïve \ud800 \udc00x'));
+    app.get('/bytes', (c) => c.body(new Uint8Array(7)));
+    for (const path of ['/json', '/text', '/bytes']) {
+      const res = await app.request(path);
+      const sent = (await res.arrayBuffer()).byteLength;
+      expect(lines.at(-1), path).toMatchObject({ route: path, bytes: sent });
+    }
+    const json = await app.request('/json');
+    expect(json.status).toBe(201);
+    expect(json.headers.get('content-type')).toBe('application/json');
+    expect(json.headers.get('x-extra')).toBe('1');
+    expect(await json.json()).toEqual(doc);
   });
 });

@@ -4,7 +4,7 @@ import * as tagService from '../../services/tags';
 import { surfaceRouters } from '../legacy';
 import * as h from './handlers';
 import * as r from './images.routes';
-import { jsonArrayStream } from './json-array-stream';
+import { jsonArrayBody } from './json-array-stream';
 import { legacy, legacyImage, v1, v1Image } from './present';
 
 /**
@@ -24,18 +24,18 @@ export function imageRouters() {
       const record = await images.getImage(c.get('deps'), c.get('session'), c.req.valid('param').id);
       return c.json(v1Image(record), 200);
     });
-  // Not v1's list: every image by contract, no cursor, filters of its own; streamed page by
-  // page (services/images listAllImages) so memory stays bounded.
+  // Not v1's list: every image by contract, no cursor, filters of its own; past one page it is
+  // streamed page by page (services/images listAllImages) so memory stays bounded.
   routers.legacy.openapi(r.legacyListImages, async (c) => {
     const deps = c.get('deps');
     const pages = await images.listAllImages(deps, c.get('session'), c.req.valid('query'));
-    const body = jsonArrayStream(pages, legacyImage, (err) =>
+    const body = await jsonArrayBody(pages, images.LEGACY_LIST_PAGE_ROWS, legacyImage, (err) =>
       deps.logger.error('legacy list cut off after its first bytes', {
         request_id: c.get('requestId'),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
       }),
     );
-    // Typed as the array the route documents: the stream's bytes are exactly its JSON.
+    // Typed as the array the route documents: the body's bytes are exactly its JSON.
     return c.body(body, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<
       ReturnType<typeof legacyImage>[],
       200,
