@@ -112,6 +112,22 @@ export async function fileSliceOf(body: unknown): Promise<FileSlice | undefined>
   return { path: slice.path, start: slice.start, end: slice.end };
 }
 
+/** `length` bytes from `position`; throws if the file ends first (it was cut short under us). */
+async function readExactly(
+  handle: FileHandle,
+  position: number,
+  length: number,
+  key: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const buffer = new Uint8Array(length);
+  for (let off = 0; off < length; ) {
+    const { bytesRead } = await handle.read(buffer, off, length - off, position + off);
+    if (bytesRead === 0) throw new Error(`Stored object ${key} is shorter than its size`);
+    off += bytesRead;
+  }
+  return buffer;
+}
+
 export interface FsStoreOptions {
   /** fsync each file (and its directory) before it becomes visible. Default true. */
   durable?: boolean;
@@ -249,6 +265,26 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     // A range past the end is clamped, like an HTTP server serving a suffix of a short file.
     const start = Math.min(range?.offset ?? 0, info.size);
     const end = range ? Math.min(start + range.length, info.size) : info.size;
+    const sliced = range ? { range: { offset: start, length: end - start } } : {};
+    if (end - start <= READ_CHUNK) {
+      // Small (most images' thumbnails and many originals): one read now, no stream to pump.
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = await readExactly(handle, start, end - start, key);
+      } finally {
+        await handle.close().catch(() => {});
+      }
+      let stream: ReadableStream<Uint8Array> | undefined;
+      return {
+        ...info,
+        ...sliced,
+        bytes,
+        get body() {
+          stream ??= new Blob([bytes]).stream() as ReadableStream<Uint8Array>;
+          return stream;
+        },
+      };
+    }
 
     let position = start;
     const closeHandle = async () => {
@@ -286,7 +322,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       { highWaterMark: 0 },
     );
     fileSlices.set(bodyStream, { path, start, end, etag: info.etag });
-    return { ...info, body: bodyStream, ...(range ? { range: { offset: start, length: end - start } } : {}) };
+    return { ...info, body: bodyStream, ...sliced };
   }
 
   async function remove(keys: string[]): Promise<void> {

@@ -15,6 +15,12 @@ export interface StoredObjectInfo {
 
 export interface StoredObject extends StoredObjectInfo {
   body: ReadableStream<Uint8Array>;
+  /**
+   * The same bytes as `body`, when the store read them in one go (a small object on the fs
+   * store): a runtime writes an in-memory body with its headers at once, where a stream costs a
+   * pipe and a separate write for the headers.
+   */
+  bytes?: Uint8Array<ArrayBuffer>;
   /** The slice `body` holds when a range was asked for. */
   range?: ByteRange;
 }

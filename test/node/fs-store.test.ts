@@ -23,9 +23,9 @@ const relativeFilesUnder = async (root: string) => (await filesUnder(root)).map(
 async function infoOf(key: string) {
   const object = await store.get(key);
   if (!object) return null;
-  const { body, ...info } = object;
-  await body.cancel();
-  return info;
+  await object.body.cancel();
+  const { key: k, size, etag, uploaded } = object;
+  return { key: k, size, etag, uploaded };
 }
 
 const bytes = (n: number) => new Uint8Array(randomBytes(n));
@@ -158,14 +158,17 @@ describe('fs store: ranges', () => {
 });
 
 describe('fs store: file slices (how Bun sends bodies with their length)', () => {
+  // Past one read's worth (64 KiB): a smaller object is read in one go (below) and has no slice.
+  const BIG = 100_000;
+
   it('names the file range behind an unread body, and nothing else', async () => {
-    await store.put('f/s', new Blob([bytes(1000)]), { contentType: 'x', size: 1000 });
+    await store.put('f/s', new Blob([bytes(BIG)]), { contentType: 'x', size: BIG });
     const path = join(store.root, 'f', 's');
-    expect(await fileSliceOf((await store.get('f/s'))?.body)).toEqual({ path, start: 0, end: 1000 });
-    expect(await fileSliceOf((await store.get('f/s', { offset: 10, length: 20 }))?.body)).toEqual({
+    expect(await fileSliceOf((await store.get('f/s'))?.body)).toEqual({ path, start: 0, end: BIG });
+    expect(await fileSliceOf((await store.get('f/s', { offset: 10, length: 70_000 }))?.body)).toEqual({
       path,
       start: 10,
-      end: 30,
+      end: 70_010,
     });
     expect(await fileSliceOf(new Blob(['x']).stream())).toBeUndefined();
     expect(await fileSliceOf(null)).toBeUndefined();
@@ -177,8 +180,29 @@ describe('fs store: file slices (how Bun sends bodies with their length)', () =>
     await reader.cancel();
 
     const stale = await store.get('f/s');
-    await store.put('f/s', new Blob([bytes(1000)]), { contentType: 'x', size: 1000 });
+    await store.put('f/s', new Blob([bytes(BIG)]), { contentType: 'x', size: BIG });
     expect(await fileSliceOf(stale?.body)).toBeUndefined();
+  });
+
+  it('reads a small object (or a small range) in one go: its bytes, and a body of the same bytes', async () => {
+    const content = bytes(1000);
+    await store.put('f/small', new Blob([content]), { contentType: 'x', size: 1000 });
+    const whole = await store.get('f/small');
+    expect(whole?.bytes).toEqual(content);
+    expect(await fileSliceOf(whole?.body)).toBeUndefined();
+    expect(await read(whole)).toEqual(content);
+    const part = await store.get('f/small', { offset: 990, length: 50 });
+    expect(part?.range).toEqual({ offset: 990, length: 10 });
+    expect(part?.bytes).toEqual(content.slice(990));
+    // Read before get() returned: deleting the file afterwards changes nothing.
+    const early = await store.get('f/small');
+    await store.delete(['f/small']);
+    expect(await read(early)).toEqual(content);
+    // A small range of a big object is read in one go too.
+    const big = bytes(BIG);
+    await store.put('f/big', new Blob([big]), { contentType: 'x', size: BIG });
+    expect((await store.get('f/big', { offset: 70_000, length: 100 }))?.bytes).toEqual(big.slice(70_000, 70_100));
+    expect((await store.get('f/big'))?.bytes).toBeUndefined();
   });
 });
 

@@ -22,7 +22,8 @@ export async function imageFileResponse(
 
 /**
  * Streams an image: 200 whole, 206 for a satisfiable `Range`, 304 for a matching
- * `If-None-Match`, 416 for a range past the end. The body is the store's stream, never buffered.
+ * `If-None-Match`, 416 for a range past the end. The body is the store's stream, never buffered
+ * (or the bytes, when the store read a small object in one go).
  * With variant parameters, the variant instead (variant-response.ts). Share links call this too.
  */
 export async function serveImage(
@@ -57,15 +58,15 @@ export async function serveImage(
   const { object } = file;
   // HEAD runs this handler and drops the body unread: cancel it so the store releases the file.
   const head = c.req.method === 'HEAD';
-  if (head) await object.body.cancel();
+  if (head && !object.bytes) await object.body.cancel();
   headers['Content-Type'] = image.contentType;
   // Decided from what was asked, not from what the store reports.
   if (object.range) {
     const { offset, length } = object.range;
     headers['Content-Range'] = `bytes ${offset}-${offset + length - 1}/${image.size}`;
     headers['Content-Length'] = String(length);
-    return head ? c.body(null, 206, headers) : c.body(object.body, 206, headers);
+    return head ? c.body(null, 206, headers) : c.body(object.bytes ?? object.body, 206, headers);
   }
   headers['Content-Length'] = String(image.size);
-  return head ? c.body(null, 200, headers) : c.body(object.body, 200, headers);
+  return head ? c.body(null, 200, headers) : c.body(object.bytes ?? object.body, 200, headers);
 }
