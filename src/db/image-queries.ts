@@ -15,7 +15,7 @@ import { type QuotaDefaults, withinQuota } from './usage-queries';
 
 // Hand-qualified: drizzle renders columns unqualified in a single-table select list, which
 // would bind them to the subquery's own tables.
-const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
+export const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
 
 export const withTags = { ...getTableColumns(images), tagsJson };
 
@@ -98,7 +98,7 @@ export interface ListFilter {
  * defence: JSON.stringify writes them as `\udXXX` escapes, which SQLite decodes into invalid
  * UTF-8 that libsql panics on when the row is read (the services refuse such text earlier).
  */
-const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
+export const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
 
 export function listImages(db: Db, f: ListFilter) {
   const conditions: (SQL | undefined)[] = [eq(images.ownerId, f.ownerId)];
