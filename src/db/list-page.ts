@@ -29,8 +29,10 @@ export interface ListFilter {
   limit: number;
 }
 
+type Kind = 'token' | 'key';
+
 interface Shape {
-  kind: Session['kind'];
+  kind: Kind;
   tags: boolean;
   from: boolean;
   until: boolean;
@@ -91,7 +93,7 @@ type Statement = ReturnType<typeof build>;
 
 const built = new WeakMap<Db, Map<string, Statement>>();
 
-const shapeOf = (kind: Session['kind'], f: ListFilter): Shape => ({
+const shapeOf = (kind: Kind, f: ListFilter): Shape => ({
   kind,
   tags: f.tags.length > 0,
   from: f.from !== undefined,
@@ -100,7 +102,7 @@ const shapeOf = (kind: Session['kind'], f: ListFilter): Shape => ({
 });
 
 /** The statement for this shape, built the first time it is asked for on this database. */
-export function listStatement(db: Db, kind: Session['kind'], f: ListFilter): Statement {
+function listStatement(db: Db, kind: Kind, f: ListFilter): Statement {
   let byShape = built.get(db);
   if (!byShape) {
     byShape = new Map();
@@ -116,19 +118,27 @@ export function listStatement(db: Db, kind: Session['kind'], f: ListFilter): Sta
   return statement;
 }
 
-/** The filter's placeholder values (the session's come from prepared.ts `placeholders`). */
-export const filterValues = (f: ListFilter) => ({
-  limit: f.limit,
-  ...(f.tags.length ? { tags: jsonList(f.tags), tagCount: f.tags.length } : {}),
-  ...(f.from !== undefined ? { from: f.from } : {}),
-  ...(f.until !== undefined ? { until: f.until } : {}),
-  ...(f.before ? { beforeAt: f.before.createdAt, beforeId: f.before.id } : {}),
-});
+/**
+ * The statement a list read runs and its placeholder values (test/support/list-plans.ts explains
+ * the same SQL). `checked: true` reads a later page of a list whose session was already checked:
+ * the token statement, whatever the session's kind (no key to look up).
+ */
+export function listRead(db: Db, session: Session, f: ListFilter, checked = false) {
+  const kind: Kind = session.kind === 'key' && !checked ? 'key' : 'token';
+  const values = {
+    ...(kind === 'key' ? placeholders(session) : { userId: session.userId }),
+    limit: f.limit,
+    ...(f.tags.length ? { tags: jsonList(f.tags), tagCount: f.tags.length } : {}),
+    ...(f.from !== undefined ? { from: f.from } : {}),
+    ...(f.until !== undefined ? { until: f.until } : {}),
+    ...(f.before ? { beforeAt: f.before.createdAt, beforeId: f.before.id } : {}),
+  };
+  return { statement: listStatement(db, kind, f), values };
+}
 
 /**
  * One statement: the session check's row (none when the user is gone) and a page of the user's
- * images matching `f`, newest first. `checked: false` reads a later page of a list whose session
- * was already checked: the token statement, whatever the session's kind (no key to look up).
+ * images matching `f`, newest first (`checked`: see listRead).
  */
 export async function pageWithSession(
   db: Db,
@@ -136,12 +146,7 @@ export async function pageWithSession(
   f: ListFilter,
   checked = false,
 ): Promise<{ session: SessionCheckRow[]; items: ImageRecord[] }> {
-  const kind = checked ? 'token' : session.kind;
-  const statement = listStatement(db, kind, f);
-  const values = {
-    ...(kind === 'key' ? placeholders(session) : { userId: session.userId }),
-    ...filterValues(f),
-  };
+  const { statement, values } = listRead(db, session, f, checked);
   // Rows as arrays in select order: token version, key scope, item.
   const rows = (await guardedCall(db, () => statement.values(values))) as unknown as ArrayLike<unknown>[];
   const first = rows[0];
