@@ -12,10 +12,11 @@ import { images, users } from './schema';
  * same statement (no BEGIN … COMMIT batch around two).
  *
  * Each listed image comes back as one JSON object built by SQLite, so the drivers hand over one
- * value per image instead of thirteen, and drizzle maps no columns (`.values()`). One row per
- * image rather than the whole page in one `json_group_array`: D1 refuses a value over 2 MB
+ * value per image instead of twelve, and drizzle maps no columns (`.values()`: one D1 call, one
+ * `execute` on `@libsql/client`, one prepared statement on the local driver). One row per image
+ * rather than the whole page in one `json_group_array`: D1 refuses a value over 2 MB
  * (SQLITE_TOOBIG, checked on miniflare), and a page of 1000 images with long names and 50 tags
- * each would pass that; one image stays far below it.
+ * each would pass that (test/support/list-page-cases.ts); one image stays far below it.
  */
 
 /** The owner's images this filter selects. All given parts apply; none carries data in its SQL. */
