@@ -1,5 +1,5 @@
 // `npm run bench`: what one page of the image list costs with its tags folded into the same
-// statement (the shipped query, src/db/image-queries.ts) against the obvious baseline, one tags
+// statement (the shipped query, src/db/list-page.ts, with its session check) against the obvious baseline, one tags
 // query per image (N+1). Measured in the same run on a local libsql file, so the figures are
 // ratios, not absolutes; on D1 each extra query is also a network round trip, so the gap there
 // is wider than here.
@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, desc, eq } from 'drizzle-orm';
-import { listImages, toRecord } from '../src/db/image-queries';
 import { openLibsql } from '../src/db/libsql';
+import { pageWithSession } from '../src/db/list-page';
 import { images, imageTags, tags, users } from '../src/db/schema';
 
 const IMAGES = 2_000;
@@ -53,7 +53,8 @@ try {
     );
   }
 
-  const shipped = async () => (await listImages(db, { ownerId: user.id, tags: [], limit: PAGE })).map(toRecord);
+  const session = { kind: 'token', userId: user.id, tokenVersion: user.tokenVersion } as const;
+  const shipped = async () => (await pageWithSession(db, session, { tags: [], limit: PAGE })).items;
 
   const nPlusOne = async () => {
     const page = await db

@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { insertWhere } from './insert-where';
@@ -10,12 +10,12 @@ import { type QuotaDefaults, withinQuota } from './usage-queries';
  * Queries over images and their tags. Subqueries name tables and columns by hand, with
  * aliases, so they never depend on how drizzle qualifies (or not) a column in context.
  * Reads return each image with its tags as one JSON column
- * (a correlated subquery), so a page of any length costs one statement.
+ * (a correlated subquery), so a page of any length costs one statement (the list: list-page.ts).
  */
 
 // Hand-qualified: drizzle renders columns unqualified in a single-table select list, which
 // would bind them to the subquery's own tables.
-const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
+export const tagsJson = sql<string>`(SELECT json_group_array(name) FROM (SELECT t.name AS name FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" ORDER BY it.position))`;
 
 export const withTags = { ...getTableColumns(images), tagsJson };
 
@@ -82,47 +82,12 @@ export const storageKeyOf = (db: Db, imageId: number, guard: SQL) =>
 export const deleteImageRow = (db: Db, imageId: number, guard: SQL) =>
   db.delete(images).where(and(eq(images.id, imageId), guard));
 
-export interface ListFilter {
-  ownerId: number;
-  /** All must be on the image. */
-  tags: string[];
-  from?: number;
-  until?: number;
-  /** Newest-first keyset position: items strictly older than this. */
-  before?: { createdAt: number; id: number };
-  limit?: number;
-}
-
 /**
  * One bound JSON array for `json_each`. Lone surrogates become U+FFFD here as a last line of
  * defence: JSON.stringify writes them as `\udXXX` escapes, which SQLite decodes into invalid
  * UTF-8 that libsql panics on when the row is read (the services refuse such text earlier).
  */
-const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
-
-export function listImages(db: Db, f: ListFilter) {
-  const conditions: (SQL | undefined)[] = [eq(images.ownerId, f.ownerId)];
-  if (f.from !== undefined) conditions.push(gte(images.createdAt, f.from));
-  if (f.until !== undefined) conditions.push(lt(images.createdAt, f.until));
-  if (f.tags.length) {
-    // Tag names are unique per owner, so counting matches is enough; one bound list, any length.
-    conditions.push(
-      sql`(SELECT count(*) FROM image_tags AS it INNER JOIN tags AS t ON t.id = it.tag_id WHERE it.image_id = "images"."id" AND t.name IN (SELECT value FROM json_each(${jsonList(f.tags)}))) = ${f.tags.length}`,
-    );
-  }
-  if (f.before) {
-    // A row value, not `a < x OR (a = x AND id < y)`: SQLite turns it into a range on
-    // images_owner_created_idx, so a page deep in the list starts at the cursor instead of
-    // stepping over every newer row (test/support/list-plans.ts checks the plan).
-    conditions.push(sql`("images"."created_at", "images"."id") < (${f.before.createdAt}, ${f.before.id})`);
-  }
-  const query = db
-    .select(withTags)
-    .from(images)
-    .where(and(...conditions))
-    .orderBy(desc(images.createdAt), desc(images.id));
-  return f.limit === undefined ? query : query.limit(f.limit);
-}
+export const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
 
 /**
  * True only while the session may write (a live token, or a live read-write API key) and owns

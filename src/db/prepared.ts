@@ -11,24 +11,37 @@ import type { UsageRow } from './usage-queries';
  * placeholders: the SQL text is not built again per request, and the session check rides in the
  * same single statement as the read (no BEGIN … COMMIT batch around two).
  */
+
+/**
+ * The session check's columns for a statement over `users` (WHERE users.id = :userId): the user's
+ * token version, and for an API-key session the scope of the key found by its hash, belonging to
+ * this user, not expired at the request's time (placeholders keyHash and at); NULL for a token.
+ * `"users"."id"` by hand: drizzle renders a column unqualified in a single-table select list,
+ * where it would bind to api_keys' own id.
+ */
+export const sessionColumns = (kind: Session['kind']) => ({
+  sessionTokenVersion: users.tokenVersion,
+  sessionKeyScope:
+    kind === 'key'
+      ? sql<
+          string | null
+        >`(SELECT sk.scope FROM api_keys AS sk WHERE sk.key_hash = ${sql.placeholder('keyHash')} AND sk.user_id = "users"."id" AND (sk.expires_at IS NULL OR sk.expires_at > ${sql.placeholder('at')}))`
+      : sql<string | null>`NULL`,
+});
+
 function build(db: Db) {
-  // The key found by its hash, belonging to this user, not expired at the request's time.
-  const liveKeyScope = sql<
-    string | null
-  >`(SELECT sk.scope FROM api_keys AS sk WHERE sk.key_hash = ${sql.placeholder('keyHash')} AND sk.user_id = ${users.id} AND (sk.expires_at IS NULL OR sk.expires_at > ${sql.placeholder('at')}))`;
-  const imageWithSession = (keyScope: typeof liveKeyScope) =>
+  const imageWithSession = (kind: Session['kind']) =>
     db
-      .select({ sessionTokenVersion: users.tokenVersion, sessionKeyScope: keyScope, ...withTags })
+      .select({ ...sessionColumns(kind), ...withTags })
       .from(users)
       .leftJoin(images, and(eq(images.id, sql.placeholder('imageId')), eq(images.ownerId, users.id)))
       .where(eq(users.id, sql.placeholder('userId')))
       .limit(1)
       .prepare();
-  const usageWithSession = (keyScope: typeof liveKeyScope) =>
+  const usageWithSession = (kind: Session['kind']) =>
     db
       .select({
-        sessionTokenVersion: users.tokenVersion,
-        sessionKeyScope: keyScope,
+        ...sessionColumns(kind),
         imagesCount: userUsage.imagesCount,
         bytesStored: userUsage.bytesStored,
         maxImages: userUsage.maxImages,
@@ -39,12 +52,11 @@ function build(db: Db) {
       .where(eq(users.id, sql.placeholder('userId')))
       .limit(1)
       .prepare();
-  const noKey = sql<string | null>`NULL`;
   return {
-    imageForToken: imageWithSession(noKey),
-    imageForKey: imageWithSession(liveKeyScope),
-    usageForToken: usageWithSession(noKey),
-    usageForKey: usageWithSession(liveKeyScope),
+    imageForToken: imageWithSession('token'),
+    imageForKey: imageWithSession('key'),
+    usageForToken: usageWithSession('token'),
+    usageForKey: usageWithSession('key'),
   };
 }
 
@@ -108,7 +120,7 @@ export async function usageWithSession(
 }
 
 /** The session's placeholder values: the user, and for a key its hash and the request's time. */
-const placeholders = (session: Session) =>
+export const placeholders = (session: Session) =>
   session.kind === 'key'
     ? { userId: session.userId, keyHash: session.keyHash, at: session.at }
     : { userId: session.userId };

@@ -8,13 +8,13 @@ import {
   imageIdByStorageKey,
   insertImage,
   linkTags,
-  listImages as listQuery,
   ownedBy,
   storageKeyOf,
   toRecord,
   unlinkAllTags,
 } from '../db/image-queries';
 import { deleteLinksOf } from '../db/link-queries';
+import { pageWithSession } from '../db/list-page';
 import { imageWithSession } from '../db/prepared';
 import { sessionRow } from '../db/session-queries';
 import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
@@ -260,8 +260,7 @@ async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, stora
 
 export interface ListInput extends TimeRange {
   tags: string[];
-  /** Undefined: every match in one statement (no route does that now: the legacy list streams, listAllImages). */
-  limit?: number;
+  limit: number;
   cursor?: string;
 }
 
@@ -270,7 +269,7 @@ export interface ImagePage {
   nextCursor: string | null;
 }
 
-/** One database call for any page: the session check and the page with its tags. */
+/** One database statement for any page: the session check and the page with its tags. */
 export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input: ListInput): Promise<ImagePage> {
   const before = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !before) {
@@ -278,20 +277,17 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
       { name: 'cursor', in: 'query', message: 'Invalid cursor' },
     ]);
   }
-  const [sessionRows, rows] = await deps.db.batch([
-    sessionRow(deps.db, session),
-    listQuery(deps.db, {
-      ownerId: session.userId,
-      tags: [...new Set(input.tags)],
-      from: input.from,
-      until: input.until,
-      before,
-      limit: input.limit === undefined ? undefined : input.limit + 1,
-    }),
-  ]);
-  checkSession(sessionRows, session);
-  const more = input.limit !== undefined && rows.length > input.limit;
-  const items = (more ? rows.slice(0, input.limit) : rows).map(toRecord);
+  const page = await pageWithSession(deps.db, session, {
+    tags: [...new Set(input.tags)],
+    from: input.from,
+    until: input.until,
+    before,
+    // One more than asked: whether there is a next page.
+    limit: input.limit + 1,
+  });
+  checkSession(page.session, session);
+  const more = page.items.length > input.limit;
+  const items = more ? page.items.slice(0, input.limit) : page.items;
   const last = items.at(-1);
   return { items, nextCursor: more && last ? encodePageCursor({ createdAt: last.createdAt, id: last.id }) : null };
 }
@@ -306,7 +302,7 @@ export const LEGACY_LIST_PAGE_ROWS = 1000;
  * them, by keyset on (created_at, id) — the v1 list's index and order — so memory stays bounded
  * and a row deleted meanwhile can only be missing, never repeated. Not a snapshot: an image
  * deleted after its page was read is still in the answer, one uploaded meanwhile is not (it is
- * newer than the first page).
+ * newer than the first page). Each page is one statement (db/list-page).
  */
 export async function listAllImages(
   deps: Pick<Deps, 'db'>,
@@ -314,23 +310,23 @@ export async function listAllImages(
   input: TimeRange & { tags: string[] },
   pageRows = LEGACY_LIST_PAGE_ROWS,
 ): Promise<AsyncGenerator<ImageRecord[], void, undefined>> {
-  const filter = { ownerId: session.userId, tags: [...new Set(input.tags)], from: input.from, until: input.until };
-  const [sessionRows, first] = await deps.db.batch([
-    sessionRow(deps.db, session),
-    listQuery(deps.db, { ...filter, limit: pageRows }),
-  ]);
-  checkSession(sessionRows, session);
+  const filter = { tags: [...new Set(input.tags)], from: input.from, until: input.until, limit: pageRows };
+  const first = await pageWithSession(deps.db, session, filter);
+  checkSession(first.session, session);
   return (async function* pages() {
-    let rows = first;
+    let items = first.items;
     for (;;) {
-      yield rows.map(toRecord);
-      const last = rows.at(-1);
-      if (rows.length < pageRows || !last) return;
-      rows = await listQuery(deps.db, {
-        ...filter,
-        before: { createdAt: last.createdAt, id: last.id },
-        limit: pageRows,
-      });
+      yield items;
+      const last = items.at(-1);
+      if (items.length < pageRows || !last) return;
+      // The session was checked with the first page; later ones only read.
+      const next = await pageWithSession(
+        deps.db,
+        session,
+        { ...filter, before: { createdAt: last.createdAt, id: last.id } },
+        true,
+      );
+      items = next.items;
     }
   })();
 }

@@ -1,14 +1,17 @@
 /**
  * The query plans of the image list, taken from the exact SQL the app issues: each case is the
- * db/image-queries `listImages` builder called with the arguments services/images passes for
- * that request (v1: `limit + 1`; the legacy list: 1000-row pages), rendered by drizzle's
- * `.toSQL()`. SQLite must walk images_owner_created_idx from the caller's newest row (or the
- * cursor, or the time bound) and stop after the page: then a page costs the same at 100 or
- * 100,000 images. A full `SCAN images` or a sort (`USE TEMP B-TREE`) would grow with the count.
+ * prepared statement db/list-page `listRead` picks for the arguments services/images passes for
+ * that request (v1: `limit + 1`; the legacy list: 1000-row pages, later ones without the key
+ * check), with its placeholder values filled in. SQLite must walk images_owner_created_idx from
+ * the caller's newest row (or the cursor, or the time bound) and stop after the page: then a
+ * page costs the same at 100 or 100,000 images. A full `SCAN images` or a sort
+ * (`USE TEMP B-TREE`) would grow with the count.
  */
+import { fillPlaceholders } from 'drizzle-orm';
 import { expect } from 'vitest';
+import type { Session } from '../../src/auth/token';
 import type { Db } from '../../src/db/client';
-import { type ListFilter, listImages } from '../../src/db/image-queries';
+import { type ListFilter, listRead } from '../../src/db/list-page';
 
 export interface PlanRow {
   id: number;
@@ -21,24 +24,34 @@ const from = 1_690_000_000_000;
 const until = 1_710_000_000_000;
 const V1_PAGE = 50 + 1;
 
-/** name → the filter a request hands the query builder. */
-const CASES: [string, Omit<ListFilter, 'ownerId'>][] = [
-  ['v1 first page', { tags: [], limit: V1_PAGE }],
-  ['v1 next page (cursor)', { tags: [], before: cursor, limit: V1_PAGE }],
-  ['v1 one tag', { tags: ['cat'], limit: V1_PAGE }],
-  ['v1 two tags, cursor', { tags: ['cat', 'garden'], before: cursor, limit: V1_PAGE }],
-  ['v1 start_date', { tags: [], from, limit: V1_PAGE }],
-  ['v1 end_date', { tags: [], until, limit: V1_PAGE }],
-  ['v1 date (start and end)', { tags: [], from, until, limit: V1_PAGE }],
-  ['v1 every filter, cursor', { tags: ['cat'], from, until, before: cursor, limit: V1_PAGE }],
-  ['legacy first page', { tags: [], limit: 1000 }],
-  ['legacy next page', { tags: ['cat'], from, until, before: cursor, limit: 1000 }],
+const token: Session = { kind: 'token', userId: 7, tokenVersion: 0 };
+const key: Session = { kind: 'key', userId: 7, keyHash: 'a'.repeat(64), at: 1_700_000_000_000, write: false };
+
+/** name → the session and filter a request hands db/list-page, and whether it is a later legacy page. */
+const CASES: [string, Session, ListFilter, boolean?][] = [
+  ['v1 first page', token, { tags: [], limit: V1_PAGE }],
+  ['v1 first page, API key', key, { tags: [], limit: V1_PAGE }],
+  ['v1 next page (cursor)', token, { tags: [], before: cursor, limit: V1_PAGE }],
+  ['v1 one tag', token, { tags: ['cat'], limit: V1_PAGE }],
+  ['v1 two tags, cursor, API key', key, { tags: ['cat', 'garden'], before: cursor, limit: V1_PAGE }],
+  ['v1 start_date', token, { tags: [], from, limit: V1_PAGE }],
+  ['v1 end_date', token, { tags: [], until, limit: V1_PAGE }],
+  ['v1 date (start and end)', token, { tags: [], from, until, limit: V1_PAGE }],
+  ['v1 every filter, cursor', token, { tags: ['cat'], from, until, before: cursor, limit: V1_PAGE }],
+  ['legacy first page', token, { tags: [], limit: 1000 }],
+  ['legacy next page', key, { tags: ['cat'], from, until, before: cursor, limit: 1000 }, true],
 ];
 
 export const listPlanCases = (db: Db) =>
-  CASES.map(([name, f]) => {
-    const { sql, params } = listImages(db, { ownerId: 7, ...f }).toSQL();
-    return { name, sql, params, bounded: f.before !== undefined || f.from !== undefined || f.until !== undefined };
+  CASES.map(([name, session, f, checked]) => {
+    const { statement, values } = listRead(db, session, f, checked);
+    const query = statement.getQuery();
+    return {
+      name,
+      sql: query.sql,
+      params: fillPlaceholders(query.params, values),
+      bounded: f.before !== undefined || f.from !== undefined || f.until !== undefined,
+    };
   });
 
 /** Fails unless the plan reads the list index for the owner (a range on created_at when bounded). */

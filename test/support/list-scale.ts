@@ -1,5 +1,10 @@
 /** The checks the legacy list of a user seeded by list-seed.ts must pass. */
+import { and, desc, eq, gte, lt } from 'drizzle-orm';
 import { expect } from 'vitest';
+import type { Db } from '../../src/db/client';
+import { toRecord, withTags } from '../../src/db/image-queries';
+import { images } from '../../src/db/schema';
+import { legacyImage } from '../../src/routes/images/present';
 import type { UploadedLegacy } from './image-api';
 import { PER_INSTANT, SCALE_IMAGES, SEED_EPOCH_MS } from './list-seed';
 
@@ -41,4 +46,30 @@ export function expectCompleteList(text: string, count = SCALE_IMAGES): Uploaded
   expect(last).toEqual({ ...seeded(0), img_id: last.img_id, tags: ['all', last.img_id % 2 ? 'odd' : 'even'] });
   expect(first.img_id - last.img_id).toBe(count - 1);
   return list;
+}
+
+/**
+ * The legacy list as rendering every match at once gives it, read another way than the app does
+ * (db/list-page builds each image as JSON in SQLite): one plain select of the owner's rows with
+ * their tags, filtered by tag here.
+ */
+export async function renderedAtOnce(
+  db: Db,
+  ownerId: number,
+  f: { tags?: string[]; from?: number; until?: number } = {},
+): Promise<string> {
+  const rows = await db
+    .select(withTags)
+    .from(images)
+    .where(
+      and(
+        eq(images.ownerId, ownerId),
+        f.from === undefined ? undefined : gte(images.createdAt, f.from),
+        f.until === undefined ? undefined : lt(images.createdAt, f.until),
+      ),
+    )
+    .orderBy(desc(images.createdAt), desc(images.id));
+  const wanted = f.tags ?? [];
+  const records = rows.map(toRecord).filter((r) => wanted.every((t) => r.tags.includes(t)));
+  return JSON.stringify(records.map(legacyImage));
 }

@@ -1,6 +1,7 @@
+import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client';
+import { type Db, d1Database } from '../../src/db/client';
 import { images } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import type { ImageStore } from '../../src/storage/image-store';
@@ -60,6 +61,30 @@ function faultyDb(db: Db, mode: { batch: 'ok' | 'busy' | 'hang'; spare?: number 
       }
       if (prop === 'batch' && mode.batch === 'hang') return () => new Promise(() => {});
       return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+/**
+ * A D1 binding whose statements run outside a batch (the prepared one-statement reads: the list,
+ * an image) never answer while `mode.silent`.
+ */
+function silentStatements(db: D1Database, mode: { silent: boolean }): D1Database {
+  const wrap = (s: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(s, {
+      get(t, p) {
+        const value = Reflect.get(t, p, t);
+        if (typeof value !== 'function') return value;
+        if (p === 'bind') return (...args: unknown[]) => wrap(value.apply(t, args));
+        if (['all', 'raw', 'first', 'run'].includes(String(p)) && mode.silent) return () => new Promise(() => {});
+        return value.bind(t);
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return (query: string) => wrap(target.prepare(query));
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   });
 }
@@ -133,8 +158,9 @@ describe('the database failing or timing out on the batch', () => {
     // The session and quota check answers; the batch that writes the rows never does.
     Object.assign(mode, { batch: 'hang', spare: 0 });
     await expect503(await uploadRaw(h.target, user, await png(4, 2)));
-    // Reads go through a batch too: they time out the same way rather than hang.
-    await expect503(await h.target.fetch('/api/v1/images', { headers: bearer(user) }));
+    // A read in a batch (tag counts) times out the same way rather than hang; one-statement
+    // reads such as the list: below.
+    await expect503(await h.target.fetch('/api/v1/tags', { headers: bearer(user) }));
     mode.batch = 'ok';
     expect(await h.base.db.select().from(images).where(eq(images.ownerId, user.id))).toEqual([]);
     // The timed-out batch might still have committed, so its bytes stay until housekeeping
@@ -148,5 +174,23 @@ describe('the database failing or timing out on the batch', () => {
     const created = await upload(h.target, user, await png(4, 2));
     const list = await h.target.fetch('/api/v1/images', { headers: bearer(user) });
     expect(((await list.json()) as { items: { id: number }[] }).items.map((i) => i.id)).toEqual([created.id]);
+  });
+});
+
+describe('the database not answering a one-statement read', () => {
+  it('the list (v1 and legacy) → 503 rather than hanging; a retry succeeds', async () => {
+    const mode = { silent: false };
+    const h = appHarness(() => ({ db: d1Database(silentStatements(env.DB, mode)) }), { vars: TIMEOUTS });
+    const user = await newUser(h.target);
+    mode.silent = true;
+    const started = Date.now();
+    await expect503(await h.target.fetch('/api/v1/images?tag=a', { headers: bearer(user) }));
+    // The legacy list reads its first page before the status is sent.
+    await expect503(await h.target.fetch('/api/images', { headers: bearer(user) }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    mode.silent = false;
+    const list = await h.target.fetch('/api/v1/images', { headers: bearer(user) });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { items: unknown[] }).items).toEqual([]);
   });
 });
