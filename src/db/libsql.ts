@@ -1,7 +1,9 @@
 /**
  * The metadata store for Node and Bun: SQLite through libsql, with the same drizzle options and
  * the same `drizzle/` migrations as D1. `batch()` is all-or-nothing on both, so services are
- * identical. A `file:` URL is a local database; a `libsql:`/`http(s):`/`ws(s):` URL a remote sqld.
+ * identical. A `file:` URL is a local database (migrated through `@libsql/client`, then served
+ * through the runtime's synchronous driver, local-sqlite.ts); a `libsql:`/`http(s):`/`ws(s):`
+ * URL a remote sqld.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,12 +17,6 @@ import { repairMalformedText } from './repair-text';
 
 /** How long a writer waits for another process's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
-
-/**
- * Node serves local files synchronously (local-sqlite.ts). Bun keeps `@libsql/client`: its
- * native-addon loading of `libsql` is not what Bun tests, and bun:sqlite would be its own driver.
- */
-const SYNC_DRIVER_BY_DEFAULT = !('bun' in process.versions);
 
 /** The migrations drizzle-kit generates, found from this file so the working directory does not matter. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -48,8 +44,9 @@ export function localDatabasePath(url: string): string | null | undefined {
 export interface OpenLibsqlOptions {
   url: string;
   /**
-   * Serve a local file through libsql's synchronous native driver (local-sqlite.ts) instead of
-   * `@libsql/client`; remote and in-memory databases always use the client.
+   * Serve a local file through the runtime's synchronous driver (local-sqlite.ts: `libsql`'s
+   * native one on Node, `bun:sqlite` on Bun) instead of `@libsql/client`, the default on both;
+   * remote and in-memory databases always use the client.
    */
   serveSynchronously?: boolean;
   authToken?: string;
@@ -61,7 +58,7 @@ export async function openLibsql({
   url,
   authToken,
   migrationsFolder = MIGRATIONS_FOLDER,
-  serveSynchronously = SYNC_DRIVER_BY_DEFAULT,
+  serveSynchronously = true,
 }: OpenLibsqlOptions): Promise<LibsqlDatabase> {
   const file = localDatabasePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
@@ -82,8 +79,8 @@ export async function openLibsql({
     await migrate(db, { migrationsFolder });
     await repairMalformedText(client);
     if (file && serveSynchronously) {
-      // Migrated and repaired through the client; served through the faster native driver.
-      const local = openLocalSqlite(file, BUSY_TIMEOUT_MS);
+      // Migrated and repaired through the client; served through the faster synchronous driver.
+      const local = await openLocalSqlite(file, BUSY_TIMEOUT_MS);
       return {
         db: local.db,
         client,
