@@ -39,19 +39,9 @@ function sizeOf(data: unknown): number | undefined {
   return undefined;
 }
 
-function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const code = s.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) n += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a surrogate pair: 4 bytes for 2 UTF-16 units
-      i++;
-    } else n += 2; // 3 bytes (a lone surrogate becomes U+FFFD, also 3)
-  }
-  return n;
-}
+/** Node's and Bun's native count where there is one (this log runs only there); else by encoding. */
+const nativeByteLength = (globalThis as { Buffer?: { byteLength(s: string): number } }).Buffer?.byteLength;
+const utf8Length = (s: string): number => nativeByteLength?.(s) ?? new TextEncoder().encode(s).byteLength;
 
 /** Sizes of the bodies responses were built from, keyed by the response. */
 const builtSizes = new WeakMap<Response, number>();

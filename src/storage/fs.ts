@@ -4,8 +4,21 @@
  * validated so that no value can name a path outside the root.
  */
 import { randomUUID } from 'node:crypto';
-import { close, closeSync, constants, type Dirent, fstatSync, openSync, read, readSync, type Stats } from 'node:fs';
-import { access, type FileHandle, lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import {
+  close,
+  closeSync,
+  constants,
+  type Dirent,
+  fstatSync,
+  fsync,
+  openSync,
+  read,
+  readSync,
+  renameSync,
+  type Stats,
+  writeSync,
+} from 'node:fs';
+import { access, lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo } from './image-store';
 
@@ -128,6 +141,9 @@ const readAt = (fd: number, buffer: Uint8Array, position: number) =>
     read(fd, buffer, 0, buffer.byteLength, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))),
   );
 
+const fsyncFd = (fd: number) =>
+  new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
@@ -162,14 +178,14 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
   async function syncDir(dir: string): Promise<void> {
     if (!durable) return;
     // Makes the rename itself durable; not every platform can open a directory, which is fine.
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await open(dir, 'r');
-      await handle.sync();
+      fd = openSync(dir, 'r');
+      await fsyncFd(fd);
     } catch {
       // best effort
     } finally {
-      await handle?.close().catch(() => {});
+      if (fd !== undefined) closeQuietly(fd);
     }
   }
 
@@ -202,16 +218,21 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     const dir = dirname(path);
     const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
     const reader = chunksOf(body).getReader();
-    let handle: FileHandle | undefined;
+    // Opened, written, described and closed synchronously: on a local disk each is microseconds
+    // (the page cache takes the bytes), where the promise API costs a thread-pool round trip
+    // apiece. The fsyncs, which wait for the disk, run off this thread.
+    let fd: number | undefined;
     try {
       if (!knownDirs.has(dir)) await makeDir(dir, key);
-      handle = await open(temp, 'wx', 0o644).catch(async (err: unknown) => {
+      try {
+        fd = openSync(temp, 'wx', 0o644);
+      } catch (err) {
         if (!isMissing(err)) throw err;
         // The folder went away since it was made (removed by hand): make it again, once.
         knownDirs.delete(dir);
         await makeDir(dir, key);
-        return open(temp, 'wx', 0o644);
-      });
+        fd = openSync(temp, 'wx', 0o644);
+      }
       let written = 0;
       for (;;) {
         const { done, value } = await reader.read();
@@ -220,23 +241,20 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
         if (size !== undefined && written > size)
           throw new Error(`Body for ${key} is longer than the declared ${size} bytes`);
         // A short write is possible in principle: loop until the whole chunk is on disk.
-        for (let off = 0; off < value.byteLength; ) {
-          const { bytesWritten } = await handle.write(value, off, value.byteLength - off);
-          off += bytesWritten;
-        }
+        for (let off = 0; off < value.byteLength; ) off += writeSync(fd, value, off, value.byteLength - off);
       }
       if (size !== undefined && written !== size)
         throw new Error(`Body for ${key} ended after ${written} of ${size} bytes`);
-      if (durable) await handle.sync();
-      await handle.close();
-      handle = undefined;
-      const info = infoOf(key, await statBig(temp));
-      await rename(temp, path);
+      if (durable) await fsyncFd(fd);
+      const info = infoOf(key, fstatSync(fd, { bigint: true }));
+      closeSync(fd);
+      fd = undefined;
+      renameSync(temp, path);
       await syncDir(dir);
       return info;
     } catch (err) {
       await reader.cancel(err).catch(() => {});
-      await handle?.close().catch(() => {});
+      if (fd !== undefined) closeQuietly(fd);
       await unlink(temp).catch(() => {});
       throw conflictOr(err, key);
     } finally {

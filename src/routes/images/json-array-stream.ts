@@ -15,7 +15,8 @@ export async function jsonArrayBody<T>(
   render: (item: T) => unknown,
   onError: (err: unknown) => void,
 ): Promise<string | ReadableStream<Uint8Array>> {
-  const items = (page: T[]) => page.map((item) => JSON.stringify(render(item))).join(',');
+  // One stringify per page; its brackets are dropped where pages are joined.
+  const items = (page: T[]) => JSON.stringify(page.map(render)).slice(1, -1);
   const first = await pages.next();
   if (first.done || first.value.length < pageRows) {
     await pages.return(undefined);
