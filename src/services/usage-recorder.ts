@@ -34,7 +34,9 @@ export interface UsageRecorderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export const FLUSH_AT_REQUESTS = 100;
+// Each write is a transaction (on a local file, a WAL sync): every 100 requests it was ~4% of a
+// busy Node server's CPU; the age bound (USAGE_FLUSH_SECONDS) still caps what a crash can lose.
+export const FLUSH_AT_REQUESTS = 1000;
 
 /**
  * Per-day usage counts, aggregated in memory per isolate/process and written in one batched,
