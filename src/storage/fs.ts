@@ -141,6 +141,17 @@ const readAt = (fd: number, buffer: Uint8Array, position: number) =>
     read(fd, buffer, 0, buffer.byteLength, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))),
   );
 
+/**
+ * Every caller reads a body to its end or cancels it, which closes its file. A stream dropped
+ * without either (a bug, or a runtime that lets go of a response unread) would hold its
+ * descriptor forever, as raw descriptors are not closed by the garbage collector: this is that
+ * backstop.
+ */
+const unclosedFiles = new FinalizationRegistry<{ fd: number | undefined }>((file) => {
+  if (file.fd !== undefined) closeQuietly(file.fd);
+  file.fd = undefined;
+});
+
 const fsyncFd = (fd: number) =>
   new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
@@ -315,11 +326,12 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       };
     }
 
-    let openFd: number | undefined = fd;
+    // The descriptor lives in `file` so a stream dropped unread can still have it closed (below).
+    const file: { fd: number | undefined } = { fd };
     let position = start;
     const closeFile = async () => {
-      const f = openFd;
-      openFd = undefined;
+      const f = file.fd;
+      file.fd = undefined;
       if (f !== undefined) await new Promise<void>((resolve) => close(f, () => resolve()));
     };
     // highWaterMark 0: nothing is read before the consumer asks.
@@ -328,13 +340,13 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
         async pull(controller) {
           try {
             const want = Math.min(READ_CHUNK, end - position);
-            if (want <= 0 || openFd === undefined) {
+            if (want <= 0 || file.fd === undefined) {
               await closeFile();
               controller.close();
               return;
             }
             const buffer = new Uint8Array(want);
-            const bytesRead = await readAt(openFd, buffer, position);
+            const bytesRead = await readAt(file.fd, buffer, position);
             if (bytesRead === 0) throw new Error(`Stored object ${key} is shorter than its size`);
             position += bytesRead;
             controller.enqueue(bytesRead === want ? buffer : buffer.subarray(0, bytesRead));
@@ -352,6 +364,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       { highWaterMark: 0 },
     );
     fileSlices.set(bodyStream, { path, start, end, etag: info.etag });
+    unclosedFiles.register(bodyStream, file);
     return { ...info, body: bodyStream, ...sliced };
   }
 

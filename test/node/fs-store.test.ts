@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assertValidKey, type FsImageStore, fileSliceOf, fsStore, InvalidKeyError } from '../../src/storage/fs';
 import type { StoredObject } from '../../src/storage/image-store';
@@ -203,6 +206,47 @@ describe('fs store: file slices (how Bun sends bodies with their length)', () =>
     await store.put('f/big', new Blob([big]), { contentType: 'x', size: BIG });
     expect((await store.get('f/big', { offset: 70_000, length: 100 }))?.bytes).toEqual(big.slice(70_000, 70_100));
     expect((await store.get('f/big'))?.bytes).toBeUndefined();
+  });
+});
+
+describe('fs store: open files', () => {
+  /** This process's descriptors open on `path` (Linux). */
+  const openOn = (path: string) =>
+    readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path;
+      } catch {
+        return false; // closed meanwhile
+      }
+    }).length;
+
+  it("closes a small object's file before get() returns, and a large one's when its body ends or is cancelled", async () => {
+    await store.put('o/small', new Blob([bytes(100)]), { contentType: 'x', size: 100 });
+    await store.put('o/big', new Blob([bytes(200_000)]), { contentType: 'x', size: 200_000 });
+    const small = await store.get('o/small');
+    expect(openOn(join(store.root, 'o', 'small'))).toBe(0);
+    expect(small?.bytes?.byteLength).toBe(100);
+    const bigPath = join(store.root, 'o', 'big');
+    const read = await store.get('o/big');
+    const cancelled = await store.get('o/big');
+    expect(openOn(bigPath)).toBe(2);
+    expect((await new Response(read?.body).arrayBuffer()).byteLength).toBe(200_000);
+    await cancelled?.body.cancel();
+    expect(openOn(bigPath)).toBe(0);
+  });
+
+  it('closes the file of a large body dropped unread once the stream is collected', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    await store.put('o/dropped', new Blob([bytes(200_000)]), { contentType: 'x', size: 200_000 });
+    const path = join(store.root, 'o', 'dropped');
+    for (let i = 0; i < 5; i++) await store.get('o/dropped'); // never read, never cancelled
+    expect(openOn(path)).toBe(5);
+    for (let i = 0; i < 20 && openOn(path) > 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(openOn(path)).toBe(0);
   });
 });
 
