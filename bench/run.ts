@@ -139,6 +139,8 @@ interface Target {
 }
 
 const ROUTE_NAMES = ['fetch', 'list', 'upload'] as const;
+/** Issue 11's targets for the ratio app/baseline, per route (on workerd and Node; Bun beside them). */
+const ROUTE_TARGETS: Record<(typeof ROUTE_NAMES)[number], number> = { fetch: 0.8, list: 0.6, upload: 0.7 };
 
 async function post(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
   const r = await fetch(url, { method: 'POST', body, headers });
@@ -406,7 +408,9 @@ const fmt = (n: number) => n.toFixed(0).padStart(6);
 function print(runtime: string, route: string, r: { app: Summary; baseline: Summary; ratio: number }) {
   const side = (s: Summary) =>
     `${fmt(s.reqPerSec)} req/s p50 ${s.p50ms.toFixed(1).padStart(5)} p99 ${s.p99ms.toFixed(1).padStart(6)} ms cpu ${s.cpuMsPerReq.toFixed(3)} ms/req rss ${s.peakRssMiB.toFixed(0)} MiB${s.failed ? ` FAILED ${s.failed}` : ''}`;
-  console.log(`${runtime.padEnd(8)} ${route.padEnd(8)} ratio ${r.ratio.toFixed(2)}×`);
+  const target = ROUTE_TARGETS[route as keyof typeof ROUTE_TARGETS];
+  const verdict = target === undefined ? '' : ` (target ≥ ${target}: ${r.ratio >= target ? 'met' : 'MISSED'})`;
+  console.log(`${runtime.padEnd(8)} ${route.padEnd(8)} ratio ${r.ratio.toFixed(2)}×${verdict}`);
   console.log(`           app      ${side(r.app)}`);
   console.log(`           baseline ${side(r.baseline)}`);
 }
