@@ -75,6 +75,16 @@ describe.each(['node', 'bun'] as EntryRuntime[])('%s access log', (runtime) => {
     });
   });
 
+  it('sends a legacy list that fits one page whole, with its Content-Length, and logs that size', async () => {
+    await upload(target(), user, await png(2, 2), { tags: ['one-page'] });
+    const res = await target().fetch('/api/images', { headers: bearer(user) });
+    const body = new Uint8Array(await res.arrayBuffer());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(body.byteLength));
+    expect(Array.isArray(JSON.parse(new TextDecoder().decode(body)))).toBe(true);
+    expect(await lineFor(res)).toMatchObject({ route: '/api/images', status: 200, bytes: body.byteLength });
+  });
+
   it('logs errors and unmatched paths too: HEAD as 0 bytes, a 404 without a route', async () => {
     const head = await target().fetch('/healthz', { method: 'HEAD' });
     expect(await lineFor(head)).toMatchObject({ method: 'HEAD', route: '/healthz', status: 200, bytes: 0 });

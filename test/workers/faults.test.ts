@@ -9,6 +9,7 @@ import { bearer, newUser, problem } from '../support/client';
 import { png } from '../support/images';
 import { upload, uploadRaw } from '../support/upload';
 import { appHarness } from './support/app-harness';
+import { aroundStatements } from './support/counting-d1';
 import { addedKeys, storedKeys } from './support/stored-keys';
 
 /**
@@ -70,23 +71,7 @@ function faultyDb(db: Db, mode: { batch: 'ok' | 'busy' | 'hang'; spare?: number 
  * an image) never answer while `mode.silent`.
  */
 function silentStatements(db: D1Database, mode: { silent: boolean }): D1Database {
-  const wrap = (s: D1PreparedStatement): D1PreparedStatement =>
-    new Proxy(s, {
-      get(t, p) {
-        const value = Reflect.get(t, p, t);
-        if (typeof value !== 'function') return value;
-        if (p === 'bind') return (...args: unknown[]) => wrap(value.apply(t, args));
-        if (['all', 'raw', 'first', 'run'].includes(String(p)) && mode.silent) return () => new Promise(() => {});
-        return value.bind(t);
-      },
-    });
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop === 'prepare') return (query: string) => wrap(target.prepare(query));
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  return aroundStatements(db, (run) => (mode.silent ? new Promise(() => {}) : run()));
 }
 
 const TIMEOUTS = { DB_TIMEOUT_MS: '300', STORE_TIMEOUT_MS: '300' };

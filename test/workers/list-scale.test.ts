@@ -5,6 +5,7 @@ import { bearer, newUser, type TestUser } from '../support/client';
 import type { UploadedLegacy } from '../support/image-api';
 import { expectCompleteList, renderedAtOnce, SCALE_IMAGES, SEED_EPOCH_MS, seedImagesSql } from '../support/list-scale';
 import { appHarness } from './support/app-harness';
+import { aroundStatements } from './support/counting-d1';
 
 /**
  * The legacy list answers every image of a user (the contract), streamed page by page from D1
@@ -102,30 +103,9 @@ describe('legacy list when the database fails midway', () => {
    */
   const failing = { armed: false, allowed: 0 };
   const flakyD1 = (db: D1Database): D1Database =>
-    new Proxy(db, {
-      get(target, prop) {
-        if (prop === 'prepare') {
-          return (query: string) => {
-            const stmt = target.prepare(query);
-            const wrap = (s: D1PreparedStatement): D1PreparedStatement =>
-              new Proxy(s, {
-                get(t, p) {
-                  const value = Reflect.get(t, p, t);
-                  if (typeof value !== 'function') return value;
-                  if (p === 'bind') return (...args: unknown[]) => wrap(value.apply(t, args));
-                  if (['all', 'raw', 'first', 'run'].includes(String(p)) && failing.armed) {
-                    if (failing.allowed-- <= 0) return () => Promise.reject(new Error('injected D1 failure'));
-                  }
-                  return value.bind(t);
-                },
-              });
-            return wrap(stmt);
-          };
-        }
-        const value = Reflect.get(target, prop, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    aroundStatements(db, (run) =>
+      failing.armed && failing.allowed-- <= 0 ? Promise.reject(new Error('injected D1 failure')) : run(),
+    );
   const h = appHarness(() => ({ db: d1Database(flakyD1(env.DB)) }));
 
   it('errors the body after the 200 instead of closing a valid but incomplete array', async () => {
