@@ -11,10 +11,11 @@ import {
   type Dirent,
   fstatSync,
   fsync,
+  open,
   openSync,
   read,
   readSync,
-  renameSync,
+  rename,
   type Stats,
   writeSync,
 } from 'node:fs';
@@ -154,6 +155,11 @@ const unclosedFiles = new FinalizationRegistry<{ fd: number | undefined }>((file
 
 const fsyncFd = (fd: number) =>
   new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+/** A new file, created off this thread: see put. */
+const createFile = (path: string) =>
+  new Promise<number>((resolve, reject) => open(path, 'wx', 0o644, (err, fd) => (err ? reject(err) : resolve(fd))));
+const renameFile = (from: string, to: string) =>
+  new Promise<void>((resolve, reject) => rename(from, to, (err) => (err ? reject(err) : resolve())));
 
 function closeQuietly(fd: number): void {
   try {
@@ -229,20 +235,23 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     const dir = dirname(path);
     const temp = join(dir, `.${path.slice(dir.length + 1)}.${randomUUID()}${TEMP_SUFFIX}`);
     const reader = chunksOf(body).getReader();
-    // Opened, written, described and closed synchronously: on a local disk each is microseconds
-    // (the page cache takes the bytes), where the promise API costs a thread-pool round trip
-    // apiece. The fsyncs, which wait for the disk, run off this thread.
+    // Written, described and closed synchronously: on a local disk each is microseconds (the page
+    // cache takes the bytes), where the promise API costs a thread-pool round trip apiece. What
+    // changes the folder (creating the file, renaming it) and the fsyncs run off this thread:
+    // they can wait on the file system's journal while other uploads' fsyncs commit (~0.25 ms
+    // per create in a profile of 8 concurrent uploads on ext4), and the callback API, not the
+    // promise one, is the cheap way there.
     let fd: number | undefined;
     try {
       if (!knownDirs.has(dir)) await makeDir(dir, key);
       try {
-        fd = openSync(temp, 'wx', 0o644);
+        fd = await createFile(temp);
       } catch (err) {
         if (!isMissing(err)) throw err;
         // The folder went away since it was made (removed by hand): make it again, once.
         knownDirs.delete(dir);
         await makeDir(dir, key);
-        fd = openSync(temp, 'wx', 0o644);
+        fd = await createFile(temp);
       }
       let written = 0;
       for (;;) {
@@ -260,7 +269,7 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
       const info = infoOf(key, fstatSync(fd, { bigint: true }));
       closeSync(fd);
       fd = undefined;
-      renameSync(temp, path);
+      await renameFile(temp, path);
       await syncDir(dir);
       return info;
     } catch (err) {
