@@ -8,8 +8,9 @@
  * "Local SQLite drivers").
  *
  * drizzle's synchronous drivers have no `batch()`, and every write here relies on one, so
- * `batch` runs its statements in one synchronous transaction: nothing else can run on this
- * connection meanwhile, and any failure rolls all of it back — what D1's batch guarantees.
+ * `batch` runs its statements in one synchronous transaction (shared with the other write
+ * batches of the same turn: groupCommits): nothing else can run on this connection meanwhile,
+ * and any failure rolls all of it back — what D1's batch guarantees.
  */
 
 import type { BatchItem } from 'drizzle-orm/batch';
@@ -106,6 +107,93 @@ function keepStatementsPrepared<S>({ database, reuse }: Driver<S>): void {
   };
 }
 
+/** Write batches sharing one commit at most; bounds how long one transaction holds the write lock. */
+const MAX_GROUP = 64;
+
+interface WaitingBatch {
+  run(): unknown[];
+  resolve(results: unknown[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit. A write batch is not committed on its own: those that arrive in the same turn of
+ * the event loop (under load, the uploads whose files finished meanwhile) run in one `BEGIN
+ * IMMEDIATE … COMMIT`, each inside its own savepoint, so each is still all or nothing and fails
+ * alone. With `synchronous = FULL` every commit waits for an fsync of the WAL on this thread;
+ * sharing it was ~20% of the wall time of 8 concurrent uploads (in-process, measured against
+ * `synchronous = NORMAL`). No batch is answered before the commit that holds it: durability is
+ * unchanged, and a batch that waits gives up at most one turn of the loop.
+ */
+function groupCommits(database: NativeDatabase<unknown>) {
+  const waiting: WaitingBatch[] = [];
+  let scheduled = false;
+
+  function commit(): void {
+    scheduled = false;
+    const group = waiting.splice(0, MAX_GROUP);
+    if (waiting.length) schedule();
+    if (group.length === 0) return;
+    const outcomes: Array<{ results: unknown[] } | { err: unknown }> = [];
+    try {
+      // IMMEDIATE: the write lock is taken at BEGIN, so a read-then-write batch can never fail to
+      // upgrade (SQLITE_BUSY_SNAPSHOT) because another process wrote in between; it waits instead.
+      database.exec('BEGIN IMMEDIATE');
+      try {
+        for (const batch of group) {
+          database.exec('SAVEPOINT batch');
+          try {
+            outcomes.push({ results: batch.run() });
+            database.exec('RELEASE batch');
+          } catch (err) {
+            // Throws in turn when SQLite has already rolled the whole transaction back (an I/O
+            // error, say): then nothing of the group stands, and all of it fails below.
+            database.exec('ROLLBACK TO batch');
+            database.exec('RELEASE batch');
+            outcomes.push({ err });
+          }
+        }
+        database.exec('COMMIT');
+      } catch (err) {
+        try {
+          database.exec('ROLLBACK');
+        } catch {
+          // no transaction left to roll back
+        }
+        throw err;
+      }
+    } catch (err) {
+      for (const batch of group) batch.reject(err);
+      return;
+    }
+    group.forEach((batch, i) => {
+      const outcome = outcomes[i] as { results: unknown[] } | { err: unknown };
+      if ('err' in outcome) batch.reject(outcome.err);
+      else batch.resolve(outcome.results);
+    });
+  }
+
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(commit);
+  }
+
+  return {
+    /** Runs `run` in the next group commit; resolves with its results once they are durable. */
+    add(run: () => unknown[]): Promise<unknown[]> {
+      return new Promise((resolve, reject) => {
+        waiting.push({ run, resolve, reject });
+        schedule();
+      });
+    },
+    /** Commits what is waiting now (before the database closes). */
+    flush(): void {
+      while (waiting.length) commit();
+    },
+  };
+}
+
 export interface LocalSqlite {
   db: Db;
   close(): void;
@@ -123,19 +211,24 @@ export async function openLocalSqlite(file: string, busyTimeoutMs: number): Prom
     // No relational schema: the app writes every query with the builders.
     const dialect = new SQLiteSyncDialect({ casing: drizzleOptions.casing });
     const sync = new BaseSQLiteDatabase('sync', dialect, driver.session(dialect), undefined);
+    const commits = groupCommits(database);
     const batch = async (items: readonly BatchItem<'sqlite'>[]) => {
       const prepared = items.map((item) => (item as unknown as PreparableItem)._prepare());
       const run = () => prepared.map((query) => query.execute().sync());
-      // A batch that writes takes the write lock at BEGIN, so a read-then-write batch can never
-      // fail to upgrade (SQLITE_BUSY_SNAPSHOT) because another process wrote in between; it waits
-      // instead. One that only reads (a session check, then what it guards) runs without BEGIN …
+      // One that only reads (a session check, then what it guards) runs at once without BEGIN …
       // COMMIT (two statements, ~10% of a small read): nothing in this process can run between
       // its statements, and a write from another process in between is indistinguishable from
       // one just before the request.
       const writes = prepared.some((query) => !READ_ONLY.test(query.query.sql));
-      return writes ? sync.transaction(run, { behavior: 'immediate' }) : run();
+      return writes ? commits.add(run) : run();
     };
-    return { db: Object.assign(sync, { batch }) as unknown as Db, close: () => database.close() };
+    return {
+      db: Object.assign(sync, { batch }) as unknown as Db,
+      close: () => {
+        commits.flush();
+        database.close();
+      },
+    };
   } catch (err) {
     database.close();
     throw err;

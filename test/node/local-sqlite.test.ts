@@ -24,7 +24,7 @@ async function probeOnBun(file: string): Promise<Record<string, unknown>> {
 }
 
 describe('local SQLite drivers', () => {
-  it('answer the same on Node (libsql) and Bun (bun:sqlite): integers, booleans, odd text, batches', async () => {
+  it('answer the same on Node (libsql) and Bun (bun:sqlite): integers, booleans, odd text, batches, group commits', async () => {
     const node = await probeLocalSqlite(join(dir, 'node.db'));
     const bun = await probeOnBun(join(dir, 'bun.db'));
 
@@ -53,6 +53,16 @@ describe('local SQLite drivers', () => {
       failed: ['string', 'rejected', false],
       after: { tokenVersion: ['number', 0, true] },
     });
+    expect(node.groupCommit).toEqual({
+      outcomes: [
+        [{ tokenVersion: ['number', 1, true] }],
+        ['boolean', true, false],
+        [{ tokenVersion: ['number', 2, true] }],
+      ],
+      commits: ['number', 1, true],
+      rolledBack: [{ n: ['number', 0, true] }],
+    });
+    expect(node.committedAtClose).toEqual([{ n: ['number', 1, true] }]);
     expect(node.cascade).toEqual([{ n: ['number', 0, true] }]);
   }, 60_000);
 });

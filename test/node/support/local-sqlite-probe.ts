@@ -4,6 +4,7 @@
  * every value beside it, so the two runtimes' answers can be compared as equal
  * (test/node/local-sqlite.test.ts runs it in-process on Node and as `bun --eval` on Bun).
  */
+import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
 import { openLibsql } from '../../../src/db/libsql';
 import { imageWithSession } from '../../../src/db/prepared';
@@ -16,6 +17,22 @@ const typed = (value: unknown): unknown => {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typed(v)]));
   return [typeof value, typeof value === 'bigint' ? String(value) : value, Number.isInteger(value)];
 };
+
+/**
+ * Commits in the WAL: frames whose header gives the database size after a commit (non-zero only
+ * on a transaction's last frame), counted among those of the WAL's current generation (salt).
+ */
+function walCommits(file: string): number {
+  const wal = readFileSync(`${file}-wal`);
+  const pageSize = wal.readUInt32BE(8);
+  const salt = wal.readBigUInt64BE(16);
+  let commits = 0;
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    if (wal.readBigUInt64BE(at + 8) !== salt) break;
+    if (wal.readUInt32BE(at + 4) !== 0) commits++;
+  }
+  return commits;
+}
 
 const CREATED = 1_764_337_000_123;
 /**
@@ -91,6 +108,39 @@ export async function probeLocalSqlite(file: string): Promise<Record<string, unk
       );
     const [after] = await db.select({ tokenVersion: users.tokenVersion }).from(users);
     out.allOrNothing = typed({ failed, after });
+
+    // Group commit: write batches issued in the same turn share one commit, and each is still all
+    // or nothing, fails alone and sees the writes of those before it.
+    const commitsBefore = walCommits(file);
+    const settled = await Promise.allSettled([
+      db.batch([
+        db.update(users).set({ tokenVersion: 1 }).where(eq(users.id, user.id)),
+        db.select({ tokenVersion: users.tokenVersion }).from(users),
+      ]),
+      db.batch([db.insert(images).values(image('c', true)), db.insert(images).values(image('a', true))]),
+      db.batch([
+        db
+          .update(users)
+          .set({ tokenVersion: sql`${users.tokenVersion} + 1` })
+          .where(eq(users.id, user.id)),
+        db.select({ tokenVersion: users.tokenVersion }).from(users),
+      ]),
+    ]);
+    const commits = walCommits(file) - commitsBefore;
+    const rolledBack = await db.select({ n: sql<number>`count(*)` }).from(images).where(eq(images.storageKey, 'c'));
+    out.groupCommit = typed({
+      outcomes: settled.map((s) => (s.status === 'fulfilled' ? s.value[1] : s.reason instanceof Error)),
+      commits,
+      rolledBack,
+    });
+    // A batch still waiting for its group when the database closes is committed first.
+    const other = await openLibsql({ url: `file:${file}` });
+    const pending = other.db.batch([other.db.insert(images).values(image('d', false))]);
+    other.close();
+    await pending;
+    out.committedAtClose = typed(
+      await db.select({ n: sql<number>`count(*)` }).from(images).where(eq(images.storageKey, 'd')),
+    );
 
     // Foreign keys are on: a user's delete cascades to their images.
     await db.delete(users).where(eq(users.id, user.id));
