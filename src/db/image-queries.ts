@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, is, Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { insertWhere } from './insert-where';
@@ -89,6 +89,10 @@ export const deleteImageRow = (db: Db, imageId: number, guard: SQL) =>
  */
 export const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
 
+/** A list given now, or a placeholder bound to a jsonList when the statement runs (db/upload-rows). */
+const listParam = (names: readonly string[] | Placeholder) =>
+  is(names, Placeholder) ? names : jsonList(names as readonly string[]);
+
 /**
  * True only while the session may write (a live token, or a live read-write API key) and owns
  * the image: write statements carry it so a batch changes nothing for a revoked token or key,
@@ -100,10 +104,10 @@ export const ownedBy = (session: Session, imageId: number) =>
 // Writes are drizzle builders (not `db.run(sql)`), which D1's batch cannot bind.
 
 /** Creates the owner's tag rows that do not exist yet. Columns in table order: id, owner_id, name. */
-export const ensureTags = (db: Db, ownerId: number, names: readonly string[], guard: SQL = sql`1`) =>
+export const ensureTags = (db: Db, ownerId: number, names: readonly string[] | Placeholder, guard: SQL = sql`1`) =>
   db
     .insert(tags)
-    .select(sql`SELECT NULL, ${ownerId}, value FROM json_each(${jsonList(names)}) WHERE ${guard}`)
+    .select(sql`SELECT NULL, ${ownerId}, value FROM json_each(${listParam(names)}) WHERE ${guard}`)
     .onConflictDoNothing();
 
 /**
@@ -115,7 +119,7 @@ export const linkTags = (
   db: Db,
   ownerId: number,
   imageId: SQL | number,
-  names: readonly string[],
+  names: readonly string[] | Placeholder,
   guard: SQL = sql`1`,
 ) =>
   db
@@ -123,7 +127,7 @@ export const linkTags = (
     .select(
       sql`SELECT ${imageId}, t.id,
             (SELECT coalesce(max(it.position), -1) + 1 FROM image_tags AS it WHERE it.image_id = ${imageId}) + j.key
-          FROM json_each(${jsonList(names)}) AS j INNER JOIN tags AS t ON t.owner_id = ${ownerId} AND t.name = j.value
+          FROM json_each(${listParam(names)}) AS j INNER JOIN tags AS t ON t.owner_id = ${ownerId} AND t.name = j.value
           WHERE ${guard}`,
     )
     .onConflictDoNothing();

@@ -2,12 +2,8 @@ import type { Session } from '../auth/token';
 import { batchAround } from '../db/batch';
 import {
   deleteImageRow,
-  ensureTags,
   type ImageRecord,
   imageById,
-  imageIdByStorageKey,
-  insertImage,
-  linkTags,
   ownedBy,
   storageKeyOf,
   toRecord,
@@ -17,7 +13,8 @@ import { deleteLinksOf } from '../db/link-queries';
 import { pageWithSession } from '../db/list-page';
 import { imageWithSession } from '../db/prepared';
 import { sessionRow } from '../db/session-queries';
-import { addToUsage, imageStored, subtractFromUsage, usageOf } from '../db/usage-queries';
+import { uploadRows } from '../db/upload-rows';
+import { subtractFromUsage } from '../db/usage-queries';
 import type { Deps } from '../deps';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodePageCursor, encodePageCursor } from './cursor';
@@ -132,39 +129,28 @@ async function writeRows(
   // Quota: the row is written only while the session may write and the image still fits
   // (racing uploads are judged one at a time inside their batches); everything after it in
   // the batch happens only if it was written.
-  const stored = imageStored(storageKey);
-  const [[inserted], [sessionRows, usageRows]] = await batchAround(
+  const rows = uploadRows(
     deps.db,
-    [
-      insertImage(
-        deps.db,
-        session,
-        {
-          ownerId: session.userId,
-          name,
-          contentType: verdict.contentType,
-          size: file.size,
-          storageKey,
-          sha256,
-          width: verdict.verified ? (verdict.width ?? null) : null,
-          height: verdict.verified ? (verdict.height ?? null) : null,
-          verified: verdict.verified,
-          createdAt: now,
-        },
-        quotaDefaults(deps.config),
-      ),
-    ],
-    [
-      ...(tags.length
-        ? [
-            ensureTags(deps.db, session.userId, tags, stored),
-            linkTags(deps.db, session.userId, imageIdByStorageKey(storageKey), tags, stored),
-          ]
-        : []),
-      addToUsage(deps.db, session.userId, file.size, storageKey),
-    ],
-    [sessionRow(deps.db, session), usageOf(deps.db, session.userId)],
+    session,
+    {
+      ownerId: session.userId,
+      name,
+      contentType: verdict.contentType,
+      size: file.size,
+      storageKey,
+      sha256,
+      width: verdict.verified ? (verdict.width ?? null) : null,
+      height: verdict.verified ? (verdict.height ?? null) : null,
+      verified: verdict.verified,
+      createdAt: now,
+    },
+    tags,
+    quotaDefaults(deps.config),
   );
+  const [[inserted], [sessionRows, usageRows]] = await batchAround(deps.db, [rows.insert], rows.writes, [
+    rows.session,
+    rows.usage,
+  ]);
   const [row] = inserted;
   if (!row) {
     // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
