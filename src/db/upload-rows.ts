@@ -17,8 +17,8 @@ import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-qu
  * of each rule (quota, live session, tag order).
  */
 
-/** What one upload writes: the image row's values, as insertImage takes them. */
-export type UploadRow = Omit<NewImageRow, 'id'> & { ownerId: number; size: number; storageKey: string };
+/** What one upload writes: the image row's values, as insertImage takes them; the owner is the session's user. */
+export type UploadRow = Omit<NewImageRow, 'id' | 'ownerId'> & { size: number; storageKey: string };
 
 /** A placeholder standing where a helper takes a value (drizzle binds it when the batch runs). */
 const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;

@@ -133,7 +133,6 @@ async function writeRows(
     deps.db,
     session,
     {
-      ownerId: session.userId,
       name,
       contentType: verdict.contentType,
       size: file.size,

@@ -20,8 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const row = (ownerId: number, storageKey: string, over: Partial<UploadRow> = {}): UploadRow => ({
-  ownerId,
+const row = (storageKey: string, over: Partial<UploadRow> = {}): UploadRow => ({
   name: `${storageKey}.png`,
   contentType: 'image/png',
   size: 100,
@@ -64,8 +63,8 @@ describe.each([
       if (!user) throw new Error('no user');
       const session: Session = { userId: user.id, tokenVersion: 0 };
 
-      const first = await upload(db, session, row(user.id, 'a'), ['red', 'blue']);
-      expect(first.inserted).toEqual([expect.objectContaining(row(user.id, 'a'))]);
+      const first = await upload(db, session, row('a'), ['red', 'blue']);
+      expect(first.inserted).toEqual([expect.objectContaining({ ...row('a'), ownerId: user.id })]);
       expect(first.usage).toEqual([{ imagesCount: 1, bytesStored: 100, maxImages: null, maxBytes: null }]);
       expect(await tagsOf(db, 'a')).toEqual(['red', 'blue']);
 
@@ -73,27 +72,27 @@ describe.each([
       const second = await upload(
         db,
         session,
-        row(user.id, 'b', { size: 7, width: null, height: null, verified: false, name: 'zoë 😀.gif' }),
+        row('b', { size: 7, width: null, height: null, verified: false, name: 'zoë 😀.gif' }),
         ['blue', 'green'],
       );
       expect(second.inserted).toEqual([
         expect.objectContaining({ storageKey: 'b', size: 7, width: null, verified: false, name: 'zoë 😀.gif' }),
       ]);
       expect(await tagsOf(db, 'b')).toEqual(['blue', 'green']);
-      const third = await upload(db, session, row(user.id, 'c'), []);
+      const third = await upload(db, session, row('c'), []);
       expect(third.inserted).toHaveLength(1);
       expect(await tagsOf(db, 'c')).toEqual([]);
       expect(third.usage).toEqual([expect.objectContaining({ imagesCount: 3, bytesStored: 207 })]);
 
       // Over the image quota: no row, no tags, no usage change; the check rows explain why.
-      const full = await upload(db, session, row(user.id, 'd'), ['red'], 3);
+      const full = await upload(db, session, row('d'), ['red'], 3);
       expect(full.inserted).toEqual([]);
       expect(full.usage).toEqual([expect.objectContaining({ imagesCount: 3, bytesStored: 207 })]);
       expect(await tagsOf(db, 'd')).toEqual([]);
 
       // A token from before a logout: nothing written.
       await db.update(users).set({ tokenVersion: 1 }).where(eq(users.id, user.id));
-      const stale = await upload(db, session, row(user.id, 'e'), ['red']);
+      const stale = await upload(db, session, row('e'), ['red']);
       expect(stale.inserted).toEqual([]);
       expect(stale.sessionRows).toEqual([expect.objectContaining({ tokenVersion: 1, keyScope: null })]);
 
@@ -109,10 +108,10 @@ describe.each([
         at: Date.now(),
         write: true,
       });
-      const byKey = await upload(db, keySession('rw-hash'), row(user.id, 'f'), ['red']);
+      const byKey = await upload(db, keySession('rw-hash'), row('f'), ['red']);
       expect(byKey.inserted).toHaveLength(1);
       expect(byKey.sessionRows).toEqual([expect.objectContaining({ keyScope: 'read-write' })]);
-      const readOnly = await upload(db, keySession('ro-hash'), row(user.id, 'g'), ['red']);
+      const readOnly = await upload(db, keySession('ro-hash'), row('g'), ['red']);
       expect(readOnly.inserted).toEqual([]);
       expect(readOnly.sessionRows).toEqual([expect.objectContaining({ keyScope: 'read' })]);
 
