@@ -3,7 +3,7 @@ import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { guardedCall } from './guarded';
 import { type ImageRecord, jsonList, tagsJson } from './image-queries';
-import { placeholders, type SessionCheckRow, sessionColumns } from './prepared';
+import { kindOf, perDatabase, placeholders, type SessionCheckRow, type SessionKind, sessionColumns } from './prepared';
 import { images, users } from './schema';
 
 /**
@@ -30,10 +30,8 @@ export interface ListFilter {
   limit: number;
 }
 
-type Kind = 'token' | 'key';
-
 interface Shape {
-  kind: Kind;
+  kind: SessionKind;
   tags: boolean;
   from: boolean;
   until: boolean;
@@ -90,11 +88,7 @@ function build(db: Db, shape: Shape) {
     .prepare();
 }
 
-type Statement = ReturnType<typeof build>;
-
-const built = new WeakMap<Db, Map<string, Statement>>();
-
-const shapeOf = (kind: Kind, f: ListFilter): Shape => ({
+const shapeOf = (kind: SessionKind, f: ListFilter): Shape => ({
   kind,
   tags: f.tags.length > 0,
   from: f.from !== undefined,
@@ -102,22 +96,8 @@ const shapeOf = (kind: Kind, f: ListFilter): Shape => ({
   before: f.before !== undefined,
 });
 
-/** The statement for this shape, built the first time it is asked for on this database. */
-function listStatement(db: Db, kind: Kind, f: ListFilter): Statement {
-  let byShape = built.get(db);
-  if (!byShape) {
-    byShape = new Map();
-    built.set(db, byShape);
-  }
-  const shape = shapeOf(kind, f);
-  const key = `${shape.kind}:${+shape.tags}${+shape.from}${+shape.until}${+shape.before}`;
-  let statement = byShape.get(key);
-  if (!statement) {
-    statement = build(db, shape);
-    byShape.set(key, statement);
-  }
-  return statement;
-}
+/** The statement for a shape, built the first time it is asked for on a database. */
+const listStatement = perDatabase(build, (s: Shape) => `${s.kind}:${+s.tags}${+s.from}${+s.until}${+s.before}`);
 
 /**
  * The statement a list read runs and its placeholder values (test/support/list-plans.ts explains
@@ -125,7 +105,7 @@ function listStatement(db: Db, kind: Kind, f: ListFilter): Statement {
  * the token statement, whatever the session's kind (no key to look up).
  */
 export function listRead(db: Db, session: Session, f: ListFilter, checked = false) {
-  const kind: Kind = session.kind === 'key' && !checked ? 'key' : 'token';
+  const kind: SessionKind = checked ? 'token' : kindOf(session);
   const values = {
     ...(kind === 'key' ? placeholders(session) : { userId: session.userId }),
     limit: f.limit,
@@ -134,7 +114,7 @@ export function listRead(db: Db, session: Session, f: ListFilter, checked = fals
     ...(f.until !== undefined ? { until: f.until } : {}),
     ...(f.before ? { beforeAt: f.before.createdAt, beforeId: f.before.id } : {}),
   };
-  return { statement: listStatement(db, kind, f), values };
+  return { statement: listStatement(db, shapeOf(kind, f)), values };
 }
 
 /**

@@ -134,43 +134,37 @@ function groupCommits(database: NativeDatabase<unknown>) {
     const group = waiting.splice(0, MAX_GROUP);
     if (waiting.length) schedule();
     if (group.length === 0) return;
-    const outcomes: Array<{ results: unknown[] } | { err: unknown }> = [];
+    // Each batch's answer, given only once the commit holding it has returned.
+    const answers: (() => void)[] = [];
     try {
       // IMMEDIATE: the write lock is taken at BEGIN, so a read-then-write batch can never fail to
       // upgrade (SQLITE_BUSY_SNAPSHOT) because another process wrote in between; it waits instead.
       database.exec('BEGIN IMMEDIATE');
-      try {
-        for (const batch of group) {
-          database.exec('SAVEPOINT batch');
-          try {
-            outcomes.push({ results: batch.run() });
-            database.exec('RELEASE batch');
-          } catch (err) {
-            // Throws in turn when SQLite has already rolled the whole transaction back (an I/O
-            // error, say): then nothing of the group stands, and all of it fails below.
-            database.exec('ROLLBACK TO batch');
-            database.exec('RELEASE batch');
-            outcomes.push({ err });
-          }
-        }
-        database.exec('COMMIT');
-      } catch (err) {
+      for (const batch of group) {
+        database.exec('SAVEPOINT batch');
         try {
-          database.exec('ROLLBACK');
-        } catch {
-          // no transaction left to roll back
+          const results = batch.run();
+          database.exec('RELEASE batch');
+          answers.push(() => batch.resolve(results));
+        } catch (err) {
+          // These throw in turn when SQLite has already rolled the whole transaction back (an
+          // I/O error, say): then nothing of the group stands, and all of it fails below.
+          database.exec('ROLLBACK TO batch');
+          database.exec('RELEASE batch');
+          answers.push(() => batch.reject(err));
         }
-        throw err;
       }
+      database.exec('COMMIT');
     } catch (err) {
+      try {
+        database.exec('ROLLBACK');
+      } catch {
+        // no transaction left to roll back (BEGIN itself failed, or SQLite rolled back already)
+      }
       for (const batch of group) batch.reject(err);
       return;
     }
-    group.forEach((batch, i) => {
-      const outcome = outcomes[i] as { results: unknown[] } | { err: unknown };
-      if ('err' in outcome) batch.reject(outcome.err);
-      else batch.resolve(outcome.results);
-    });
+    for (const answer of answers) answer();
   }
 
   function schedule(): void {

@@ -29,16 +29,47 @@ export const sessionColumns = (kind: Session['kind']) => ({
       : sql<string | null>`NULL`,
 });
 
-function build(db: Db) {
-  const imageWithSession = (kind: Session['kind']) =>
+/**
+ * `build(db, shape)` once per database and shape (`keyOf` names it), then the same statement on
+ * every call: how the prepared reads here, the list (list-page.ts) and the upload's batch
+ * (upload-rows.ts) keep their SQL from being built per request.
+ */
+export function perDatabase<Shape, S>(build: (db: Db, shape: Shape) => S, keyOf: (shape: Shape) => string) {
+  const built = new WeakMap<Db, Map<string, S>>();
+  return (db: Db, shape: Shape): S => {
+    let byShape = built.get(db);
+    if (!byShape) {
+      byShape = new Map();
+      built.set(db, byShape);
+    }
+    const key = keyOf(shape);
+    let statement = byShape.get(key);
+    if (!statement) {
+      statement = build(db, shape);
+      byShape.set(key, statement);
+    }
+    return statement;
+  };
+}
+
+/** Which session check a statement carries: a token's, or an API key's. */
+export type SessionKind = 'token' | 'key';
+export const kindOf = (session: Session): SessionKind => session.kind ?? 'token';
+
+const imageStatement = perDatabase(
+  (db, kind: SessionKind) =>
     db
       .select({ ...sessionColumns(kind), ...withTags })
       .from(users)
       .leftJoin(images, and(eq(images.id, sql.placeholder('imageId')), eq(images.ownerId, users.id)))
       .where(eq(users.id, sql.placeholder('userId')))
       .limit(1)
-      .prepare();
-  const usageWithSession = (kind: Session['kind']) =>
+      .prepare(),
+  (kind) => kind,
+);
+
+const usageStatement = perDatabase(
+  (db, kind: SessionKind) =>
     db
       .select({
         ...sessionColumns(kind),
@@ -51,25 +82,9 @@ function build(db: Db) {
       .leftJoin(userUsage, eq(userUsage.userId, users.id))
       .where(eq(users.id, sql.placeholder('userId')))
       .limit(1)
-      .prepare();
-  return {
-    imageForToken: imageWithSession('token'),
-    imageForKey: imageWithSession('key'),
-    usageForToken: usageWithSession('token'),
-    usageForKey: usageWithSession('key'),
-  };
-}
-
-const built = new WeakMap<Db, ReturnType<typeof build>>();
-
-function statements(db: Db) {
-  let s = built.get(db);
-  if (!s) {
-    s = build(db);
-    built.set(db, s);
-  }
-  return s;
-}
+      .prepare(),
+  (kind) => kind,
+);
 
 /** What `checkSession` needs to know about the user (and key) a session names. */
 export interface SessionCheckRow {
@@ -86,11 +101,8 @@ export async function imageWithSession(
   session: Session,
   imageId: number,
 ): Promise<{ session: SessionCheckRow[]; image: ImageWithTagsRow | undefined }> {
-  const { imageForToken, imageForKey } = statements(db);
-  const params = placeholders(session);
-  const rows = await guardedCall(db, () =>
-    session.kind === 'key' ? imageForKey.all({ ...params, imageId }) : imageForToken.all({ ...params, imageId }),
-  );
+  const statement = imageStatement(db, kindOf(session));
+  const rows = await guardedCall(db, () => statement.all({ ...placeholders(session), imageId }));
   const row = rows[0];
   if (!row) return { session: [], image: undefined };
   const { sessionTokenVersion, sessionKeyScope, ...image } = row;
@@ -105,11 +117,8 @@ export async function usageWithSession(
   db: Db,
   session: Session,
 ): Promise<{ session: SessionCheckRow[]; usage: UsageRow | undefined }> {
-  const { usageForToken, usageForKey } = statements(db);
-  const params = placeholders(session);
-  const rows = await guardedCall(db, () =>
-    session.kind === 'key' ? usageForKey.all(params) : usageForToken.all(params),
-  );
+  const statement = usageStatement(db, kindOf(session));
+  const rows = await guardedCall(db, () => statement.all(placeholders(session)));
   const row = rows[0];
   if (!row) return { session: [], usage: undefined };
   const { sessionTokenVersion, sessionKeyScope, imagesCount, bytesStored, maxImages, maxBytes } = row;

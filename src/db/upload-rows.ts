@@ -2,6 +2,7 @@ import { fillPlaceholders, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { ensureTags, imageIdByStorageKey, insertImage, jsonList, linkTags, type NewImageRow } from './image-queries';
+import { kindOf, perDatabase, placeholders, type SessionKind } from './prepared';
 import { sessionRow } from './session-queries';
 import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-queries';
 
@@ -23,6 +24,12 @@ export type UploadRow = Omit<NewImageRow, 'id' | 'ownerId'> & { size: number; st
 /** A placeholder standing where a helper takes a value (drizzle binds it when the batch runs). */
 const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
 
+/** What the SQL text depends on: the session's check, and whether there are tags to write. */
+interface Shape {
+  kind: SessionKind;
+  withTags: boolean;
+}
+
 const ROW_KEYS = [
   'name',
   'contentType',
@@ -35,7 +42,7 @@ const ROW_KEYS = [
   'createdAt',
 ] as const satisfies readonly (keyof UploadRow)[];
 
-function build(db: Db, kind: Session['kind'], withTags: boolean) {
+function build(db: Db, { kind, withTags }: Shape) {
   const session: Session =
     kind === 'key'
       ? { kind, userId: slot('userId'), keyHash: slot('keyHash'), at: slot('at'), write: true }
@@ -60,24 +67,8 @@ function build(db: Db, kind: Session['kind'], withTags: boolean) {
   };
 }
 
-type Statements = ReturnType<typeof build>;
-
-const built = new WeakMap<Db, Map<string, Statements>>();
-
-function statements(db: Db, kind: Session['kind'], withTags: boolean): Statements {
-  let byShape = built.get(db);
-  if (!byShape) {
-    byShape = new Map();
-    built.set(db, byShape);
-  }
-  const key = `${kind ?? 'token'}:${withTags}`;
-  let s = byShape.get(key);
-  if (!s) {
-    s = build(db, kind ?? 'token', withTags);
-    byShape.set(key, s);
-  }
-  return s;
-}
+/** The statements, built the first time a shape is asked for on a database. */
+const statements = perDatabase(build, (s: Shape) => `${s.kind}:${+s.withTags}`);
 
 /** What every driver's batch asks of an item: drizzle's prepared query for it. */
 interface PreparedLike {
@@ -103,11 +94,11 @@ function bound<B>(prepared: PreparedLike, values: Record<string, unknown>): B {
  * session and usage rows that explain a refusal.
  */
 export function uploadRows(db: Db, session: Session, row: UploadRow, tags: readonly string[], quota: QuotaDefaults) {
-  const s = statements(db, session.kind, tags.length > 0);
+  const s = statements(db, { kind: kindOf(session), withTags: tags.length > 0 });
   const values: Record<string, unknown> = {
     ...row,
-    userId: session.userId,
-    ...(session.kind === 'key' ? { keyHash: session.keyHash, at: session.at } : { tokenVersion: session.tokenVersion }),
+    ...placeholders(session),
+    ...(session.kind === 'key' ? {} : { tokenVersion: session.tokenVersion }),
     maxBytes: quota.maxBytes,
     maxImages: quota.maxImages,
     tags: jsonList(tags),

@@ -1,4 +1,4 @@
-import type { Logger } from '../deps';
+import { consoleLogger, type Logger, logLine } from '../deps';
 
 /**
  * The Node/Bun logger: the same JSON lines as `consoleLogger`, but info lines (one per request,
@@ -18,11 +18,9 @@ function batchedLogger(out: { write(chunk: string): unknown }): Logger {
     out.write(chunk);
   };
   process.on('exit', flush);
-  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
-    `${JSON.stringify({ level, message, ...fields })}\n`;
   return {
     info(message, fields) {
-      pending += line('info', message, fields);
+      pending += `${logLine('info', message, fields)}\n`;
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
@@ -30,11 +28,11 @@ function batchedLogger(out: { write(chunk: string): unknown }): Logger {
     },
     warn(message, fields) {
       flush();
-      console.warn(line('warn', message, fields).trimEnd());
+      consoleLogger.warn(message, fields);
     },
     error(message, fields) {
       flush();
-      console.error(line('error', message, fields).trimEnd());
+      consoleLogger.error(message, fields);
     },
   };
 }
