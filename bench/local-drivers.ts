@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { batchAround } from '../src/db/batch';
 import type { Db } from '../src/db/client';
-import { ensureTags, imageById, imageIdByStorageKey, insertImage, linkTags } from '../src/db/image-queries';
+import { imageById } from '../src/db/image-queries';
 import { openLibsql } from '../src/db/libsql';
 import { imageWithSession } from '../src/db/prepared';
 import { users } from '../src/db/schema';
 import { sessionRow } from '../src/db/session-queries';
-import { addToUsage, imageStored, usageOf } from '../src/db/usage-queries';
+import { uploadRows } from '../src/db/upload-rows';
 
 const ROUNDS = 5;
 const READS = 2_000;
@@ -26,38 +27,33 @@ const drivers = {
 };
 
 let uploads = 0;
-/** What an upload writes (services/images.ts writeRows): the guarded insert, tags, usage, checks. */
+/** What an upload writes: the batch services/images.ts writeRows runs (db/upload-rows.ts). */
 function uploadBatch(db: Db, userId: number) {
-  const storageKey = `images/bench-${uploads++}`;
-  const session = { userId, tokenVersion: 0 };
-  const stored = imageStored(storageKey);
-  const row = {
-    ownerId: userId,
-    name: 'a.png',
-    contentType: 'image/png',
-    size: 10_000,
-    storageKey,
-    sha256: '0'.repeat(64),
-    width: 10,
-    height: 10,
-    verified: true,
-    createdAt: Date.now(),
-  };
-  return db.batch([
-    insertImage(db, session, row, { maxBytes: 0, maxImages: 0 }),
-    ensureTags(db, userId, ['red', 'blue'], stored),
-    linkTags(db, userId, imageIdByStorageKey(storageKey), ['red', 'blue'], stored),
-    addToUsage(db, userId, row.size, storageKey),
-    sessionRow(db, session),
-    usageOf(db, userId),
-  ]);
+  const rows = uploadRows(
+    db,
+    { userId, tokenVersion: 0 },
+    {
+      name: 'a.png',
+      contentType: 'image/png',
+      size: 10_000,
+      storageKey: `images/bench-${uploads++}`,
+      sha256: '0'.repeat(64),
+      width: 10,
+      height: 10,
+      verified: true,
+      createdAt: Date.now(),
+    },
+    ['red', 'blue'],
+    { maxBytes: 0, maxImages: 0 },
+  );
+  return batchAround(db, [rows.insert], rows.writes, [rows.session, rows.usage]);
 }
 
 try {
   const seed = drivers.client.db;
   const [user] = await seed.insert(users).values({ email: 'bench@example.com', passwordHash: 'x' }).returning();
   if (!user) throw new Error('no user');
-  const [[first]] = await uploadBatch(seed, user.id);
+  const [[[first]]] = await uploadBatch(seed, user.id);
   if (!first) throw new Error('no image');
   const session = { userId: user.id, tokenVersion: 0 };
 
