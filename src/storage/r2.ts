@@ -13,13 +13,27 @@ const info = (o: R2Object): StoredObjectInfo => ({
  */
 export const R2_PART_BYTES = 5 * 1024 * 1024;
 
-/** Fills `buffer` from `reader`, carrying over what did not fit; the number of bytes put in. */
+/**
+ * Bytes read before a part buffer is allocated: a body that ends within them (a typical image
+ * upload) is put from its chunks, without zero-filling a 5 MiB part for 10 KB.
+ */
+const SMALL_BYTES = 256 * 1024;
+
+interface Carry {
+  rest: Uint8Array | undefined;
+  done: boolean;
+}
+
+/**
+ * Fills `buffer` from `at` on from `reader`, carrying over what did not fit; the number of bytes
+ * the buffer then holds.
+ */
 async function fill(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   buffer: Uint8Array,
-  carry: { rest: Uint8Array | undefined; done: boolean },
+  carry: Carry,
+  at = 0,
 ): Promise<number> {
-  let at = 0;
   while (at < buffer.length) {
     let chunk = carry.rest;
     carry.rest = undefined;
@@ -52,16 +66,21 @@ async function putOfUnknownLength(
   httpMetadata: R2HTTPMetadata,
 ): Promise<R2Object> {
   const reader = body.getReader();
-  const carry: { rest: Uint8Array | undefined; done: boolean } = { rest: undefined, done: false };
+  const carry: Carry = { rest: undefined, done: false };
   let upload: R2MultipartUpload | undefined;
+  const single = async (bytes: Uint8Array) => {
+    const object = await bucket.put(key, bytes, { httpMetadata });
+    if (!object) throw new Error(`R2 put of ${key} returned nothing`);
+    return object;
+  };
   try {
+    const head = new Uint8Array(SMALL_BYTES);
+    const headLength = await fill(reader, head, carry);
+    if (carry.done) return await single(head.subarray(0, headLength));
     let part = new Uint8Array(R2_PART_BYTES);
-    let length = await fill(reader, part, carry);
-    if (carry.done) {
-      const object = await bucket.put(key, part.subarray(0, length), { httpMetadata });
-      if (!object) throw new Error(`R2 put of ${key} returned nothing`);
-      return object;
-    }
+    part.set(head);
+    let length = await fill(reader, part, carry, headLength);
+    if (carry.done) return await single(part.subarray(0, length));
     upload = await bucket.createMultipartUpload(key, { httpMetadata });
     const parts: R2UploadedPart[] = [];
     for (;;) {

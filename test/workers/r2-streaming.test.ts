@@ -8,14 +8,14 @@ import { addedKeys, storedKeys } from './support/stored-keys';
 
 const MIB = 1024 * 1024;
 
-/** `total` bytes (a repeating pattern) in 64 KiB chunks; `failAfter` errors the stream there. */
-function source(total: number, failAfter?: number): ReadableStream<Uint8Array> {
+/** `total` bytes (a repeating pattern) in `chunk`-byte chunks; `failAfter` errors the stream there. */
+function source(total: number, failAfter?: number, chunk = 64 * 1024): ReadableStream<Uint8Array> {
   let at = 0;
   return new ReadableStream<Uint8Array>({
     pull(controller) {
       if (failAfter !== undefined && at >= failAfter) return controller.error(new Error('client went away'));
       if (at >= total) return controller.close();
-      const n = Math.min(64 * 1024, total - at);
+      const n = Math.min(chunk, total - at);
       controller.enqueue(pattern(at, n));
       at += n;
     },
@@ -38,14 +38,19 @@ describe('R2 store: a body of unknown length', () => {
   const store = r2Store(env.IMAGES);
 
   it.each([
-    ['fits the first part: one put', 100_000],
-    ['spans parts: a multipart upload', 2 * R2_PART_BYTES + 12_345],
-    ['is exactly one part', R2_PART_BYTES],
+    ['fits the first part: one put', 100_000, undefined],
+    ['is empty', 0, undefined],
+    ['ends exactly where a small body ends (256 KiB)', 256 * 1024, undefined],
+    ['is one byte past a small body', 256 * 1024 + 1, undefined],
+    ['crosses the small-body mark inside a chunk', 3 * R2_PART_BYTES - 7, 100_003],
+    ['spans parts: a multipart upload', 2 * R2_PART_BYTES + 12_345, undefined],
+    ['is exactly one part', R2_PART_BYTES, undefined],
+    ['is exactly one part, in chunks that straddle it', R2_PART_BYTES, 1_000_003],
   ])(
     '%s',
-    async (_, total) => {
+    async (_, total, chunk) => {
       const key = `stream-test/${crypto.randomUUID()}`;
-      const info = await store.put(key, source(total), { contentType: 'image/png' });
+      const info = await store.put(key, source(total, undefined, chunk), { contentType: 'image/png' });
       expect(info.size).toBe(total);
       const got = await env.IMAGES.get(key);
       expect(got?.httpMetadata?.contentType).toBe('image/png');
