@@ -14,8 +14,8 @@ const info = (o: R2Object): StoredObjectInfo => ({
 export const R2_PART_BYTES = 5 * 1024 * 1024;
 
 /**
- * Bytes read before a part buffer is allocated: a body that ends within them (a typical image
- * upload) is put from its chunks, without zero-filling a 5 MiB part for 10 KB.
+ * Bytes read into a small buffer before a part's is allocated: a body that ends within them (a
+ * typical image upload) is put from that buffer, without zero-filling a 5 MiB part for 10 KB.
  */
 const SMALL_BYTES = 256 * 1024;
 
