@@ -128,8 +128,23 @@ export async function usageWithSession(
   return { session: check, usage: { imagesCount, bytesStored, maxImages, maxBytes } };
 }
 
-/** The session's placeholder values: the user, and for a key its hash and the request's time. */
+/**
+ * The session's placeholder values: the user, and its token version, or for a key its hash and the
+ * request's time. A statement binds the ones it names and ignores the rest.
+ */
 export const placeholders = (session: Session) =>
   session.kind === 'key'
     ? { userId: session.userId, keyHash: session.keyHash, at: session.at }
-    : { userId: session.userId };
+    : { userId: session.userId, tokenVersion: session.tokenVersion };
+
+/**
+ * A session of placeholders named as `placeholders` fills them, for the session-query helpers
+ * (session-queries, image-queries) when a statement is built once and bound per request
+ * (upload-rows). A key's `write` is not a value in SQL: built for a write, as its users are.
+ */
+export function sessionPlaceholders(kind: SessionKind): Session {
+  const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
+  return kind === 'key'
+    ? { kind, userId: slot('userId'), keyHash: slot('keyHash'), at: slot('at'), write: true }
+    : { kind, userId: slot('userId'), tokenVersion: slot('tokenVersion') };
+}

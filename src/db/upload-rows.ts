@@ -2,7 +2,7 @@ import { fillPlaceholders, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { ensureTags, imageIdByStorageKey, insertImage, jsonList, linkTags, type NewImageRow } from './image-queries';
-import { kindOf, perDatabase, placeholders, type SessionKind } from './prepared';
+import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders } from './prepared';
 import { sessionRow } from './session-queries';
 import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-queries';
 
@@ -43,10 +43,7 @@ const ROW_KEYS = [
 ] as const satisfies readonly (keyof UploadRow)[];
 
 function build(db: Db, { kind, withTags }: Shape) {
-  const session: Session =
-    kind === 'key'
-      ? { kind, userId: slot('userId'), keyHash: slot('keyHash'), at: slot('at'), write: true }
-      : { kind: 'token', userId: slot('userId'), tokenVersion: slot('tokenVersion') };
+  const session = sessionPlaceholders(kind);
   const userId = slot<number>('userId');
   const storageKey = slot<string>('storageKey');
   const row = Object.fromEntries(ROW_KEYS.map((key) => [key, slot(key)])) as unknown as UploadRow;
@@ -98,7 +95,6 @@ export function uploadRows(db: Db, session: Session, row: UploadRow, tags: reado
   const values: Record<string, unknown> = {
     ...row,
     ...placeholders(session),
-    ...(session.kind === 'key' ? {} : { tokenVersion: session.tokenVersion }),
     maxBytes: quota.maxBytes,
     maxImages: quota.maxImages,
     tags: jsonList(tags),
