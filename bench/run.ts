@@ -7,7 +7,9 @@
 // and peak RSS, and the ratio app/baseline per route and runtime; writes the figures as JSON to
 // bench/results/ (git-ignored). Only ratios within one run mean much on a shared machine.
 //
-// BENCH_SECONDS (default 3) is the length of one timed run; BENCH_RUNTIMES (default
+// BENCH_SECONDS (default 3) is the length of one timed run and BENCH_ROUNDS (default 3) how many
+// there are per side; each round's own ratio is printed beside the pooled one, so the spread a
+// shared machine puts into a figure shows with it. BENCH_RUNTIMES (default
 // "node,bun,workerd") picks runtimes; BENCH_ONLY=big runs only the 100 MB upload and download,
 // BENCH_ONLY=routes only the route ratios.
 // Then the lists at scale (bench/lists.ts) on Node and Bun; `--only-lists` (`npm run bench:lists`)
@@ -29,7 +31,9 @@ import { cpuSeconds, memMiB, resetPeak } from './proc';
 type Runtime = 'node' | 'bun' | 'workerd';
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'node,bun,workerd').split(',') as Runtime[];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = 2;
+/** Timed runs per side and route (BENCH_ROUNDS), app and baseline alternating. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number ≥ 1, not ${ROUNDS}`);
 const CONNECTIONS = 8;
 const IMAGES = 20;
 const ONLY_BIG = process.env.BENCH_ONLY === 'big';
@@ -322,6 +326,14 @@ function summarise(runs: Run[]) {
   };
 }
 type Summary = ReturnType<typeof summarise> & { peakRssMiB: number };
+const rate = (r: Run) => r.requests / r.seconds;
+/** A route's figures: the ratio is pooled over all rounds (requests over seconds, each side). */
+interface RouteResult {
+  app: Summary;
+  baseline: Summary;
+  ratio: number;
+  roundRatios: number[];
+}
 
 /**
  * One request over node:http, the body written in one go and the answer counted as it arrives
@@ -408,7 +420,7 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
     [app, baseline, firstId] = await startPair(runtime, work);
     const appTarget = await seedApp(app, image);
     const baseTarget = baselineTarget(baseline, firstId, image);
-    const routes: Record<string, { app: Summary; baseline: Summary; ratio: number }> = {};
+    const routes: Record<string, RouteResult> = {};
     for (const route of ONLY_BIG ? [] : ROUTE_NAMES) {
       // Warm both (JIT, caches, connections), then interleave the timed runs.
       await load(appTarget, route, 1);
@@ -420,7 +432,10 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
       }
       const a = { ...summarise(runs.app), peakRssMiB: memMiB(app.child.pid as number, 'VmHWM') };
       const b = { ...summarise(runs.baseline), peakRssMiB: memMiB(baseline.child.pid as number, 'VmHWM') };
-      routes[route] = { app: a, baseline: b, ratio: a.reqPerSec / b.reqPerSec };
+      // Each round's app run against the baseline run right after it: load that drifts between
+      // rounds moves these apart, where the pooled ratio would hide it.
+      const roundRatios = runs.app.map((r, i) => rate(r) / rate(runs.baseline[i] as Run));
+      routes[route] = { app: a, baseline: b, ratio: a.reqPerSec / b.reqPerSec, roundRatios };
       print(runtime, route, routes[route]);
     }
     const login = ONLY_BIG || ONLY_ROUTES ? undefined : await benchLogin(runtime, appTarget, app);
@@ -434,12 +449,13 @@ async function benchRuntime(runtime: Runtime, image: Buffer) {
 }
 
 const fmt = (n: number) => n.toFixed(0).padStart(6);
-function print(runtime: string, route: string, r: { app: Summary; baseline: Summary; ratio: number }) {
+function print(runtime: string, route: string, r: RouteResult) {
   const side = (s: Summary) =>
     `${fmt(s.reqPerSec)} req/s p50 ${s.p50ms.toFixed(1).padStart(5)} p99 ${s.p99ms.toFixed(1).padStart(6)} ms cpu ${s.cpuMsPerReq.toFixed(3)} ms/req rss ${s.peakRssMiB.toFixed(0)} MiB${s.failed ? ` FAILED ${s.failed}` : ''}`;
   const target = ROUTE_TARGETS[route as keyof typeof ROUTE_TARGETS];
   const verdict = target === undefined ? '' : ` (target ≥ ${target}: ${r.ratio >= target ? 'met' : 'MISSED'})`;
-  console.log(`${runtime.padEnd(8)} ${route.padEnd(8)} ratio ${r.ratio.toFixed(2)}×${verdict}`);
+  const rounds = r.roundRatios.map((x) => `${x.toFixed(2)}×`).join(' ');
+  console.log(`${runtime.padEnd(8)} ${route.padEnd(8)} ratio ${r.ratio.toFixed(2)}×${verdict}; by round ${rounds}`);
   console.log(`           app      ${side(r.app)}`);
   console.log(`           baseline ${side(r.baseline)}`);
 }
