@@ -30,10 +30,17 @@ import { cpuSeconds, memMiB, resetPeak } from './proc';
 
 type Runtime = 'node' | 'bun' | 'workerd';
 const RUNTIMES = (process.env.BENCH_RUNTIMES ?? 'node,bun,workerd').split(',') as Runtime[];
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-/** Timed runs per side and route (BENCH_ROUNDS), app and baseline alternating. */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a whole number ≥ 1, not ${ROUNDS}`);
+/** A positive number from the environment (a whole one if `whole`), or `fallback` when unset. */
+function setting(name: string, fallback: number, whole = false): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!(value > 0) || (whole && !Number.isInteger(value))) {
+    throw new Error(`${name} must be a ${whole ? 'whole ' : ''}number > 0, not ${process.env[name]}`);
+  }
+  return value;
+}
+const SECONDS = setting('BENCH_SECONDS', 3);
+/** Timed runs per side and route, app and baseline alternating. */
+const ROUNDS = setting('BENCH_ROUNDS', 3, true);
 const CONNECTIONS = 8;
 const IMAGES = 20;
 const ONLY_BIG = process.env.BENCH_ONLY === 'big';

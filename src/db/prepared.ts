@@ -137,13 +137,15 @@ export const placeholders = (session: Session) =>
     ? { userId: session.userId, keyHash: session.keyHash, at: session.at }
     : { userId: session.userId, tokenVersion: session.tokenVersion };
 
+/** A placeholder standing where a helper takes a value (drizzle binds it when the statement runs). */
+export const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
+
 /**
  * A session of placeholders named as `placeholders` fills them, for the session-query helpers
  * (session-queries, image-queries) when a statement is built once and bound per request
  * (upload-rows). A key's `write` is not a value in SQL: built for a write, as its users are.
  */
 export function sessionPlaceholders(kind: SessionKind): Session {
-  const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
   return kind === 'key'
     ? { kind, userId: slot('userId'), keyHash: slot('keyHash'), at: slot('at'), write: true }
     : { kind, userId: slot('userId'), tokenVersion: slot('tokenVersion') };

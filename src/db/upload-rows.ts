@@ -2,7 +2,7 @@ import { fillPlaceholders, sql } from 'drizzle-orm';
 import type { Session } from '../auth/token';
 import type { Db } from './client';
 import { ensureTags, imageIdByStorageKey, insertImage, jsonList, linkTags, type NewImageRow } from './image-queries';
-import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders } from './prepared';
+import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders, slot } from './prepared';
 import { sessionRow } from './session-queries';
 import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-queries';
 
@@ -20,9 +20,6 @@ import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-qu
 
 /** What one upload writes: the image row's values, as insertImage takes them; the owner is the session's user. */
 export type UploadRow = Omit<NewImageRow, 'id' | 'ownerId'> & { size: number; storageKey: string };
-
-/** A placeholder standing where a helper takes a value (drizzle binds it when the batch runs). */
-const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
 
 /** What the SQL text depends on: the session's check, and whether there are tags to write. */
 interface Shape {
