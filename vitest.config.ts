@@ -32,6 +32,8 @@ export default defineConfig(async () => {
                   // The scenarios send bodies just over the upload limit; 20 MiB (the default
                   // is 100 MiB) keeps that cheap. The same on Node and Bun (serverEnv).
                   MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
+                  // The slow-client scenarios wait out this idle timeout (default 30 s).
+                  BODY_IDLE_SECONDS: '5',
                 },
                 // An empty second database for test/workers/migrations.test.ts, which applies the
                 // migrations one at a time (the setup file has already migrated DB).

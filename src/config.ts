@@ -64,6 +64,12 @@ const varsSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.email())),
+  // A client that sends nothing for this long, or (past it) averages under the rate, gets 408.
+  BODY_IDLE_SECONDS: z.coerce.number().min(1).max(600).default(30),
+  BODY_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
+  // Uploads being received at once by one server process; 0 means unlimited.
+  CONCURRENT_UPLOADS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(8),
+  CONCURRENT_UPLOADS_PER_ADDRESS: z.coerce.number().int().min(0).max(10_000).default(16),
   // Workers keep a response's background work alive for 30 s at most: stay well inside it.
   USAGE_FLUSH_SECONDS: z.coerce.number().min(0).max(20).default(5),
 });
@@ -107,6 +113,13 @@ export const configSchema = varsSchema.transform((env) => {
     adminEmails: env.ADMIN_EMAILS,
     /** How long usage counts may wait in memory before they are written; 0 = after every request. */
     usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
+    /** A request body that sends nothing for this long is refused (408). */
+    bodyIdleMs: Math.round(env.BODY_IDLE_SECONDS * 1000),
+    /** Past bodyIdleMs of waiting, a body slower than this on average is refused (408). */
+    bodyMinBytesPerSecond: env.BODY_MIN_BYTES_PER_SECOND,
+    /** Uploads one user, and one client address, may have in flight per server process (0 = no cap). */
+    concurrentUploadsPerUser: env.CONCURRENT_UPLOADS_PER_USER,
+    concurrentUploadsPerAddress: env.CONCURRENT_UPLOADS_PER_ADDRESS,
   };
 });
 

@@ -20,8 +20,12 @@ export interface KeySession {
   write: boolean;
 }
 
-/** Who a request acts for. Services check it against the database in the batch of their reads. */
-export type Session = TokenSession | KeySession;
+/**
+ * Who a request acts for. Services check it against the database in the batch of their reads;
+ * `verified` is set once such a check passed (services/session.ts checkSession): until then a key
+ * is only a well-shaped string, and a token may have been revoked.
+ */
+export type Session = (TokenSession | KeySession) & { verified?: boolean };
 
 export interface IssuedToken {
   token: string;

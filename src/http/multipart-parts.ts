@@ -1,3 +1,5 @@
+import { MAX_FORM_FIELD_BYTES, MAX_FORM_PARTS, MAX_PART_HEADER_BYTES } from '../limits';
+import type { MeteredReader } from './metered-body';
 import { ProblemError } from './problem';
 
 /**
@@ -41,19 +43,8 @@ export interface FilePart {
 
 export type Part = FieldPart | FilePart;
 
-export interface MultipartLimits {
-  /** The whole body, boundaries and headers included; beyond it the read fails with 413. */
-  maxBodyBytes: number;
-  /** One non-file field; beyond it the read fails with 413. */
-  maxFieldBytes: number;
-  /** What the 413 for too large a body says. */
-  tooLarge: string;
-}
-
-/** At most this many parts: a form of a few fields never needs more. */
-const MAX_PARTS = 1000;
-/** One part's header block; browsers send a few hundred bytes. */
-const MAX_HEADER_BYTES = 16 * 1024;
+/** Where the body comes from: the request body through its meter, which bounds its size and time. */
+export type BodySource = Pick<MeteredReader, 'read' | 'cancel'>;
 
 const CR = 13;
 const LF = 10;
@@ -146,16 +137,16 @@ const malformed = (why: string) => new ProblemError(400, `The multipart body is 
 type State = 'preamble' | 'delimiter' | 'headers' | 'body' | 'done';
 
 export class MultipartReader {
-  readonly #source: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #limits: MultipartLimits;
+  readonly #source: BodySource;
   readonly #delimiter: Uint8Array;
   readonly #parts: Part[] = [];
   readonly #states = new WeakMap<Part, FileState>();
   /** Bytes read but not yet parsed. It starts as a CRLF, so the opening `--boundary` is a delimiter too. */
   #buffer: Uint8Array = Uint8Array.of(CR, LF);
   #state: State = 'preamble';
-  #read = 0;
   #partCount = 0;
+  /** Bytes of every non-file field so far: fields are held in memory, so they share one bound. */
+  #fieldBytes = 0;
   #ended = false;
   #failure: Error | undefined;
   /** The part being parsed: a file's state, or a field's collected bytes. */
@@ -164,9 +155,8 @@ export class MultipartReader {
   /** The file part last handed out. */
   #current: FileState | undefined;
 
-  constructor(body: ReadableStream<Uint8Array>, contentType: string, limits: MultipartLimits) {
-    this.#source = body.getReader();
-    this.#limits = limits;
+  constructor(source: BodySource, contentType: string) {
+    this.#source = source;
     const boundary = multipartBoundary(contentType);
     if (!boundary) this.#failure = malformed('its Content-Type has no boundary');
     this.#delimiter = new TextEncoder().encode(`\r\n--${boundary ?? ''}`);
@@ -219,12 +209,6 @@ export class MultipartReader {
       if (this.#state !== 'done') this.#failure ??= malformed('it ends before its closing boundary');
       return;
     }
-    this.#read += result.value.byteLength;
-    if (this.#read > this.#limits.maxBodyBytes) {
-      this.#failure ??= new ProblemError(413, this.#limits.tooLarge);
-      await this.cancel(this.#failure);
-      throw this.#failure;
-    }
     // Data after the closing boundary (an epilogue) is allowed and ignored.
     if (this.#state === 'done') return;
     this.#buffer = concat(this.#buffer, result.value);
@@ -266,7 +250,7 @@ export class MultipartReader {
           }
           const eol = buf.indexOf(LF, at);
           if (eol < 0) {
-            if (buf.length - at > MAX_HEADER_BYTES) throw malformed('a boundary line never ends');
+            if (buf.length - at > MAX_PART_HEADER_BYTES) throw malformed('a boundary line never ends');
             break parsing;
           }
           // Keep the CRLF: an empty header block is then the CRLFCRLF found right here.
@@ -277,10 +261,10 @@ export class MultipartReader {
         case 'headers': {
           const end = indexOf(buf, CRLF_CRLF, at);
           if (end < 0) {
-            if (buf.length - at > MAX_HEADER_BYTES) throw malformed('a part’s headers are too long');
+            if (buf.length - at > MAX_PART_HEADER_BYTES) throw malformed('a part’s headers are too long');
             break parsing;
           }
-          if (end - at > MAX_HEADER_BYTES) throw malformed('a part’s headers are too long');
+          if (end - at > MAX_PART_HEADER_BYTES) throw malformed('a part’s headers are too long');
           this.#startPart(readHeaders(buf.subarray(at + 2, end)));
           at = end + 4;
           this.#state = 'body';
@@ -297,7 +281,9 @@ export class MultipartReader {
   }
 
   #startPart(headers: Headers): void {
-    if (++this.#partCount > MAX_PARTS) throw new ProblemError(413, `The form has more than ${MAX_PARTS} parts.`);
+    if (++this.#partCount > MAX_FORM_PARTS) {
+      throw new ProblemError(413, `The form has more than ${MAX_FORM_PARTS} parts.`);
+    }
     const disposition = headers.disposition ?? '';
     const isFormData = /^form-data\b/i.test(disposition);
     const name = isFormData ? dispositionParam(disposition, 'name') : undefined;
@@ -331,8 +317,12 @@ export class MultipartReader {
     const field = this.#field;
     if (!field) return;
     field.size += bytes.byteLength;
-    if (field.size > this.#limits.maxFieldBytes) {
-      throw new ProblemError(413, `A form field is larger than ${this.#limits.maxFieldBytes} bytes.`);
+    this.#fieldBytes += bytes.byteLength;
+    if (this.#fieldBytes > MAX_FORM_FIELD_BYTES) {
+      throw new ProblemError(
+        413,
+        `The form's fields other than the image exceed ${MAX_FORM_FIELD_BYTES} bytes in all.`,
+      );
     }
     field.chunks.push(bytes.slice());
   }

@@ -23,9 +23,17 @@ export const authErrors = {
 
 export const validationError = { 400: problemResponseSpec('Invalid request: the problem names the fields') } as const;
 
+/** Every route that reads a body: a client that stalls or trickles is cut off (BODY_IDLE_SECONDS). */
+export const slowBodyError = {
+  408: problemResponseSpec(
+    'The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average',
+  ),
+} as const;
+
 /** What a small JSON-or-form body can be refused for. */
 export const smallBodyErrors = {
   ...validationError,
+  ...slowBodyError,
   413: problemResponseSpec('Body too large'),
   415: problemResponseSpec('Body is neither JSON nor a form'),
 } as const;

@@ -1,5 +1,6 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from './app-env';
+import { assertReadsItsBody } from './body';
 import { type FieldError, problemResponse } from './problem';
 
 const LOCATION: Record<string, FieldError['in']> = {
@@ -13,7 +14,7 @@ const LOCATION: Record<string, FieldError['in']> = {
 
 /** A router whose validation failures all become one problem shape naming the fields. */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (result.success) return;
       const where = LOCATION[result.target] ?? 'body';
@@ -26,6 +27,13 @@ export function createRouter() {
       return problemResponse(c, 400, `Invalid ${where === 'path' ? 'path parameter' : where}: ${names}`, { errors });
     },
   });
+  // Every route passes here as it is registered: none may take a body its middleware does not meter.
+  const register = router.openapi.bind(router);
+  router.openapi = ((route: RouteConfig, ...rest: unknown[]) => {
+    assertReadsItsBody(route);
+    return (register as (...args: unknown[]) => unknown)(route, ...rest);
+  }) as typeof router.openapi;
+  return router;
 }
 
 export type Router = ReturnType<typeof createRouter>;

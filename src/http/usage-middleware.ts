@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Session } from '../auth/token';
 import { QuotaExceeded } from '../services/errors';
+import { verifySession } from '../services/session';
 import { utcDate } from '../services/usage';
 import type { UsageRecorder } from '../services/usage-recorder';
 import { waitUntilOf } from './after-response';
@@ -13,7 +14,8 @@ import type { AppEnv } from './app-env';
  * it moved: an image's size for an upload, the bytes sent for an image download (a range
  * counts its length), and uploads refused by a quota. The count goes to memory; the database
  * write happens after the response (Workers: `waitUntil`; Node/Bun: a timer or the request
- * count), see UsageRecorder. Requests that did not authenticate (401) are nobody's.
+ * count), see UsageRecorder. Requests that did not authenticate (401) are nobody's, and a request
+ * counts for a user only once its credentials were proven against the database.
  */
 export function recordUsage(app: OpenAPIHono<AppEnv>, usage: UsageRecorder): MiddlewareHandler<AppEnv> {
   // The route table is complete once the app is built: read it at the first request.
@@ -41,7 +43,7 @@ export function recordUsage(app: OpenAPIHono<AppEnv>, usage: UsageRecorder): Mid
       (status === 200 || status === 206) &&
       (c.res.headers.get('content-type') ?? '').startsWith('image/') &&
       Number.isSafeInteger(length);
-    usage.record({
+    const count = {
       userId: session.userId,
       day: utcDate(deps.clock().getTime()),
       // The route that answered (or threw): several can match one path (`/api/v1/tags` also
@@ -50,16 +52,36 @@ export function recordUsage(app: OpenAPIHono<AppEnv>, usage: UsageRecorder): Mid
       bytesUploaded: c.get('uploadedBytes') ?? 0,
       bytesDownloaded: download ? length : 0,
       uploadsRefused: c.error instanceof QuotaExceeded ? 1 : 0,
-    });
+    };
     const keepAlive = waitUntilOf(c);
-    if (keepAlive) {
-      keepAlive(
-        usage
-          .settle(deps.db)
-          .catch((err: unknown) =>
-            deps.logger.warn('could not write usage counts; kept for the next try', { error: String(err) }),
-          ),
-      );
-    } else usage.nudge(deps.db);
+    if (session.verified) {
+      usage.record(count);
+      if (keepAlive) keepAlive(settle(deps));
+      else usage.nudge(deps.db);
+      return;
+    }
+    // Refused before any service read the database (a bad query, a wrong media type, a read-only
+    // key): the credentials are only a claim, and a forged key must not count against the user it
+    // names. Proven after the response, off its path.
+    const proven = verifySession(deps, session).then(
+      () => true,
+      () => session.verified === true,
+    );
+    const later = proven
+      .then((ok) => {
+        if (!ok) return;
+        usage.record(count);
+        return keepAlive ? settle(deps) : usage.nudge(deps.db);
+      })
+      .catch((err: unknown) => deps.logger.warn('could not count a request', { error: String(err) }));
+    if (keepAlive) keepAlive(later);
   };
+
+  function settle(deps: AppEnv['Variables']['deps']): Promise<void> {
+    return usage
+      .settle(deps.db)
+      .catch((err: unknown) =>
+        deps.logger.warn('could not write usage counts; kept for the next try', { error: String(err) }),
+      );
+  }
 }

@@ -6,6 +6,7 @@ import { fileSliceOf } from '../storage/fs';
 /** How long a served file's extra name lives: far longer than Bun takes to open it. */
 const SERVING_LINK_MS = 10_000;
 
+import { BUN_MAX_IDLE_SECONDS } from '../limits';
 import type { FetchHandler, Listen } from './local';
 
 /** The part of Bun's server API used here (bun's own type package is not installed). */
@@ -21,6 +22,8 @@ interface BunGlobal {
     hostname: string;
     port: number;
     maxRequestBodySize: number;
+    /** Seconds a connection may be silent before Bun closes it (at most 255). */
+    idleTimeout: number;
     fetch(request: Request, server: BunServer): Response | Promise<Response>;
   }): BunServer;
   /** A lazily read file; `slice` keeps it lazy. */
@@ -58,13 +61,15 @@ async function withFileBody(bun: BunGlobal, response: Response): Promise<Respons
 }
 
 /** Serves through `Bun.serve` on one address. */
-export const bunListen: Listen = async (fetch: FetchHandler, { hostname, port, maxRequestBodyBytes }) => {
+export const bunListen: Listen = async (fetch: FetchHandler, { hostname, port, maxRequestBodyBytes, idleMs }) => {
   const bun = (globalThis as { Bun?: BunGlobal }).Bun;
   if (!bun) throw new Error('bunListen needs the Bun runtime');
   const server = bun.serve({
     hostname,
     port,
     maxRequestBodySize: Math.max(BUN_DEFAULT_MAX_BODY, maxRequestBodyBytes),
+    // Past the app's own body idle timeout, so the app answers its 408 first.
+    idleTimeout: Math.min(BUN_MAX_IDLE_SECONDS, Math.ceil(idleMs / 1000) + 5),
     fetch: async (request, self) =>
       withFileBody(bun, await fetch(request, { address: self.requestIP(request)?.address })),
   });

@@ -8,8 +8,8 @@ import { mkdir } from 'node:fs/promises';
 import { createApp } from '../app';
 import { openLibsql } from '../db/libsql';
 import type { Deps, Logger } from '../deps';
-import { MULTIPART_OVERHEAD_BYTES } from '../http/body';
 import { type LocalBindings, localClientAddress } from '../http/client-address';
+import { MULTIPART_OVERHEAD_BYTES } from '../limits';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
@@ -43,6 +43,8 @@ export interface ListenOptions {
   port: number;
   /** The largest request body the app may accept; a runtime with its own cap must allow it. */
   maxRequestBodyBytes: number;
+  /** How long a connection may stay silent mid-request (the app's body idle timeout). */
+  idleMs: number;
 }
 
 export type Listen = (fetch: FetchHandler, options: ListenOptions) => Promise<Listener>;
@@ -135,6 +137,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
           hostname,
           port,
           maxRequestBodyBytes: settings.config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES + RUNTIME_BODY_MARGIN_BYTES,
+          idleMs: settings.config.bodyIdleMs,
         });
         listeners.push(listener);
         port = listener.port; // the second loopback takes the port the first one got

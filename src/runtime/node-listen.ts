@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import { API_CSP, securityHeaders } from '../http/security-headers';
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from '../limits';
 import type { Listen } from './local';
 
 /** The security headers every app response carries, taken from the app's own middleware. */
@@ -37,6 +38,9 @@ function answerUnparsable(headerLines: string) {
   };
 }
 
+/** Beyond the body idle timeout: time for the app to answer its 408 before the socket goes. */
+const IDLE_MARGIN_MS = 5000;
+
 /** How often idle keep-alive connections are closed while draining. */
 const DRAIN_POLL_MS = 100;
 
@@ -53,24 +57,41 @@ export function withNullBodyWhenEmpty(request: Request): Request {
 }
 
 /**
- * A refused upload (413) is answered before its body is read; Node then drops the connection,
- * so say so, or a keep-alive client sends its next request into a closed socket.
+ * A refused request (413, 415, 401, 408…) is answered before its body is read; what is left of
+ * the body is then drained for a moment and the connection dropped (@hono/node-server), so say
+ * so, or a keep-alive client sends its next request into a closed socket.
  */
-export function closeAfterRefusedBody(response: Response): Response {
-  if (response.status !== 413 || response.headers.get('connection') === 'close') return response;
+export function closeAfterRefusedBody(response: Response, bodyUnread: boolean): Response {
+  if (!bodyUnread || response.status < 400 || response.headers.get('connection') === 'close') return response;
   const headers = new Headers(response.headers);
   headers.set('connection', 'close');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+/** How often Node checks requests against headersTimeout; its default (30 s) would more than double it. */
+const TIMEOUT_CHECK_MS = 1000;
+
 /** Serves through @hono/node-server on one address. */
-export const nodeListen: Listen = async (fetch, { hostname, port }) => {
+export const nodeListen: Listen = async (fetch, { hostname, port, idleMs }) => {
   const headerLines = await securityHeaderLines();
   return new Promise((resolve, reject) => {
     const server = createAdaptorServer({
-      fetch: async (request, { incoming }) =>
-        closeAfterRefusedBody(await fetch(withNullBodyWhenEmpty(request), { address: incoming.socket.remoteAddress })),
+      fetch: async (request, { incoming }) => {
+        const response = await fetch(withNullBodyWhenEmpty(request), { address: incoming.socket.remoteAddress });
+        return closeAfterRefusedBody(response, !incoming.complete);
+      },
+      serverOptions: {
+        // Headers must arrive in time; a body is metered by the app (http/metered-body.ts), so
+        // no total request time cuts off a large upload that keeps moving.
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        requestTimeout: 0,
+        keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: TIMEOUT_CHECK_MS,
+      },
     }) as Server;
+    // A connection silent for longer than the app would wait for a body's next bytes (plus a
+    // margin for the app's own answer) is dropped, whatever state it is in.
+    server.setTimeout(idleMs + IDLE_MARGIN_MS, (socket) => socket.destroy());
     server.on('clientError', answerUnparsable(headerLines));
     server.once('error', reject);
     server.listen(port, hostname, () => {

@@ -15,6 +15,8 @@ export function checkSession<R extends SessionCheckRow>(rows: readonly R[], sess
   const user = rows[0];
   if (session.kind === 'key') {
     if (!user?.keyScope) throw new Unauthenticated('The API key is unknown, revoked or expired.');
+    // A live key of this user: whatever it may do, the request is the user's.
+    session.verified = true;
     if (session.write && user.keyScope !== 'read-write') {
       throw new Forbidden('This API key is read-only: it cannot change anything.');
     }
@@ -23,7 +25,16 @@ export function checkSession<R extends SessionCheckRow>(rows: readonly R[], sess
   if (!user || user.tokenVersion !== session.tokenVersion) {
     throw new Unauthenticated('The session has ended: log in again.');
   }
+  session.verified = true;
   return user;
+}
+
+/**
+ * For what must not happen on an unproven claim (reading a request body, counting usage): one
+ * round trip unless a service already checked this request's session.
+ */
+export async function verifySession(deps: Pick<Deps, 'db'>, session: Session): Promise<void> {
+  if (!session.verified) await currentUser(deps, session);
 }
 
 /** For requests with nothing else to read: one round trip. */

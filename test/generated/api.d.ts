@@ -1310,6 +1310,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many keys: revoke one first */
             409: {
                 headers: {
@@ -1540,6 +1549,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Email already registered (compared case-insensitively) */
             409: {
                 headers: {
@@ -1635,6 +1653,15 @@ export interface operations {
             };
             /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1853,6 +1880,15 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2178,6 +2214,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
@@ -2190,6 +2235,17 @@ export interface operations {
             /** @description Not a supported image (sniffed from the bytes; SVG is refused), or not multipart */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many uploads in progress for this account (CONCURRENT_UPLOADS_PER_USER) or from this address (CONCURRENT_UPLOADS_PER_ADDRESS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2646,6 +2702,15 @@ export interface operations {
             };
             /** @description No such image (another user’s image answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3119,6 +3184,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The image already has the most share links allowed (50): revoke one first */
             409: {
                 headers: {
@@ -3414,6 +3488,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Email already registered (compared case-insensitively) */
             409: {
                 headers: {
@@ -3509,6 +3592,15 @@ export interface operations {
             };
             /** @description Cross-site request refused: a browser sent it from an origin that is not allowed (see CORS_ORIGINS) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3791,6 +3883,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage) */
             413: {
                 headers: {
@@ -3803,6 +3904,17 @@ export interface operations {
             /** @description SVG, markup or script; unrecognised bytes whose part declares no accepted raster type; or not multipart */
             415: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many uploads in progress for this account (CONCURRENT_UPLOADS_PER_USER) or from this address (CONCURRENT_UPLOADS_PER_ADDRESS) */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4170,6 +4282,15 @@ export interface operations {
             };
             /** @description No such image (another user’s image answers the same) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -201,6 +201,10 @@ describe('parseConfig', () => {
       quotaMaxImages: 100_000,
       adminEmails: [],
       usageFlushMs: 5_000,
+      bodyIdleMs: 30_000,
+      bodyMinBytesPerSecond: 1024,
+      concurrentUploadsPerUser: 8,
+      concurrentUploadsPerAddress: 16,
     });
   });
 
@@ -225,6 +229,10 @@ describe('parseConfig', () => {
       QUOTA_MAX_IMAGES: '10',
       ADMIN_EMAILS: 'Ops@Example.com',
       USAGE_FLUSH_SECONDS: '0',
+      BODY_IDLE_SECONDS: '2.5',
+      BODY_MIN_BYTES_PER_SECOND: '0',
+      CONCURRENT_UPLOADS_PER_USER: '1',
+      CONCURRENT_UPLOADS_PER_ADDRESS: '0',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -242,6 +250,10 @@ describe('parseConfig', () => {
       quotaMaxImages: 10,
       adminEmails: ['ops@example.com'],
       usageFlushMs: 0,
+      bodyIdleMs: 2500,
+      bodyMinBytesPerSecond: 0,
+      concurrentUploadsPerUser: 1,
+      concurrentUploadsPerAddress: 0,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
   });

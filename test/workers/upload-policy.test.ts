@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { looksLikeMarkupOrScript } from '../../src/formats/sniff';
 import { problemFor } from '../../src/http/domain-problems';
 import { imageServingHeaders } from '../../src/http/image-headers';
+import { type BodyMeterLimits, MeteredReader } from '../../src/http/metered-body';
 import { MultipartReader, multipartBoundary } from '../../src/http/multipart-parts';
 import { ProblemError } from '../../src/http/problem';
+import { MAX_FORM_FIELD_BYTES, MAX_FORM_PARTS } from '../../src/limits';
 import { DomainError } from '../../src/services/errors';
 import { classifyUpload, declaredRasterType, type UploadPolicy } from '../../src/services/upload-policy';
 import { bigImage, gif, jpeg, png, svg } from '../support/images';
@@ -200,12 +202,13 @@ describe('declared part types', () => {
         controller.close();
       },
     });
-  const limits = { maxBodyBytes: 1024 * 1024, maxFieldBytes: 1024, tooLarge: 'too large' };
+  const limits: BodyMeterLimits = { maxBytes: 1024 * 1024, tooLarge: 'too large', idleMs: 5000, minBytesPerSecond: 0 };
+  const metered = (stream: ReadableStream<Uint8Array>, l = limits) => new MeteredReader(stream, l);
 
   type Seen = [name: string, kind: string, declared: string | undefined, value: string];
   /** Reads every part of a body sent in chunks of `size` bytes; file parts are read to the end. */
   async function read(body: Uint8Array, boundary: string, size: number, l = limits): Promise<Seen[]> {
-    const reader = new MultipartReader(chunked(body, size), `multipart/form-data; boundary=${boundary}`, l);
+    const reader = new MultipartReader(metered(chunked(body, size), l), `multipart/form-data; boundary=${boundary}`);
     const seen: Seen[] = [];
     for (let part = await reader.next(); part; part = await reader.next()) {
       if (part.kind === 'field') seen.push([part.name, 'field', undefined, part.value]);
@@ -248,7 +251,7 @@ describe('declared part types', () => {
       ],
       'b',
     );
-    const reader = new MultipartReader(chunked(body, 4096), 'multipart/form-data; boundary=b', limits);
+    const reader = new MultipartReader(metered(chunked(body, 4096)), 'multipart/form-data; boundary=b');
     expect((await reader.next())?.kind).toBe('file');
     expect(await reader.next()).toEqual({ kind: 'field', name: 'tags', value: 'late' });
     expect(await reader.next()).toBeUndefined();
@@ -282,10 +285,21 @@ describe('declared part types', () => {
     expect(await failure(read(cut(body), 'b', 64))).toBe(400);
   });
 
-  it('fails with 413 once the body passes its limit, and for a field over its own', async () => {
+  it('fails with 413 once the body passes its limit, and once the fields together pass theirs', async () => {
     const { body } = multipart([{ name: 'image', value: bigImage(5000, { seed: 3 }), filename: 'a.png' }], 'b');
-    expect(await failure(read(body, 'b', 512, { ...limits, maxBodyBytes: 4000 }))).toBe(413);
-    const field = multipart([{ name: 'tags', value: 'x'.repeat(2000) }], 'b');
+    expect(await failure(read(body, 'b', 512, { ...limits, maxBytes: 4000 }))).toBe(413);
+    const field = multipart([{ name: 'tags', value: 'x'.repeat(MAX_FORM_FIELD_BYTES + 1) }], 'b');
     expect(await failure(read(field.body, 'b', 512))).toBe(413);
+    // Many fields each under any per-field size: the bound is on all of them together.
+    const many = multipart(
+      Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, value: 'y'.repeat(MAX_FORM_FIELD_BYTES / 16) })),
+      'b',
+    );
+    expect(await failure(read(many.body, 'b', 4096))).toBe(413);
+    const parts = multipart(
+      Array.from({ length: MAX_FORM_PARTS + 1 }, (_, i) => ({ name: `p${i}`, value: 'z' })),
+      'b',
+    );
+    expect(await failure(read(parts.body, 'b', 4096))).toBe(413);
   });
 });

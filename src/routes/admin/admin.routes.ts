@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
-import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, validationError } from '../../http/openapi';
+import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
+import { authErrors, authenticated, slowBodyError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { storageSchema, usageQuery, usageReportSchema } from '../usage/usage.schemas';
 import { quotaBody, storageListQuery, storageListSchema, userParams } from './admin.schemas';
@@ -17,7 +17,7 @@ export const setUserQuota = createRoute({
   tags: TAGS,
   summary: "Set a user's quota overrides",
   security: authenticated,
-  middleware: [requireAuth, SMALL_BODY_LIMIT, formAsJson] as const,
+  middleware: [requireAuth, readJsonOrForm] as const,
   request: {
     params: userParams,
     body: jsonOrFormBody(quotaBody, 'Limits for this user; omitted or null fields fall back to the settings'),
@@ -30,6 +30,7 @@ export const setUserQuota = createRoute({
     ...validationError,
     403: problemResponseSpec('Not an operator (ADMIN_EMAILS), or a `read` API key'),
     ...noUser,
+    ...slowBodyError,
     413: problemResponseSpec('Body too large'),
     415: problemResponseSpec('Body is neither JSON nor a form'),
     ...authErrors,

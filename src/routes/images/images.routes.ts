@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
-import { formAsJson, jsonOrFormBody, limitUpload, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, smallBodyErrors, validationError } from '../../http/openapi';
+import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
+import { authErrors, authenticated, slowBodyError, smallBodyErrors, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
 import { legacyRoutes } from '../legacy';
@@ -44,6 +44,15 @@ const uploadErrors = (unsupported: string) =>
       'Image larger than MAX_UPLOAD_BYTES (refused from Content-Length when sent), or it would exceed your storage quota (`quota` names the limit and your usage)',
     ),
     415: problemResponseSpec(unsupported),
+    ...slowBodyError,
+    429: {
+      ...problemResponseSpec(
+        'Too many uploads in progress for this account (CONCURRENT_UPLOADS_PER_USER) or from this address (CONCURRENT_UPLOADS_PER_ADDRESS)',
+      ),
+      headers: {
+        'Retry-After': { schema: { type: 'string' as const }, description: 'Seconds to wait before retrying' },
+      },
+    },
     ...authErrors,
   }) as const;
 
@@ -141,7 +150,7 @@ export const uploadImage = createRoute({
   summary: 'Upload an image with tags',
   description: STRICT_UPLOAD,
   ...auth,
-  middleware: [requireAuth, limitUpload, readUploadBody('strict')] as const,
+  middleware: [requireAuth, readUploadBody('strict')] as const,
   request: {
     body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
   },
@@ -229,7 +238,7 @@ export const replaceImageTags = createRoute({
   tags: V1_TAG_TAGS,
   summary: 'Replace all tags of an image',
   ...auth,
-  middleware: [requireAuth, SMALL_BODY_LIMIT, formAsJson] as const,
+  middleware: [requireAuth, readJsonOrForm] as const,
   request: { params: imageParams, body: jsonOrFormBody(tagsBody, 'JSON `{"tags": [...]}` or form `tags=a&tags=b`') },
   responses: {
     200: { description: 'The new tags', content: { 'application/json': { schema: imageTagsSchema } } },
@@ -309,7 +318,7 @@ const tagNames = (description: string) => ({
 export const legacyUploadImage = legacyOf(uploadImage, {
   path: '/images',
   note: LEGACY_UPLOAD,
-  middleware: [requireAuth, limitUpload, readUploadBody('legacy')] as const,
+  middleware: [requireAuth, readUploadBody('legacy')] as const,
   responses: {
     201: {
       description: 'Stored (`content_type` is the recognised type, or the declared one for unverified bytes)',

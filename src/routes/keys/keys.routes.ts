@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { refuseApiKeys, requireAuth } from '../../auth/middleware';
-import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, sessionOnly, validationError } from '../../http/openapi';
+import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
+import { authErrors, sessionOnly, slowBodyError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { apiKeyListSchema, createdKeySchema, keyParams, newKeySchema } from './keys.schemas';
 
@@ -16,7 +16,7 @@ export const createKey = createRoute({
   tags: TAGS,
   summary: 'Create an API key (its secret is in this response only)',
   ...auth,
-  middleware: [requireAuth, refuseApiKeys, SMALL_BODY_LIMIT, formAsJson] as const,
+  middleware: [requireAuth, refuseApiKeys, readJsonOrForm] as const,
   request: { body: jsonOrFormBody(newKeySchema, 'Scope, and optionally a name and an expiry') },
   responses: {
     201: {
@@ -26,6 +26,7 @@ export const createKey = createRoute({
     ...validationError,
     ...keyRefused,
     409: problemResponseSpec('Too many keys: revoke one first'),
+    ...slowBodyError,
     413: problemResponseSpec('Body too large'),
     415: problemResponseSpec('Body is neither JSON nor a form'),
     ...authErrors,

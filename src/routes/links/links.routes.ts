@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
-import { SMALL_BODY_LIMIT } from '../../http/body';
-import { authErrors, authenticated, validationError } from '../../http/openapi';
+import { readJson } from '../../http/body';
+import { authErrors, authenticated, slowBodyError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { fileOutcomes, fileRequestHeaders, variantRefused } from '../images/images.routes';
 import { imageParams } from '../images/images.schemas';
@@ -18,7 +18,7 @@ export const createShareLink = createRoute({
   tags: TAGS,
   summary: 'Make a link that fetches the image (or one variant) without credentials until it expires',
   ...auth,
-  middleware: [requireAuth, SMALL_BODY_LIMIT] as const,
+  middleware: [requireAuth, readJson] as const,
   request: {
     params: imageParams,
     body: {
@@ -32,6 +32,7 @@ export const createShareLink = createRoute({
     ...validationError,
     ...imageNotFound,
     409: problemResponseSpec('The image already has the most share links allowed (50): revoke one first'),
+    ...slowBodyError,
     413: problemResponseSpec('Body too large'),
     415: problemResponseSpec('Body is not JSON'),
     422: problemResponseSpec('A variant was pinned, but this image gets no variants (see the file route)'),

@@ -1,6 +1,6 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../auth/middleware';
-import { formAsJson, jsonOrFormBody, SMALL_BODY_LIMIT } from '../../http/body';
+import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
 import { authErrors, authenticated, sessionOnly, smallBodyErrors, unavailableError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
 import { LOGIN_LIMITS } from '../../services/login-throttle';
@@ -27,7 +27,7 @@ const keyRefused = {
 
 /** Register and log in: no credentials yet, a small JSON or form body. */
 const noCredentials: Record<string, string[]>[] = [];
-const bodyMiddleware: [typeof SMALL_BODY_LIMIT, typeof formAsJson] = [SMALL_BODY_LIMIT, formAsJson];
+const bodyMiddleware: [typeof readJsonOrForm] = [readJsonOrForm];
 const credentialsForm = { security: noCredentials, middleware: bodyMiddleware };
 
 // ---- v1 -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Logger } from '../../../src/deps';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
@@ -71,6 +72,8 @@ export function serverEnv(dir: string, extra: EnvVars = {}): EnvVars {
     // The scenarios send bodies just over the upload limit; 20 MiB (the default is 100 MiB)
     // keeps that cheap. The same on Workers (vitest.config.ts).
     MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
+    // The slow-client scenarios wait out this idle timeout (default 30 s). The same on Workers.
+    BODY_IDLE_SECONDS: '5',
     ...extra,
   };
 }
@@ -137,7 +140,9 @@ export function randomLoopbackAddress(): string {
 function fetchFrom(origin: string, localAddress: string): Target['fetch'] {
   return async (path, init) => {
     const request = new Request(new URL(path, origin), init);
-    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined;
+    // A stream is sent as it is produced (chunked), as fetch would; anything else with its length.
+    const streamed = init?.body instanceof ReadableStream ? request.body : null;
+    const body = request.body && !streamed ? Buffer.from(await request.arrayBuffer()) : undefined;
     return new Promise<Response>((resolveResponse, rejectResponse) => {
       const outgoing = httpRequest(
         request.url,
@@ -158,7 +163,8 @@ function fetchFrom(origin: string, localAddress: string): Target['fetch'] {
         },
       );
       outgoing.on('error', rejectResponse);
-      outgoing.end(body);
+      if (streamed) Readable.fromWeb(streamed as import('node:stream/web').ReadableStream).pipe(outgoing);
+      else outgoing.end(body);
     });
   };
 }

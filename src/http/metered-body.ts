@@ -1,0 +1,105 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ProblemError } from './problem';
+
+/** One read's outcome (named here: the Workers and Node type sets name it differently). */
+export type ChunkResult = Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
+
+/** What one request body may cost: bytes, and how long the client may take to send them. */
+export interface BodyMeterLimits {
+  /** Past this many bytes the read fails with 413, whatever Content-Length said (or if it was absent). */
+  maxBytes: number;
+  /** The 413's detail. */
+  tooLarge: string;
+  /** A wait of this long for the client's next bytes fails with 408. */
+  idleMs: number;
+  /**
+   * Once the client has kept the server waiting for longer than `idleMs` in all, its bytes per
+   * second of that waiting must reach this, or the read fails with 408: a body trickled in a
+   * byte every few seconds never hits the idle timeout, but holds a connection and a temp file.
+   */
+  minBytesPerSecond: number;
+}
+
+const timedOut = (detail: string) => new ProblemError(408, detail);
+
+/**
+ * nginx's status for a request whose client went away before the answer: logged and counted as
+ * that, not as a server error. No client receives it.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * Reads a request body chunk by chunk, counting as it goes. Only time spent waiting for the
+ * client counts towards its rate: a slow store that delays the next read is not the client's
+ * doing. Every reader of request bodies in the app goes through one of these.
+ */
+export class MeteredReader {
+  readonly #source: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #limits: BodyMeterLimits;
+  #bytes = 0;
+  #waitedMs = 0;
+
+  constructor(body: ReadableStream<Uint8Array>, limits: BodyMeterLimits) {
+    this.#source = body.getReader();
+    this.#limits = limits;
+  }
+
+  get bytesRead(): number {
+    return this.#bytes;
+  }
+
+  async read(): Promise<ChunkResult> {
+    const { idleMs, maxBytes, minBytesPerSecond, tooLarge } = this.#limits;
+    const started = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<'idle'>((resolve) => {
+      timer = setTimeout(() => resolve('idle'), idleMs);
+    });
+    let result: ChunkResult | 'idle';
+    try {
+      result = await Promise.race([this.#source.read(), idle]);
+    } catch (err) {
+      // The runtime fails a body read only when the connection broke: the client is gone.
+      throw new ProblemError(CLIENT_CLOSED_REQUEST as ContentfulStatusCode, 'The client closed the connection.', {
+        cause: err,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#waitedMs += Date.now() - started;
+    if (result === 'idle') {
+      return this.#fail(timedOut(`The request body stalled: no bytes arrived for ${Math.round(idleMs / 1000)} s.`));
+    }
+    if (result.done) return result;
+    this.#bytes += result.value.byteLength;
+    if (this.#bytes > maxBytes) return this.#fail(new ProblemError(413, tooLarge));
+    if (this.#waitedMs > idleMs && (this.#bytes * 1000) / this.#waitedMs < minBytesPerSecond) {
+      return this.#fail(timedOut(`The request body arrived too slowly: under ${minBytesPerSecond} bytes per second.`));
+    }
+    return result;
+  }
+
+  /** Stops reading the request; what was read stays valid. */
+  async cancel(reason?: unknown): Promise<void> {
+    await this.#source.cancel(reason).catch(() => {});
+  }
+
+  async #fail(error: ProblemError): Promise<never> {
+    await this.cancel(error);
+    throw error;
+  }
+}
+
+/** A whole (small) body, read through a meter: never more than `limits.maxBytes` in memory. */
+export async function readWhole(body: ReadableStream<Uint8Array>, limits: BodyMeterLimits): Promise<Uint8Array> {
+  const reader = new MeteredReader(body, limits);
+  const chunks: Uint8Array[] = [];
+  for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
+  const out = new Uint8Array(reader.bytesRead);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

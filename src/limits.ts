@@ -1,0 +1,34 @@
+/**
+ * The fixed resource bounds, in one place. Bounds an operator may change are settings
+ * (src/config.ts); every bound, fixed or set, is listed with its test in docs/limits.md.
+ * The code that reads (src/http/body.ts, src/http/multipart-parts.ts, the listeners in
+ * src/runtime) takes its numbers from here, so a bound cannot be enforced in one place and
+ * described differently in another.
+ */
+
+/** A JSON or form body (credentials, tag lists, key and link requests): a few KiB at most. */
+export const SMALL_BODY_BYTES = 64 * 1024;
+
+/** Room for multipart boundaries, part headers and the tags field around the image itself. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/** Every non-file field of an upload form together (the tags, as JSON or repeated fields). */
+export const MAX_FORM_FIELD_BYTES = 64 * 1024;
+
+/** Parts of one upload form: an image, a tags field, or up to the tag limit of repeated fields. */
+export const MAX_FORM_PARTS = 100;
+
+/** One part's header block; browsers send a few hundred bytes. */
+export const MAX_PART_HEADER_BYTES = 16 * 1024;
+
+/**
+ * Node's listener: the request line and headers must arrive within this. Bun's `idleTimeout`
+ * (seconds of silence on a connection) is the nearest it has, set to the body idle timeout.
+ */
+export const HEADERS_TIMEOUT_MS = 20_000;
+
+/** A keep-alive connection with no request in flight is closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+
+/** Bun's `idleTimeout` takes whole seconds up to this. */
+export const BUN_MAX_IDLE_SECONDS = 255;
