@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { images } from '../../src/db/schema';
+import { images, imageVariants } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import { variantPrefix } from '../../src/services/variants';
 import type { ImageStore } from '../../src/storage/image-store';
@@ -159,18 +159,33 @@ describe('variant cache in the byte store', () => {
     expect(h.logs.some((l) => l.level === 'warn' && l.message === 'could not store a variant')).toBe(true);
   });
 
-  it('answers 422 when the engine cannot read the image, and a generic 500 when the engine fails otherwise', async () => {
+  it('answers 422 when the engine cannot read the image, remembers it, and a generic 500 when the engine fails otherwise', async () => {
     let failure: Error = new UntransformableImage('bad bytes');
-    const h = appHarness((d) => ({ transformer: { ...d.transformer, transform: () => Promise.reject(failure) } }));
+    let calls = 0;
+    const h = appHarness((d) => ({
+      transformer: {
+        ...d.transformer,
+        transform: () => {
+          calls++;
+          return Promise.reject(failure);
+        },
+      },
+    }));
     const user = await newUser(h.target);
     const created = await upload(h.target, user, await png(20, 20));
     const res = await fetchVariant(h.target, user, created.id, 'width=10');
     expect(res.status).toBe(422);
     expect((await problem(res)).detail).toMatch(/cannot be decoded/);
     expect((await h.target.fetch(`/api/v1/images/${created.id}/file`, { headers: bearer(user) })).status).toBe(200);
+    // Remembered: another size is refused without reading the bytes again, and nothing stays reserved.
+    const again = await fetchVariant(h.target, user, created.id, 'width=11');
+    expect(again.status).toBe(422);
+    expect(calls).toBe(1);
+    expect(await h.base.db.select().from(imageVariants).where(eq(imageVariants.imageId, created.id))).toEqual([]);
 
     failure = new Error('Images service unavailable');
-    const crashed = await fetchVariant(h.target, user, created.id, 'width=10');
+    const other = await upload(h.target, user, await png(20, 20));
+    const crashed = await fetchVariant(h.target, user, other.id, 'width=10');
     expect(crashed.status).toBe(500);
     expect((await problem(crashed)).detail).not.toMatch(/unavailable/);
   });
