@@ -189,4 +189,48 @@ describe('variant cache in the byte store', () => {
     expect(crashed.status).toBe(500);
     expect((await problem(crashed)).detail).not.toMatch(/unavailable/);
   });
+
+  it('a variant finished after its image was deleted is removed at once, and the totals stay exact', async () => {
+    let started: () => void = () => {};
+    const building = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finish: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const h = appHarness((d) => ({
+      transformer: {
+        ...d.transformer,
+        transform: async (open, plan) => {
+          const out = await d.transformer.transform(open, plan);
+          started();
+          await held;
+          return out;
+        },
+      },
+    }));
+    const user = await newUser(h.target);
+    const created = await upload(h.target, user, await png(30, 30));
+    const key = await storageKeyOf(created.id);
+    const usage = async () =>
+      (
+        (await (await h.target.fetch('/api/v1/user/usage', { headers: bearer(user) })).json()) as {
+          storage: { bytes_stored: number; images_count: number };
+        }
+      ).storage;
+    expect(await usage()).toMatchObject({ images_count: 1 });
+
+    const pending = fetchVariant(h.target, user, created.id, 'width=10');
+    await building;
+    expect(
+      (await h.target.fetch(`/api/v1/images/${created.id}`, { method: 'DELETE', headers: bearer(user) })).status,
+    ).toBe(204);
+    finish();
+    expect((await pending).status).toBe(200);
+    // Not left for the hourly sweep: gone as soon as the build finished.
+    expect(await keysUnder(variantPrefix(key))).toEqual([]);
+    expect(await h.base.db.select().from(imageVariants).where(eq(imageVariants.imageId, created.id))).toEqual([]);
+    expect(await usage()).toEqual(expect.objectContaining({ images_count: 0, bytes_stored: 0 }));
+  });
 });
