@@ -10,13 +10,16 @@
  *   dimensions (see transform/transformer.ts).
  * - Refusals are CannotProcess errors and leave the original available: a source format no engine here
  *   decodes (BMP, TIFF, AVIF), unknown dimensions, a source over MAX_VARIANT_PIXELS or wider or
- *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, or an
- *   image that already has MAX_VARIANTS_PER_IMAGE stored variants (the list thumbnail is exempt).
+ *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, an image
+ *   an engine already failed to decode (`decode_failed_at`, set on the first failure), or an image
+ *   that already has MAX_VARIANTS_PER_IMAGE variants (the list thumbnail is exempt). The stored
+ *   size is only where the check starts: the engine refuses whatever its decoder reads otherwise.
  * - Stored under `variants/<image storage key>/<hash>.<ext>`, where the hash covers the image's
  *   SHA-256 and the normalised parameters including the output format; the same hash is the
- *   variant's ETag. Racing first requests both write the same key with the same bytes (both
- *   stores replace atomically), and may each pass the count check: the bound is exceeded by at
- *   most the number of concurrent first requests.
+ *   variant's ETag. Each has an `image_variants` row, reserved before the decode by one
+ *   conditional insert (db/variant-queries.ts), so the cap holds under racing first requests;
+ *   once stored its bytes count in the owner's `bytes_stored`, and when they do not fit the byte
+ *   quota the variant is served but not stored.
  */
 import type { ImageRecord } from '../db/image-queries';
 import {
