@@ -34,6 +34,8 @@ export interface ImageRecord {
   /** False: stored under the declared type, bytes unrecognised (see services/upload-policy). */
   verified: boolean;
   createdAt: number;
+  /** Set when an engine could not or would not decode it: no variants from then on. */
+  decodeFailedAt: number | null;
   tags: string[];
 }
 

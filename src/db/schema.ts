@@ -40,10 +40,42 @@ export const images = sqliteTable(
     // served only as downloads, never transformed. Rows from before the column are verified.
     verified: integer({ mode: 'boolean' }).notNull().default(true),
     createdAt: createdAt(),
+    // When an engine first failed or refused to decode it (services/variants.ts): from then on
+    // variants are refused at once, without reading the bytes again.
+    decodeFailedAt: integer({ mode: 'number' }),
   },
   (t) => [
     index('images_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
     uniqueIndex('images_storage_key_unique').on(t.storageKey),
+  ],
+);
+
+/**
+ * A row per stored variant (and per variant being made), so MAX_VARIANTS_PER_IMAGE is reserved
+ * by one conditional insert and a variant's bytes count in its owner's `bytes_stored`
+ * (services/variants.ts). Deleted with its image, in the image's delete batch.
+ */
+export const imageVariants = sqliteTable(
+  'image_variants',
+  {
+    imageId: integer()
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    hash: text().notNull(),
+    // Its key in the byte store (variants/<image storage key>/<hash>.<ext>).
+    key: text().notNull(),
+    // False while it is being made; true once its bytes are stored and counted.
+    stored: integer({ mode: 'boolean' }).notNull().default(false),
+    // Bytes counted in the owner's `bytes_stored`: 0 until stored.
+    size: integer().notNull().default(0),
+    // False for the list thumbnail, which MAX_VARIANTS_PER_IMAGE does not count.
+    counted: integer({ mode: 'boolean' }).notNull(),
+    createdAt: integer({ mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.imageId, t.hash] }),
+    uniqueIndex('image_variants_key_unique').on(t.key),
+    index('image_variants_pending_idx').on(t.stored, t.createdAt),
   ],
 );
 

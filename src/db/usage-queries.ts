@@ -56,15 +56,17 @@ export const addToUsage = (db: Db, userId: number, size: number, storageKey: str
   );
 
 /**
- * Takes an image off its owner's totals; runs before the image row is deleted in the same
- * batch, under the delete's own guard, so it happens exactly when the delete does.
+ * Takes an image and its stored variants off its owner's totals; runs before the image and
+ * variant rows are deleted in the same batch, under the delete's own guard, so it happens
+ * exactly when the delete does.
  */
 export const subtractFromUsage = (db: Db, userId: number, imageId: number, guard: SQL) =>
   db
     .update(userUsage)
     .set({
       imagesCount: sql`${userUsage.imagesCount} - 1`,
-      bytesStored: sql`${userUsage.bytesStored} - (SELECT si.size FROM images AS si WHERE si.id = ${imageId})`,
+      bytesStored: sql`${userUsage.bytesStored} - (SELECT si.size FROM images AS si WHERE si.id = ${imageId})
+        - (SELECT coalesce(sum(sv.size), 0) FROM image_variants AS sv WHERE sv.image_id = ${imageId})`,
     })
     .where(and(eq(userUsage.userId, userId), guard));
 

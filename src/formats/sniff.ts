@@ -128,7 +128,54 @@ function jpeg(b: Uint8Array): SniffedImage | undefined {
 
 function gif(b: Uint8Array): SniffedImage | undefined {
   if (!ascii(b, 0, 'GIF87a') && !ascii(b, 0, 'GIF89a')) return undefined;
-  return found('image/gif', 'gif', u16(b, 6, true), u16(b, 8, true));
+  const screen = [u16(b, 6, true), u16(b, 8, true)] as const;
+  if (screen[0] === undefined || screen[1] === undefined) return found('image/gif', 'gif');
+  const [width, height] = gifCanvas(b, screen[0], screen[1]);
+  return found('image/gif', 'gif', width, height);
+}
+
+/**
+ * The logical screen grown to cover every frame seen in `b`. The screen is only a claim: a frame
+ * may be larger or lie outside it, and decoders (libvips among them) then allocate the frame's
+ * extent. Frames past the end of `b` are not seen; the engine compares the size its decoder
+ * reports with the stored one before decoding (transform/sharp.ts), so they cannot grow it unseen.
+ * Each step advances by at least one byte, so the walk is bounded by the buffer.
+ */
+function gifCanvas(b: Uint8Array, screenWidth: number, screenHeight: number): [number, number] {
+  let width = screenWidth;
+  let height = screenHeight;
+  const flags = u8(b, 10) ?? 0;
+  let at = 13 + (flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0);
+  /** Past a chain of data sub-blocks (length byte, then that many bytes; 0 ends it). */
+  const skipSubBlocks = () => {
+    for (;;) {
+      const n = u8(b, at);
+      if (n === undefined) return;
+      at += 1 + n;
+      if (n === 0) return;
+    }
+  };
+  while (at < b.length) {
+    const introducer = b[at];
+    if (introducer === 0x21) {
+      at += 2; // introducer, label
+      skipSubBlocks();
+    } else if (introducer === 0x2c) {
+      const [left, top, w, h] = [
+        u16(b, at + 1, true),
+        u16(b, at + 3, true),
+        u16(b, at + 5, true),
+        u16(b, at + 7, true),
+      ];
+      const local = u8(b, at + 9);
+      if (left === undefined || top === undefined || w === undefined || h === undefined || local === undefined) break;
+      width = Math.max(width, left + w);
+      height = Math.max(height, top + h);
+      at += 10 + (local & 0x80 ? 3 * 2 ** ((local & 7) + 1) : 0) + 1; // descriptor, local table, LZW code size
+      skipSubBlocks();
+    } else break; // the trailer, or bytes no decoder would read as a frame
+  }
+  return [width, height];
 }
 
 function webp(b: Uint8Array): SniffedImage | undefined {

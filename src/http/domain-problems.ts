@@ -1,5 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
+  Busy,
   CannotProcess,
   Conflict,
   type DomainError,
@@ -42,6 +43,9 @@ export function problemFor(err: DomainError): ProblemParts {
   if (err instanceof TooLarge) return { status: 413, detail };
   if (err instanceof UnsupportedFormat) return { status: 415, detail };
   if (err instanceof CannotProcess) return { status: 422, detail };
+  if (err instanceof Busy) {
+    return { status: 503, detail, headers: { 'Retry-After': String(err.retryAfterSeconds) } };
+  }
   if (err instanceof Throttled) {
     return { status: 429, detail, headers: { 'Retry-After': String(err.retryAfterSeconds) } };
   }

@@ -86,6 +86,17 @@ export class Throttled extends DomainError {
   }
 }
 
+/** No room for this work now (e.g. every decode slot taken); may retry after `retryAfterSeconds`. */
+export class Busy extends DomainError {
+  override name = 'Busy';
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(detail);
+  }
+}
+
 /** A refusal by a quota; the usage recorder counts these per day. */
 export class QuotaExceeded extends DomainError {
   override name = 'QuotaExceeded';

@@ -3,13 +3,15 @@
  * failed, or a delete whose byte removal failed). Runs from the Workers cron (`scheduled` in
  * src/index.ts), from a timer in the Node/Bun server, or once by hand (`npm run sweep`).
  *
- * Each run does a bounded amount of work: at most `pages` store listings and as many database
- * queries, plus one read and one write of the saved cursor. A Worker invocation has a cap on
+ * Each run does a bounded amount of work: at most `pages` store listings and twice as many
+ * database queries, plus one read and one write of the saved cursor and one delete of variant
+ * reservations left by a process that stopped mid-build. A Worker invocation has a cap on
  * D1 queries and subrequests, so listing a large bucket in one go would fail every run; instead
  * the next run resumes where the last one stopped, and a full pass spans as many runs as needed.
  */
 import { readHousekeeping, writeHousekeeping } from '../db/housekeeping-queries';
 import { referencedKeys } from '../db/image-queries';
+import { deleteStaleReservations, referencedVariantKeys } from '../db/variant-queries';
 import type { Deps } from '../deps';
 import { imageKeyOfVariant } from './variants';
 
@@ -17,7 +19,7 @@ import { imageKeyOfVariant } from './variants';
 export const SWEEP_CURSOR_KEY = 'sweep.cursor';
 /** Bytes younger than this may belong to an upload whose rows are being written. */
 export const SWEEP_GRACE_MS = 60 * 60 * 1000;
-/** Per run: 10 listings of 1,000 keys, 10 D1 queries (+2 for the cursor), at most 10 deletes. */
+/** Per run: 10 listings of 1,000 keys, 20 D1 queries (+3), at most 10 deletes. */
 export const SWEEP_PAGES_PER_RUN = 10;
 export const SWEEP_PAGE_SIZE = 1000;
 
@@ -66,10 +68,15 @@ export async function sweepOrphanBytes(
     result.scanned += page.objects.length;
     const old = page.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
     if (old.length) {
-      // A variant belongs to the image whose storage key it is filed under.
-      const owner = (key: string) => imageKeyOfVariant(key) ?? key;
-      const kept = new Set((await referencedKeys(deps.db, [...new Set(old.map(owner))])).map((r) => r.key));
-      const orphans = old.filter((k) => !kept.has(owner(k)));
+      // A variant is kept while its row is (stored or being made): the row is what its owner's
+      // total counts, so bytes without one are not counted anywhere and go.
+      const variants = old.filter((k) => imageKeyOfVariant(k) !== undefined);
+      const originals = old.filter((k) => imageKeyOfVariant(k) === undefined);
+      const kept = new Set([
+        ...(originals.length ? await referencedKeys(deps.db, originals) : []).map((r) => r.key),
+        ...(variants.length ? await referencedVariantKeys(deps.db, variants) : []).map((r) => r.key),
+      ]);
+      const orphans = old.filter((k) => !kept.has(k));
       if (orphans.length) {
         await deps.store.delete(orphans);
         result.deleted += orphans.length;
@@ -83,6 +90,9 @@ export async function sweepOrphanBytes(
   }
 
   if (cursor !== saved) await writeHousekeeping(deps.db, SWEEP_CURSOR_KEY, cursor, now);
+  // A reservation outlives its request only when the process stopped mid-build; its bytes, if
+  // any were written, are swept as orphans once the row is gone.
+  await deleteStaleReservations(deps.db, cutoff);
   if (result.deleted) deps.logger.info('swept orphan image bytes', { ...result });
   return result;
 }

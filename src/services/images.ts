@@ -15,6 +15,7 @@ import { imageWithSession } from '../db/prepared';
 import { sessionRow } from '../db/session-queries';
 import { uploadRows } from '../db/upload-rows';
 import { subtractFromUsage } from '../db/usage-queries';
+import { deleteVariantRows } from '../db/variant-queries';
 import type { Deps } from '../deps';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodePageCursor, encodePageCursor } from './cursor';
@@ -224,6 +225,8 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
     // Before the row goes (it reads the size), under the same guard.
     subtractFromUsage(deps.db, session.userId, imageId, guard),
     deleteLinksOf(deps.db, imageId, guard),
+    // A variant still being made sees its reservation gone and deletes its own bytes.
+    deleteVariantRows(deps.db, imageId, guard),
     deleteImageRow(deps.db, imageId, guard),
   ]);
   checkSession(sessionRows, session);

@@ -10,25 +10,39 @@
  *   dimensions (see transform/transformer.ts).
  * - Refusals are CannotProcess errors and leave the original available: a source format no engine here
  *   decodes (BMP, TIFF, AVIF), unknown dimensions, a source over MAX_VARIANT_PIXELS or wider or
- *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, or an
- *   image that already has MAX_VARIANTS_PER_IMAGE stored variants (the list thumbnail is exempt).
+ *   taller than MAX_SOURCE_SIDE, an output over either limit, an AVIF over MAX_AVIF_SIDE, an image
+ *   an engine already failed to decode (`decode_failed_at`, set on the first failure), or an image
+ *   that already has MAX_VARIANTS_PER_IMAGE variants (the list thumbnail is exempt). The stored
+ *   size is only where the check starts: the engine refuses whatever its decoder reads otherwise.
  * - Stored under `variants/<image storage key>/<hash>.<ext>`, where the hash covers the image's
  *   SHA-256 and the normalised parameters including the output format; the same hash is the
- *   variant's ETag. Racing first requests both write the same key with the same bytes (both
- *   stores replace atomically), and may each pass the count check: the bound is exceeded by at
- *   most the number of concurrent first requests.
+ *   variant's ETag. Each has an `image_variants` row, reserved before the decode by one
+ *   conditional insert (db/variant-queries.ts), so the cap holds under racing first requests;
+ *   once stored its bytes count in the owner's `bytes_stored`, and when they do not fit the byte
+ *   quota the variant is served but not stored.
  */
 import type { ImageRecord } from '../db/image-queries';
+import {
+  finishVariant,
+  markUndecodable,
+  type Reserved,
+  releaseVariant,
+  reserveVariant,
+  type VariantSlot,
+  variantStanding,
+} from '../db/variant-queries';
 import type { Deps } from '../deps';
 import { jpegOrientation, swapsAxes } from '../formats/orientation';
 import { SNIFF_BYTES, sniffImage } from '../formats/sniff';
 import {
+  EngineBusy,
   type TransformPlan,
   UntransformableImage,
   VARIANT_FORMATS,
   type VariantFormat,
 } from '../transform/transformer';
-import { CannotProcess, Inconsistent } from './errors';
+import { Busy, CannotProcess, Inconsistent, NotFound } from './errors';
+import { RETRY_AFTER_SECONDS } from './unavailable';
 
 export const FITS = ['inside', 'outside', 'cover', 'contain', 'fill'] as const;
 export type Fit = (typeof FITS)[number];
@@ -175,6 +189,8 @@ const isThumbnail = (n: NormalisedVariant) =>
 
 const refuse = (detail: string) => new CannotProcess(detail);
 
+const UNDECODABLE = 'This image cannot be decoded to make a variant. Fetch it without variant parameters.';
+
 /** Why this image gets no variants (CannotProcess; its original stays available), or undefined. */
 export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
   // Bytes no sniffer recognised (a legacy upload) are never handed to an image engine.
@@ -184,6 +200,7 @@ export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer
   if (!deps.transformer.reads.has(image.contentType)) {
     return `Variants are made from PNG, JPEG, GIF and WebP images; this one is ${image.contentType}. Fetch it without variant parameters.`;
   }
+  if (image.decodeFailedAt !== null) return UNDECODABLE;
   const { width, height } = image;
   if (width === null || height === null) return 'The size of this image is unknown, so no variant is made of it.';
   if (width * height > deps.config.maxVariantPixels) {
@@ -234,7 +251,7 @@ export type VariantFile =
  * read), the cached copy (one store read), or a new one made, stored and returned.
  */
 export async function openVariant(
-  deps: Pick<Deps, 'store' | 'transformer' | 'config' | 'logger'>,
+  deps: Pick<Deps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
   image: ImageRecord,
   request: VariantRequest,
   ask: { accepts: AcceptedFormats; notModified?: (etag: string) => boolean },
@@ -250,22 +267,49 @@ export async function openVariant(
   const cached = await deps.store.get(key);
   if (cached) return { kind: 'bytes', etag, variant, body: cached.body, size: cached.size };
 
-  if (!isThumbnail(variant)) {
-    const max = deps.config.maxVariantsPerImage;
-    const stored = await deps.store.list({ prefix: variantPrefix(image.storageKey), limit: max + 1 });
-    if (stored.objects.length >= max) {
-      throw refuse(
-        `This image already has ${max} stored variants (MAX_VARIANTS_PER_IMAGE). Ask for one of the sizes already made, the thumbnail, or the original.`,
-      );
-    }
+  const reserved = await reserve(deps, { imageId: image.id, hash, key, counted: !isThumbnail(variant) });
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await make(deps, image, variant);
+  } catch (err) {
+    if (reserved) await releaseQuietly(deps, reserved);
+    throw err;
   }
+  if (reserved) await store(deps, image, reserved, key, variant.format, bytes);
+  return { kind: 'bytes', etag, variant, body: bytes, size: bytes.byteLength };
+}
 
-  const original = await deps.store.get(image.storageKey);
-  if (!original) {
+/**
+ * The slot for this variant, reserved in the database (one conditional insert, so racing first
+ * requests cannot exceed MAX_VARIANTS_PER_IMAGE), or undefined when another request is making
+ * the same variant: this one makes it too but does not store it.
+ */
+async function reserve(deps: Pick<Deps, 'db' | 'config' | 'clock'>, slot: VariantSlot): Promise<Reserved | undefined> {
+  const reservedAt = deps.clock().getTime();
+  const max = deps.config.maxVariantsPerImage;
+  const [row] = await reserveVariant(deps.db, slot, max, reservedAt);
+  if (row) return { imageId: slot.imageId, hash: slot.hash, reservedAt };
+  const [standing] = await variantStanding(deps.db, slot);
+  if (!standing?.image) throw new NotFound('No such image.');
+  if (standing.taken) return undefined;
+  throw refuse(
+    `This image already has ${max} stored variants (MAX_VARIANTS_PER_IMAGE). Ask for one of the sizes already made, the thumbnail, or the original.`,
+  );
+}
+
+/** The variant's bytes, made by the engine; a decode failure is remembered on the image. */
+async function make(
+  deps: Pick<Deps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
+  image: ImageRecord,
+  variant: NormalisedVariant,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const openOriginal = async () => {
+    const original = await deps.store.get(image.storageKey);
+    if (original) return original.body;
     deps.logger.error('image row points at missing bytes', { image_id: image.id, key: image.storageKey });
     throw new Inconsistent('The image bytes are unavailable.');
-  }
-  const { head, body } = await peek(original.body, SNIFF_BYTES);
+  };
+  const { head, body } = await peek(await openOriginal(), SNIFF_BYTES);
   let plan: TransformPlan;
   try {
     plan = planTransform(variant, image, image.contentType === 'image/jpeg' ? jpegOrientation(head) : 1, deps);
@@ -273,10 +317,17 @@ export async function openVariant(
     await body.cancel().catch(() => {});
     throw err;
   }
+  // The first read is the peeked stream; an engine that reads twice gets the bytes again.
+  let first: ReadableStream<Uint8Array> | undefined = body;
+  const open = async () => {
+    const stream = first ?? (await openOriginal());
+    first = undefined;
+    return stream;
+  };
 
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    ({ bytes } = await deps.transformer.transform(body, plan));
+    ({ bytes } = await deps.transformer.transform(open, plan));
   } catch (err) {
     if (err instanceof UntransformableImage) {
       deps.logger.warn('variant not made: the engine cannot read the image', {
@@ -284,24 +335,76 @@ export async function openVariant(
         engine: deps.transformer.name,
         error: err.message,
       });
-      throw refuse('This image cannot be decoded to make a variant. Fetch it without variant parameters.');
+      // The same bytes fail the same way: the next request is refused without decoding.
+      await markUndecodable(deps.db, image.id, deps.clock().getTime()).catch((e: unknown) =>
+        deps.logger.warn('could not mark an image undecodable', { image_id: image.id, error: String(e) }),
+      );
+      throw refuse(UNDECODABLE);
+    }
+    if (err instanceof EngineBusy) {
+      deps.logger.warn('variant not made: every decode slot is taken', { image_id: image.id, error: err.message });
+      throw new Busy('Too many images are being resized right now. Retry shortly.', RETRY_AFTER_SECONDS);
     }
     throw err;
+  } finally {
+    if (first) await first.cancel().catch(() => {});
   }
   const made = sniffImage(bytes.subarray(0, SNIFF_BYTES));
   if (made?.contentType !== VARIANT_FORMATS[variant.format].contentType) {
     throw new Error(`${deps.transformer.name} made ${made?.contentType ?? 'unknown bytes'} for ${variant.format}`);
   }
+  return bytes;
+}
+
+/**
+ * Stores a variant and finishes its reservation. Stored bytes count in the owner's
+ * `bytes_stored`; when they would exceed the byte quota, or the image was deleted meanwhile,
+ * the reservation is released and the bytes deleted at once (the answer is still served).
+ */
+async function store(
+  deps: Pick<Deps, 'db' | 'store' | 'config' | 'logger'>,
+  image: ImageRecord,
+  reserved: Reserved,
+  key: string,
+  format: VariantFormat,
+  bytes: Uint8Array<ArrayBuffer>,
+): Promise<void> {
   try {
     await deps.store.put(key, new Blob([bytes]), {
-      contentType: VARIANT_FORMATS[variant.format].contentType,
+      contentType: VARIANT_FORMATS[format].contentType,
       size: bytes.byteLength,
     });
   } catch (err) {
     // The variant is still right; the next request makes it again.
     deps.logger.warn('could not store a variant', { image_id: image.id, key, error: String(err) });
+    await releaseQuietly(deps, reserved);
+    return;
   }
-  return { kind: 'bytes', etag, variant, body: bytes, size: bytes.byteLength };
+  let stored: boolean;
+  try {
+    const [finished] = await deps.db.batch(
+      finishVariant(deps.db, reserved, bytes.byteLength, deps.config.quotaMaxBytes),
+    );
+    stored = finished.length > 0;
+  } catch (err) {
+    // Left reserved: housekeeping releases it and sweeps the bytes.
+    deps.logger.warn('could not record a stored variant', { image_id: image.id, key, error: String(err) });
+    return;
+  }
+  if (stored) return;
+  try {
+    await deps.store.delete([key]);
+  } catch (err) {
+    deps.logger.warn('could not delete an unrecorded variant', { image_id: image.id, key, error: String(err) });
+  }
+}
+
+async function releaseQuietly(deps: Pick<Deps, 'db' | 'logger'>, reserved: Reserved): Promise<void> {
+  try {
+    await releaseVariant(deps.db, reserved);
+  } catch (err) {
+    deps.logger.warn('could not release a variant reservation', { image_id: reserved.imageId, error: String(err) });
+  }
 }
 
 function planTransform(
@@ -325,7 +428,14 @@ function planTransform(
       `That variant would be ${width}×${height}; AVIF variants are at most ${MAX_AVIF_SIDE} pixels per side. Ask for webp, or a smaller size.`,
     );
   }
-  return { ...geometry, orientation, format: variant.format, quality: variant.quality };
+  return {
+    ...geometry,
+    source: { width: image.width as number, height: image.height as number },
+    maxInputPixels: deps.config.maxVariantPixels,
+    orientation,
+    format: variant.format,
+    quality: variant.quality,
+  };
 }
 
 /** The first `n` bytes of a stream (fewer if it is shorter), and a stream of all of it. */

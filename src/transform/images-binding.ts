@@ -14,6 +14,11 @@
  * and `background`, and does not apply EXIF orientation. Because the sizes are exact, its
  * output has the planned dimensions and format; cropping, quality and orientation of the
  * pixels are verified on Node and Bun (sharp.ts), not under the emulation.
+ *
+ * Bounds: the binding takes no input limits, so `info()` reads the size the decoder finds first
+ * (a second read of the bytes), and the image is refused unless it is the stored size and
+ * within `plan.maxInputPixels`. The decode itself runs on Cloudflare's side (under its own
+ * limits), not in the Worker's memory; under the emulation it is sharp with its default limit.
  */
 import {
   type ImageTransformer,
@@ -36,7 +41,9 @@ export function imagesBindingTransformer(binding: ImagesBinding): ImageTransform
   return {
     name: 'cloudflare-images',
     reads: TRANSFORMABLE_TYPES,
-    async transform(input, plan: TransformPlan): Promise<TransformedImage> {
+    async transform(open, plan: TransformPlan): Promise<TransformedImage> {
+      await checkInfo(binding, await open(), plan);
+      const input = await open();
       const format = VARIANT_FORMATS[plan.format];
       const background = format.alpha ? 'rgba(0,0,0,0)' : '#ffffff';
       let bytes: Uint8Array<ArrayBuffer>;
@@ -76,4 +83,30 @@ export function imagesBindingTransformer(binding: ImagesBinding): ImageTransform
       return { bytes, contentType };
     },
   };
+}
+
+/**
+ * Refuses the image unless the binding's decoder reads it at the stored size and within
+ * `plan.maxInputPixels`. An error the binding does not attribute to the input (the emulation
+ * answers a bare 500 for bytes sharp cannot read) proves nothing either way: the transform then
+ * decides, under the service's own limits.
+ */
+async function checkInfo(binding: ImagesBinding, stream: ReadableStream<Uint8Array>, plan: TransformPlan) {
+  let info: ImageInfoResponse;
+  try {
+    info = await binding.info(stream);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (INPUT_ERROR.test(message)) throw new UntransformableImage(message, { cause: err });
+    return;
+  }
+  const size = 'width' in info ? `${info.width}×${info.height}` : 'no size';
+  if (!('width' in info) || info.width * info.height > plan.maxInputPixels) {
+    throw new UntransformableImage(`the Images binding reads ${size}; the limit is ${plan.maxInputPixels} pixels`);
+  }
+  if (info.width !== plan.source.width || info.height !== plan.source.height) {
+    throw new UntransformableImage(
+      `the Images binding reads ${size}; the image is stored as ${plan.source.width}×${plan.source.height}`,
+    );
+  }
 }

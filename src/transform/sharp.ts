@@ -3,8 +3,15 @@
  * carries no metadata: sharp drops EXIF, XMP and ICC unless asked to keep them, and it is never
  * asked here. Orientation is applied from the plan, not from the file, so the pixels always
  * match the size the planner promised.
+ *
+ * Bounds, enforced here whatever the stored row says: the decoder refuses more than
+ * `plan.maxInputPixels` (libvips checks the size its loader found, which for GIF covers every
+ * frame, not just the logical screen), only the first frame or page is decoded, the size the
+ * decoder reports must be the stored one, a decode stops after DECODE_TIMEOUT_SECONDS, and at
+ * most `running` decodes run in this process with `queued` more waiting (decode-gate.ts).
  */
 import sharp from 'sharp';
+import { type DecodeGate, decodeGate } from './decode-gate';
 import {
   type ImageTransformer,
   TRANSFORMABLE_TYPES,
@@ -28,39 +35,70 @@ const ORIENT: Record<number, (s: sharp.Sharp) => sharp.Sharp> = {
 const TRANSPARENT = { r: 0, g: 0, b: 0, alpha: 0 };
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
 
-export function sharpTransformer(): ImageTransformer {
+/** A decode still running after this long is stopped, and the image counted as undecodable. */
+export const DECODE_TIMEOUT_SECONDS = 30;
+/** Per process: decodes at once, and requests that may wait for one. */
+export const DECODE_LIMITS = { running: 2, queued: 16 };
+
+const untransformable = (err: unknown) =>
+  new UntransformableImage(err instanceof Error ? err.message : String(err), { cause: err });
+
+export function sharpTransformer(limits = DECODE_LIMITS): ImageTransformer & { gate: DecodeGate } {
+  const gate = decodeGate(limits);
   return {
     name: 'sharp',
     reads: TRANSFORMABLE_TYPES,
-    async transform(input, plan: TransformPlan): Promise<TransformedImage> {
-      const source = new Uint8Array(await new Response(input).arrayBuffer());
-      const format = VARIANT_FORMATS[plan.format];
-      // The service checked the pixel count against MAX_VARIANT_PIXELS from the stored size;
-      // `failOn: 'error'` still decodes files with harmless warnings, as browsers do.
-      let image = sharp(source, { failOn: 'error', limitInputPixels: false, sequentialRead: true });
-      image = ORIENT[plan.orientation]?.(image) ?? image;
-      const background = format.alpha ? TRANSPARENT : WHITE;
-      image = image.resize(plan.width, plan.height, {
-        fit: plan.mode === 'scale' ? 'fill' : plan.mode,
-        position: 'centre',
-        background,
-      });
-      if (!format.alpha) image = image.flatten({ background: WHITE });
-      const q = plan.quality;
-      if (plan.format === 'webp') image = image.webp({ quality: q });
-      else if (plan.format === 'avif') image = image.avif({ quality: q });
-      else if (plan.format === 'jpeg') image = image.jpeg({ quality: q });
-      else image = image.png();
-      let out: Buffer;
-      try {
-        out = await image.toBuffer();
-      } catch (err) {
-        // Everything sharp can fail on here is the input: not an image, truncated, unsupported.
-        throw new UntransformableImage(err instanceof Error ? err.message : String(err), { cause: err });
-      }
-      const bytes = new Uint8Array(new ArrayBuffer(out.byteLength));
-      bytes.set(out);
-      return { bytes, contentType: format.contentType };
-    },
+    gate,
+    // The source is read inside the gate too: a waiting request holds no image bytes.
+    transform: (open, plan) =>
+      gate.run(async () => make(new Uint8Array(await new Response(await open()).arrayBuffer()), plan)),
   };
+}
+
+async function make(source: Uint8Array, plan: TransformPlan): Promise<TransformedImage> {
+  // `failOn: 'error'` still decodes files with harmless warnings, as browsers do.
+  const options: sharp.SharpOptions = {
+    failOn: 'error',
+    limitInputPixels: plan.maxInputPixels,
+    pages: 1,
+    sequentialRead: true,
+  };
+  let meta: sharp.Metadata;
+  try {
+    meta = await sharp(source, options).metadata();
+  } catch (err) {
+    throw untransformable(err);
+  }
+  // What the decoder found, not what the upload's header said: a file whose frames or coded
+  // size differ from the stored size is refused before any pixel is decoded.
+  if (meta.width !== plan.source.width || meta.height !== plan.source.height) {
+    throw new UntransformableImage(
+      `the decoder reads ${meta.width}×${meta.height}; the image is stored as ${plan.source.width}×${plan.source.height}`,
+    );
+  }
+  const format = VARIANT_FORMATS[plan.format];
+  let image = sharp(source, options).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
+  image = ORIENT[plan.orientation]?.(image) ?? image;
+  const background = format.alpha ? TRANSPARENT : WHITE;
+  image = image.resize(plan.width, plan.height, {
+    fit: plan.mode === 'scale' ? 'fill' : plan.mode,
+    position: 'centre',
+    background,
+  });
+  if (!format.alpha) image = image.flatten({ background: WHITE });
+  const q = plan.quality;
+  if (plan.format === 'webp') image = image.webp({ quality: q });
+  else if (plan.format === 'avif') image = image.avif({ quality: q });
+  else if (plan.format === 'jpeg') image = image.jpeg({ quality: q });
+  else image = image.png();
+  let out: Buffer;
+  try {
+    out = await image.toBuffer();
+  } catch (err) {
+    // Everything sharp can fail on here is the input: not an image, truncated, unsupported, too slow.
+    throw untransformable(err);
+  }
+  const bytes = new Uint8Array(new ArrayBuffer(out.byteLength));
+  bytes.set(out);
+  return { bytes, contentType: format.contentType };
 }

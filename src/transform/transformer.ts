@@ -21,6 +21,13 @@ export const VARIANT_FORMATS: Record<VariantFormat, { contentType: string; exten
  * to fit inside it and pads the rest (transparent, or white where the format has no alpha).
  */
 export interface TransformPlan {
+  /**
+   * The source's size as stored (before orientation). The engine compares it with the size its
+   * decoder reports and refuses a mismatch: a header that lies about its size is never decoded.
+   */
+  source: { width: number; height: number };
+  /** Most pixels the engine may decode (MAX_VARIANT_PIXELS), enforced by the decoder itself. */
+  maxInputPixels: number;
   /** EXIF orientation 1–8 of the source; the output is upright. */
   orientation: number;
   width: number;
@@ -42,22 +49,31 @@ export interface ImageTransformer {
   /** Stored content types this engine decodes; other images get no variants (422). */
   readonly reads: ReadonlySet<string>;
   /**
-   * Carries out `plan` on the image in `input`. Metadata is not carried over (no EXIF, no GPS).
-   * Throws `UntransformableImage` when the engine cannot decode the bytes.
+   * Carries out `plan` on the image whose bytes `open` streams (each call a fresh stream: an
+   * engine may read the header once to check it, then the whole file). Metadata is not carried
+   * over (no EXIF, no GPS). Throws `UntransformableImage` when the engine cannot or may not
+   * decode the bytes, `EngineBusy` when it has no room for another decode now.
    */
-  transform(input: ReadableStream<Uint8Array>, plan: TransformPlan): Promise<TransformedImage>;
+  transform(open: () => Promise<ReadableStream<Uint8Array>>, plan: TransformPlan): Promise<TransformedImage>;
 }
 
-/** The engine could not read this image (corrupt, or a variant of a format it does not decode). */
+/**
+ * The engine could not or would not read this image: corrupt, a format it does not decode, more
+ * pixels than `maxInputPixels`, or a size other than the stored one. The same bytes fail the
+ * same way every time, so the caller remembers it (services/variants.ts).
+ */
 export class UntransformableImage extends Error {
   override name = 'UntransformableImage';
 }
 
-/** Content types every engine here decodes. BMP and TIFF are stored and served, but get no variants. */
-export const TRANSFORMABLE_TYPES: ReadonlySet<string> = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-]);
+/** The engine is running and queueing as many decodes as it may; the request may be repeated. */
+export class EngineBusy extends Error {
+  override name = 'EngineBusy';
+}
+
+/**
+ * Content types every engine here decodes. BMP and TIFF are stored and served, but get no
+ * variants; nor do AVIF (and HEIF, which is not accepted at all): their size is a claim in an
+ * `ispe` box that the coded image need not match, and a decoder learns the truth only by decoding.
+ */
+export const TRANSFORMABLE_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

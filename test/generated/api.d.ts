@@ -2547,7 +2547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side (as its decoder reads it, not as its header states); an AVIF variant would exceed 1200 px per side; the image could not be decoded (remembered: refused at once from then on); or the image already has MAX_VARIANTS_PER_IMAGE variants. The original is still served without variant parameters. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3426,7 +3426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side; an AVIF variant would exceed 1200 px per side; or the image already has MAX_VARIANTS_PER_IMAGE stored variants. The original is still served without variant parameters. */
+            /** @description No variant of this image: its format gets none (BMP, TIFF, AVIF); it, or the variant asked for, is over MAX_VARIANT_PIXELS or 12000 px per side (as its decoder reads it, not as its header states); an AVIF variant would exceed 1200 px per side; the image could not be decoded (remembered: refused at once from then on); or the image already has MAX_VARIANTS_PER_IMAGE variants. The original is still served without variant parameters. */
             422: {
                 headers: {
                     [name: string]: unknown;

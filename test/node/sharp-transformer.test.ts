@@ -4,8 +4,10 @@ import { sharpTransformer } from '../../src/transform/sharp';
 import { type TransformPlan, UntransformableImage } from '../../src/transform/transformer';
 
 const transformer = sharpTransformer();
-const stream = (bytes: Uint8Array) => new Blob([new Uint8Array(bytes)]).stream();
+const stream = (bytes: Uint8Array) => async () => new Blob([new Uint8Array(bytes)]).stream();
 const plan = (over: Partial<TransformPlan>): TransformPlan => ({
+  source: { width: 3, height: 2 },
+  maxInputPixels: 50_000_000,
   orientation: 1,
   width: 3,
   height: 2,
@@ -47,16 +49,25 @@ describe('sharp transformer', () => {
       .composite([{ input: { create: { width: 2, height: 2, channels: 3, background: '#0000ff' } }, left: 2, top: 0 }])
       .png()
       .toBuffer();
-    const cover = await transformer.transform(stream(halves), plan({ mode: 'cover', width: 2, height: 2 }));
+    const cover = await transformer.transform(
+      stream(halves),
+      plan({ source: { width: 4, height: 2 }, mode: 'cover', width: 2, height: 2 }),
+    );
     const covered = await rgb(cover.bytes);
     expect(covered).toMatchObject({ width: 2, height: 2 });
     expect(covered.data.slice(0, 3)).toEqual([255, 0, 0]); // the centre: red on the left…
     expect(covered.data.slice(3, 6)).toEqual([0, 0, 255]); // …blue on the right
-    const contain = await transformer.transform(stream(halves), plan({ mode: 'contain', width: 4, height: 4 }));
+    const contain = await transformer.transform(
+      stream(halves),
+      plan({ source: { width: 4, height: 2 }, mode: 'contain', width: 4, height: 4 }),
+    );
     const { data, info } = await sharp(contain.bytes).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height, info.channels]).toEqual([4, 4, 4]);
     expect(data[3]).toBe(0); // top-left pixel is padding: fully transparent
-    const stretched = await transformer.transform(stream(halves), plan({ mode: 'scale', width: 2, height: 6 }));
+    const stretched = await transformer.transform(
+      stream(halves),
+      plan({ source: { width: 4, height: 2 }, mode: 'scale', width: 2, height: 6 }),
+    );
     expect(await sharp(stretched.bytes).metadata()).toMatchObject({ width: 2, height: 6 });
   });
 
@@ -69,7 +80,13 @@ describe('sharp transformer', () => {
     for (const format of ['webp', 'avif', 'jpeg', 'png'] as const) {
       const out = await transformer.transform(
         stream(source),
-        plan({ format, width: 4, height: 4, quality: format === 'png' ? undefined : 50 }),
+        plan({
+          source: { width: 8, height: 8 },
+          format,
+          width: 4,
+          height: 4,
+          quality: format === 'png' ? undefined : 50,
+        }),
       );
       const meta = await sharp(out.bytes).metadata();
       expect(meta.format === 'heif' ? 'avif' : meta.format, format).toBe(format);
@@ -88,8 +105,12 @@ describe('sharp transformer', () => {
       .png()
       .toBuffer();
     const size = async (quality: number) =>
-      (await transformer.transform(stream(noisy), plan({ format: 'jpeg', width: 64, height: 64, quality }))).bytes
-        .length;
+      (
+        await transformer.transform(
+          stream(noisy),
+          plan({ source: { width: 64, height: 64 }, format: 'jpeg', width: 64, height: 64, quality }),
+        )
+      ).bytes.length;
     expect(await size(10)).toBeLessThan(await size(95));
   });
 

@@ -12,8 +12,10 @@ import { gif, jpeg, png } from '../support/images';
  * transformer's tests on Node cover.
  */
 const transformer = imagesBindingTransformer(env.IMAGES_TRANSFORM);
-const stream = (bytes: Uint8Array<ArrayBuffer>) => new Blob([bytes]).stream();
+const stream = (bytes: Uint8Array<ArrayBuffer>) => async () => new Blob([bytes]).stream();
 const plan = (over: Partial<TransformPlan>): TransformPlan => ({
+  source: { width: 64, height: 48 },
+  maxInputPixels: 50_000_000,
   orientation: 1,
   width: 16,
   height: 12,
@@ -38,8 +40,14 @@ describe('Images binding in the Workers pool', () => {
   });
 
   it('reads JPEG and GIF sources', async () => {
-    for (const source of [jpeg(40, 30), gif(8, 6)]) {
-      const out = await transformer.transform(stream(source), plan({ width: 4, height: 3, format: 'png' }));
+    for (const [source, size] of [
+      [jpeg(40, 30), { width: 40, height: 30 }],
+      [gif(8, 6), { width: 8, height: 6 }],
+    ] as const) {
+      const out = await transformer.transform(
+        stream(source),
+        plan({ source: size, width: 4, height: 3, format: 'png' }),
+      );
       expect(sniffImage(out.bytes)).toMatchObject({ contentType: 'image/png', width: 4, height: 3 });
     }
   });
@@ -48,6 +56,13 @@ describe('Images binding in the Workers pool', () => {
     const truncated = (await png(64, 48)).slice(0, 60);
     for (const bad of [new Uint8Array(100), truncated]) {
       await expect(transformer.transform(stream(bad), plan({}))).rejects.toBeInstanceOf(UntransformableImage);
+    }
+  });
+
+  it('refuses, before transforming, a source whose decoded size is not the stored one or is over the pixel limit', async () => {
+    const source = await png(64, 48);
+    for (const over of [{ source: { width: 16, height: 12 } }, { maxInputPixels: 64 * 48 - 1 }]) {
+      await expect(transformer.transform(stream(source), plan(over))).rejects.toBeInstanceOf(UntransformableImage);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { images } from '../../src/db/schema';
+import { images, imageVariants } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
 import { variantPrefix } from '../../src/services/variants';
 import type { ImageStore } from '../../src/storage/image-store';
@@ -159,19 +159,78 @@ describe('variant cache in the byte store', () => {
     expect(h.logs.some((l) => l.level === 'warn' && l.message === 'could not store a variant')).toBe(true);
   });
 
-  it('answers 422 when the engine cannot read the image, and a generic 500 when the engine fails otherwise', async () => {
+  it('answers 422 when the engine cannot read the image, remembers it, and a generic 500 when the engine fails otherwise', async () => {
     let failure: Error = new UntransformableImage('bad bytes');
-    const h = appHarness((d) => ({ transformer: { ...d.transformer, transform: () => Promise.reject(failure) } }));
+    let calls = 0;
+    const h = appHarness((d) => ({
+      transformer: {
+        ...d.transformer,
+        transform: () => {
+          calls++;
+          return Promise.reject(failure);
+        },
+      },
+    }));
     const user = await newUser(h.target);
     const created = await upload(h.target, user, await png(20, 20));
     const res = await fetchVariant(h.target, user, created.id, 'width=10');
     expect(res.status).toBe(422);
     expect((await problem(res)).detail).toMatch(/cannot be decoded/);
     expect((await h.target.fetch(`/api/v1/images/${created.id}/file`, { headers: bearer(user) })).status).toBe(200);
+    // Remembered: another size is refused without reading the bytes again, and nothing stays reserved.
+    const again = await fetchVariant(h.target, user, created.id, 'width=11');
+    expect(again.status).toBe(422);
+    expect(calls).toBe(1);
+    expect(await h.base.db.select().from(imageVariants).where(eq(imageVariants.imageId, created.id))).toEqual([]);
 
     failure = new Error('Images service unavailable');
-    const crashed = await fetchVariant(h.target, user, created.id, 'width=10');
+    const other = await upload(h.target, user, await png(20, 20));
+    const crashed = await fetchVariant(h.target, user, other.id, 'width=10');
     expect(crashed.status).toBe(500);
     expect((await problem(crashed)).detail).not.toMatch(/unavailable/);
+  });
+
+  it('a variant finished after its image was deleted is removed at once, and the totals stay exact', async () => {
+    let started: () => void = () => {};
+    const building = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finish: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const h = appHarness((d) => ({
+      transformer: {
+        ...d.transformer,
+        transform: async (open, plan) => {
+          const out = await d.transformer.transform(open, plan);
+          started();
+          await held;
+          return out;
+        },
+      },
+    }));
+    const user = await newUser(h.target);
+    const created = await upload(h.target, user, await png(30, 30));
+    const key = await storageKeyOf(created.id);
+    const usage = async () =>
+      (
+        (await (await h.target.fetch('/api/v1/user/usage', { headers: bearer(user) })).json()) as {
+          storage: { bytes_stored: number; images_count: number };
+        }
+      ).storage;
+    expect(await usage()).toMatchObject({ images_count: 1 });
+
+    const pending = fetchVariant(h.target, user, created.id, 'width=10');
+    await building;
+    expect(
+      (await h.target.fetch(`/api/v1/images/${created.id}`, { method: 'DELETE', headers: bearer(user) })).status,
+    ).toBe(204);
+    finish();
+    expect((await pending).status).toBe(200);
+    // Not left for the hourly sweep: gone as soon as the build finished.
+    expect(await keysUnder(variantPrefix(key))).toEqual([]);
+    expect(await h.base.db.select().from(imageVariants).where(eq(imageVariants.imageId, created.id))).toEqual([]);
+    expect(await usage()).toEqual(expect.objectContaining({ images_count: 0, bytes_stored: 0 }));
   });
 });
