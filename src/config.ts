@@ -54,16 +54,8 @@ const varsSchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .default(10 * 1024 ** 3),
   QUOTA_MAX_IMAGES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000),
-  ADMIN_EMAILS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.email())),
+  // Retired: it made operator whoever registered a listed address first. Read only to warn.
+  ADMIN_EMAILS: z.string().default(''),
   // Workers keep a response's background work alive for 30 s at most: stay well inside it.
   USAGE_FLUSH_SECONDS: z.coerce.number().min(0).max(20).default(5),
 });
@@ -103,8 +95,8 @@ export const configSchema = varsSchema.transform((env) => {
     /** Per-user defaults; 0 = unlimited. The operator can override them per user. */
     quotaMaxBytes: env.QUOTA_MAX_BYTES,
     quotaMaxImages: env.QUOTA_MAX_IMAGES,
-    /** Lower-cased emails of the operators (admin routes). */
-    adminEmails: env.ADMIN_EMAILS,
+    /** ADMIN_EMAILS is set: it grants nothing any more, and the server says so in its log. */
+    adminEmailsIgnored: env.ADMIN_EMAILS.trim() !== '',
     /** How long usage counts may wait in memory before they are written; 0 = after every request. */
     usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
   };

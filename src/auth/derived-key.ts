@@ -40,7 +40,8 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /** What the MAC covers: the id, and `bound` (what it also vouches for without carrying it). */
-const signed = (id: string, bound: string | undefined) => new TextEncoder().encode(bound === undefined ? id : `${id}\n${bound}`);
+const signed = (id: string, bound: string | undefined) =>
+  new TextEncoder().encode(bound === undefined ? id : `${id}\n${bound}`);
 
 /** `<id>.<MAC>`, both base64url; the id is 22 characters (128 bits). */
 export async function signedId(key: Promise<HmacKey>, id: string, bound?: string): Promise<string> {

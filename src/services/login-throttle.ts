@@ -65,10 +65,7 @@ export async function loginCounters(
 ): Promise<ThrottleCounter[]> {
   if (device !== undefined) return [await counter('device', device, now)];
   const grouped = address === undefined ? undefined : addressGroup(address);
-  const counters = [
-    await counter('pair', `${grouped ?? ''}\n${email}`, now),
-    await counter('account', email, now),
-  ];
+  const counters = [await counter('pair', `${grouped ?? ''}\n${email}`, now), await counter('account', email, now)];
   if (grouped !== undefined) counters.push(await counter('address', grouped, now));
   return counters;
 }

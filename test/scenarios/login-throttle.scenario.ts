@@ -127,9 +127,7 @@ const loginThrottle: Scenario = (target) => {
       const other = await newUser(target(), 'throttle-device-other');
       const client = fromNewAddress(target());
       const device = deviceCookieOf(await login(fromNewAddress(target()), user.email, user.password));
-      expect(await statusesOf(DEVICE, () => login(client, user.email, WRONG, V1, device))).toEqual(
-        repeat(401, DEVICE),
-      );
+      expect(await statusesOf(DEVICE, () => login(client, user.email, WRONG, V1, device))).toEqual(repeat(401, DEVICE));
       await expectThrottled(await login(client, user.email, user.password, V1, device), 'the cookie is full');
       // Those failures were the cookie's: the address's pair for the account is untouched.
       expect((await login(client, user.email, user.password)).status).toBe(200);

@@ -199,7 +199,7 @@ describe('parseConfig', () => {
       storeTimeoutMs: 30_000,
       quotaMaxBytes: 10 * 1024 ** 3,
       quotaMaxImages: 100_000,
-      adminEmails: [],
+      adminEmailsIgnored: false,
       usageFlushMs: 5_000,
     });
   });
@@ -240,7 +240,7 @@ describe('parseConfig', () => {
       storeTimeoutMs: 60_000,
       quotaMaxBytes: 0,
       quotaMaxImages: 10,
-      adminEmails: ['ops@example.com'],
+      adminEmailsIgnored: true,
       usageFlushMs: 0,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');

@@ -236,7 +236,7 @@ describe('concurrent attempts', () => {
     }
   });
 
-  it('reserves all of an attempt\'s counters or none: a full address takes nothing from the pair or the account', async () => {
+  it("reserves all of an attempt's counters or none: a full address takes nothing from the pair or the account", async () => {
     const h = harness();
     const user = await newUser(h.target, 'all-or-none');
     const address = '192.0.2.31';

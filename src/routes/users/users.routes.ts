@@ -21,7 +21,7 @@ const THROTTLE_TEXT =
   `Too many failed logins (counted in windows of ${minutes(pair.windowMs)} from the first failure): ` +
   `${pair.maxFailures} for one account from one client address, ${address.maxFailures} from one address ` +
   `across all accounts, ${account.maxFailures} for one account from all addresses. A client holding the ` +
-  '`login_device` cookie this account\'s last successful login set there is counted apart, against ' +
+  "`login_device` cookie this account's last successful login set there is counted apart, against " +
   `${device.maxFailures} failures for that cookie only, so nobody else can lock it out. Every attempt a full ` +
   'count covers, the right password included, is refused until its window ends, and no password is checked. ' +
   'A right password does not count. Unknown emails are throttled exactly like known ones.';
