@@ -23,8 +23,9 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   // A fresh secret per run: none is ever committed.
                   AUTH_SECRET: randomBytes(32).toString('hex'),
-                  // The scenarios' operator (test/support/admin.ts).
-                  ADMIN_EMAILS: 'operator@example.com',
+                  // Retired: set to prove that registering the address grants nothing
+                  // (test/support/operator.ts CLAIMED_ADMIN_EMAIL, admin.scenario.ts).
+                  ADMIN_EMAILS: 'claimed-admin@example.com',
                   // Each test request waits for its waitUntil work: write usage at once instead of
                   // holding every request open for the flush delay. Aggregation is tested with
                   // its own clock in test/workers/usage-recorder.test.ts.

@@ -54,16 +54,8 @@ const varsSchema = z.object({
     .max(Number.MAX_SAFE_INTEGER)
     .default(10 * 1024 ** 3),
   QUOTA_MAX_IMAGES: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000),
-  ADMIN_EMAILS: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((e) => e.trim().toLowerCase())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.email())),
+  // Retired: it made operator whoever registered a listed address first. Read only to warn.
+  ADMIN_EMAILS: z.string().default(''),
   // A client that sends nothing for this long, or (past it) averages under the rate, gets 408.
   BODY_IDLE_SECONDS: z.coerce.number().min(1).max(600).default(30),
   BODY_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
@@ -109,8 +101,8 @@ export const configSchema = varsSchema.transform((env) => {
     /** Per-user defaults; 0 = unlimited. The operator can override them per user. */
     quotaMaxBytes: env.QUOTA_MAX_BYTES,
     quotaMaxImages: env.QUOTA_MAX_IMAGES,
-    /** Lower-cased emails of the operators (admin routes). */
-    adminEmails: env.ADMIN_EMAILS,
+    /** ADMIN_EMAILS is set: it grants nothing any more, and the server says so in its log. */
+    adminEmailsIgnored: env.ADMIN_EMAILS.trim() !== '',
     /** How long usage counts may wait in memory before they are written; 0 = after every request. */
     usageFlushMs: Math.round(env.USAGE_FLUSH_SECONDS * 1000),
     /** A request body that sends nothing for this long is refused (408). */

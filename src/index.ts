@@ -8,6 +8,7 @@ import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
 import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
+import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
@@ -26,6 +27,8 @@ function build(env: Env): Built {
       logger: consoleLogger,
       clientAddress: cfConnectingIp,
     };
+    // Once per isolate (and env): the retired setting is an operator's mistake worth a line.
+    if (deps.config.adminEmailsIgnored) consoleLogger.warn(ADMIN_EMAILS_IGNORED);
     return { env, app: createApp(deps), deps };
   } catch (error) {
     return { env, error };

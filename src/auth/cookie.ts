@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { Config } from '../config';
+import { DEVICE_COOKIE } from './device-cookie';
 
 export const AUTH_COOKIE = 'auth_token';
 
@@ -25,4 +26,21 @@ export function setAuthCookie(c: Context, config: Config, token: string): void {
 
 export function clearAuthCookie(c: Context, config: Config): void {
   deleteCookie(c, AUTH_COOKIE, { httpOnly: true, sameSite: 'Lax', path: '/', secure: secure(c, config) });
+}
+
+/** How long a device cookie is kept: a client that signed in within it is recognised. */
+export const DEVICE_COOKIE_MAX_AGE = 180 * 24 * 60 * 60;
+
+/**
+ * The device cookie (auth/device-cookie.ts): sent only to the API, never readable by scripts,
+ * never sent with a request another site starts.
+ */
+export function setDeviceCookie(c: Context, config: Config, value: string): void {
+  setCookie(c, DEVICE_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/api',
+    maxAge: DEVICE_COOKIE_MAX_AGE,
+    secure: secure(c, config),
+  });
 }

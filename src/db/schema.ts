@@ -15,6 +15,9 @@ export const users = sqliteTable(
     passwordHash: text().notNull(),
     // Bumped on logout: tokens carry the version they were issued under.
     tokenVersion: integer().notNull().default(0),
+    // May use the admin API. Set only by an operator action (scripts/operator.ts, or the
+    // equivalent SQL on D1), never by anything a request can do.
+    isOperator: integer({ mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: createdAt(),
   },
@@ -210,14 +213,17 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ImageRow = typeof images.$inferSelect;
 
 /**
- * Failed logins per account and per client address, in fixed windows (services/login-throttle).
- * Keys are SHA-256 digests, so no email or address is stored.
+ * Login attempts reserved per (account, address) pair, per address, per account and per device
+ * cookie, in fixed windows (services/login-throttle). Keys are SHA-256 digests, so no email or
+ * address is stored.
  */
 export const loginThrottle = sqliteTable(
   'login_throttle',
   {
-    scope: text({ enum: ['account', 'address'] }).notNull(),
+    scope: text({ enum: ['pair', 'address', 'account', 'device'] }).notNull(),
     key: text().notNull(),
+    // Attempts that failed or are being checked: one is reserved before a password is looked
+    // at, and given back when it was right.
     failures: integer().notNull(),
     // When the window that `failures` counts in ends (ms); a failure after it starts a new one.
     resetAt: integer().notNull(),

@@ -25,3 +25,14 @@ export const bumpTokenVersion = (db: Db, userId: number, tokenVersion: number, n
     .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
     .where(and(eq(users.id, userId), eq(users.tokenVersion, tokenVersion)))
     .returning({ id: users.id });
+
+/** Marks or unmarks a user as an operator: the operator command's one write. */
+export const setOperatorFlag = (db: Db, email: string, operator: boolean, now: number) =>
+  db
+    .update(users)
+    .set({ isOperator: operator, updatedAt: now })
+    .where(eq(users.email, email))
+    .returning({ id: users.id });
+
+export const listOperators = (db: Db) =>
+  db.select({ email: users.email }).from(users).where(eq(users.isOperator, true)).orderBy(users.email);

@@ -11,6 +11,7 @@ import type { Deps, Logger } from '../deps';
 import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { MULTIPART_OVERHEAD_BYTES } from '../limits';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
+import { ADMIN_EMAILS_IGNORED } from '../services/admin';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
@@ -102,6 +103,7 @@ async function settlesWithin(promise: Promise<unknown>, deadline: number): Promi
 export async function startLocal({ runtime, listen, env = process.env, logger = stdoutLogger() }: StartOptions) {
   const settings = loadSettings(env);
   for (const warning of settings.warnings) logger.warn(warning);
+  if (settings.config.adminEmailsIgnored) logger.warn(ADMIN_EMAILS_IGNORED);
 
   const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
   const listeners: Listener[] = [];

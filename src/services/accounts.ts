@@ -1,12 +1,13 @@
+import { newDeviceCookie, readDeviceCookie } from '../auth/device-cookie';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
 import { type IssuedToken, issueToken, type Session } from '../auth/token';
 import { runAll, type Statement } from '../db/batch';
-import { clearAccountFailures, loginLookup, recordLoginFailure } from '../db/login-queries';
+import { loginUser, readLoginCounters, releaseLoginAttempt, reserveLoginAttempt } from '../db/login-queries';
 import type { UserRow } from '../db/schema';
 import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
 import type { Deps } from '../deps';
 import { Conflict, Forbidden, isUniqueViolation, Unauthenticated } from './errors';
-import { loginCounters, refuseIfOverLimit, refuseWhileThrottled } from './login-throttle';
+import { loginCounters, throttled } from './login-throttle';
 import { currentUser } from './session';
 
 /** Emails compare case-insensitively: stored trimmed and lower-cased. */
@@ -28,58 +29,49 @@ export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
 
 /**
- * Checks the password under the login throttle (services/login-throttle): one read before the
- * password is checked (the user and both counters), one write after it (a failure counted, or
- * on success the account's counter cleared, if it had one).
+ * Checks the password under the login throttle (services/login-throttle): one batch reserves the
+ * attempt and reads the user before the password is looked at; a refused reservation is a 429
+ * with no password checked. A failure keeps its reservation (that is the count); a success gives
+ * it back and hands out a new device cookie for the account.
  */
 export async function login(
   deps: Pick<Deps, 'db' | 'clock'>,
-  token: { secret: string; ttlSeconds: number },
+  secrets: { secret: string; ttlSeconds: number },
   email: string,
   password: string,
-  clientAddress: string | undefined,
-): Promise<{ userId: number; issued: IssuedToken }> {
+  client: { address: string | undefined; deviceCookie: string | undefined },
+): Promise<{ userId: number; issued: IssuedToken; deviceCookie: string }> {
   const normalized = normalizeEmail(email);
   const now = deps.clock().getTime();
-  const counters = await loginCounters(normalized, clientAddress, now);
-  const [row] = await loginLookup(deps.db, normalized, counters.account.key, counters.address?.key);
-  refuseWhileThrottled(
-    [
-      { scope: 'account', failures: row?.accountFailures ?? null, resetAt: row?.accountResetAt ?? null },
-      { scope: 'address', failures: row?.addressFailures ?? null, resetAt: row?.addressResetAt ?? null },
-    ],
-    now,
-  );
-  const user =
-    row?.userId != null && row.passwordHash != null && row.tokenVersion != null
-      ? { id: row.userId, passwordHash: row.passwordHash, tokenVersion: row.tokenVersion }
-      : undefined;
-  // Always one full derivation, so an unknown email costs what a wrong password does.
-  const ok = await verifyPassword(password, user?.passwordHash);
-  if (!user || !ok) {
-    const counted = await recordLoginFailure(
-      deps.db,
-      counters.address ? [counters.account, counters.address] : [counters.account],
-      now,
-    );
-    refuseIfOverLimit(counted, now);
-    // One refusal for both causes (no such user, wrong password).
-    throw new Unauthenticated(INVALID_CREDENTIALS);
+  const device = await readDeviceCookie(secrets.secret, normalized, client.deviceCookie);
+  const counters = await loginCounters(normalized, client.address, device, now);
+  const [reserved, [row], state] = await deps.db.batch([
+    reserveLoginAttempt(deps.db, counters, now),
+    loginUser(deps.db, normalized),
+    readLoginCounters(deps.db, counters),
+  ]);
+  if (reserved.length < counters.length) {
+    // All or none by construction; should a part ever be taken, it is given back.
+    if (reserved.length > 0) await releaseLoginAttempt(deps.db, reserved);
+    throw throttled(state, now);
   }
-  const writes: Statement[] = [];
-  if (row?.accountFailures != null) writes.push(clearAccountFailures(deps.db, counters.account.key));
+  // Always one full derivation, so an unknown email costs what a wrong password does.
+  const ok = await verifyPassword(password, row?.passwordHash);
+  // One refusal for both causes (no such user, wrong password).
+  if (!row || !ok) throw new Unauthenticated(INVALID_CREDENTIALS);
+  const writes: Statement[] = [releaseLoginAttempt(deps.db, reserved)];
   // The password is at hand only now: move hashes made with older parameters to today's.
-  if (needsRehash(user.passwordHash)) {
-    writes.push(setPasswordHash(deps.db, user.id, await hashPassword(password), deps.clock().getTime()));
+  if (needsRehash(row.passwordHash)) {
+    writes.push(setPasswordHash(deps.db, row.id, await hashPassword(password), deps.clock().getTime()));
   }
   await runAll(deps.db, writes);
   const issued = await issueToken(
-    token.secret,
-    { userId: user.id, tokenVersion: user.tokenVersion },
-    token.ttlSeconds,
+    secrets.secret,
+    { userId: row.id, tokenVersion: row.tokenVersion },
+    secrets.ttlSeconds,
     deps.clock(),
   );
-  return { userId: user.id, issued };
+  return { userId: row.id, issued, deviceCookie: await newDeviceCookie(secrets.secret, normalized) };
 }
 
 /** Revokes every outstanding token of the user: one conditional update. */

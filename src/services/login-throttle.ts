@@ -1,34 +1,42 @@
 /**
- * Failed logins are limited per account and per client address, in fixed windows: the first
- * failure opens a window, and once a counter holds `maxFailures` in it every attempt (the right
- * password included) is refused (Throttled) until the window ends. Counters live in the database,
- * so they hold across Workers isolates and server restarts.
+ * Login throttling that no one can use to lock someone else out. Each attempt reserves one slot,
+ * atomically and before its password is looked at, on counters in fixed windows (the first
+ * attempt opens one); a right password gives its slot back, so the counters hold failures only,
+ * and a full counter refuses every attempt it covers (Throttled) until its window ends. However
+ * many attempts run in parallel, no more than a counter's limit of them ever reach the password
+ * check. Which counters an attempt reserves:
+ *
+ * - A client presenting the device cookie (auth/device-cookie) of the account it names: only
+ *   that cookie's own counter. Nothing anyone else does can lock it out.
+ * - Any other: the (account, address) pair, so one person's guesses lock only that person out
+ *   of that account; the address across all accounts, with a much higher limit, against
+ *   credential stuffing (a shared NAT only meets it under an attack from inside it); and the
+ *   account across all addresses, against guessing spread over many addresses (one address
+ *   cannot reach it alone: the pair stops it first).
  *
  * The account is the normalised email as sent, whether or not such a user exists: unknown emails
  * are throttled exactly like known ones, so a refusal says nothing about who has an account.
+ * Counters live in the database, so they hold across Workers isolates and server restarts.
  */
 import type { Db } from '../db/client';
-import { pruneLoginCounters, type ThrottleCounter, type ThrottleScope } from '../db/login-queries';
+import { type CounterRow, pruneLoginCounters, type ThrottleCounter, type ThrottleScope } from '../db/login-queries';
 import { Throttled } from './errors';
 
-/** The limits, in one place. */
+const WINDOW_MS = 15 * 60 * 1000;
+
+/** The limits, in one place: failed attempts per window. */
 export const LOGIN_LIMITS: Record<ThrottleScope, { maxFailures: number; windowMs: number }> = {
-  account: { maxFailures: 10, windowMs: 15 * 60 * 1000 },
-  address: { maxFailures: 10, windowMs: 15 * 60 * 1000 },
+  pair: { maxFailures: 10, windowMs: WINDOW_MS },
+  address: { maxFailures: 100, windowMs: WINDOW_MS },
+  account: { maxFailures: 50, windowMs: WINDOW_MS },
+  device: { maxFailures: 10, windowMs: WINDOW_MS },
 };
 
 export const TOO_MANY_FAILURES = 'Too many failed logins for this account or from this address.';
 
-/** A counter as read or written: failures in the window ending at resetAt (ms). */
-export interface CounterState {
-  scope: ThrottleScope;
-  failures: number | null;
-  resetAt: number | null;
-}
-
 const encoder = new TextEncoder();
 
-/** Counter keys are digests: the table holds no email or address. */
+/** Counter keys are digests: the table holds no email, address or cookie. */
 async function digest(scope: ThrottleScope, value: string): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(`${scope}:${value}`)));
   let binary = '';
@@ -36,54 +44,46 @@ async function digest(scope: ThrottleScope, value: string): Promise<string> {
   return btoa(binary);
 }
 
-/** The counters a login attempt for `email` (already normalised) from `address` counts against. */
+const counter = async (scope: ThrottleScope, value: string, now: number): Promise<ThrottleCounter> => ({
+  scope,
+  key: await digest(scope, value),
+  max: LOGIN_LIMITS[scope].maxFailures,
+  newResetAt: now + LOGIN_LIMITS[scope].windowMs,
+});
+
+/**
+ * The counters a login attempt for `email` (already normalised) reserves: its device cookie's
+ * alone when `device` (the nonce of a cookie issued for this email) is given; otherwise the
+ * pair, the account and, when the client's address is known, the address. Without an address
+ * every such client of the account shares one pair.
+ */
 export async function loginCounters(
   email: string,
   address: string | undefined,
+  device: string | undefined,
   now: number,
-): Promise<{ account: ThrottleCounter; address: ThrottleCounter | undefined }> {
+): Promise<ThrottleCounter[]> {
+  if (device !== undefined) return [await counter('device', device, now)];
   const grouped = address === undefined ? undefined : addressGroup(address);
-  return {
-    account: { scope: 'account', key: await digest('account', email), newResetAt: now + LOGIN_LIMITS.account.windowMs },
-    address:
-      grouped === undefined
-        ? undefined
-        : { scope: 'address', key: await digest('address', grouped), newResetAt: now + LOGIN_LIMITS.address.windowMs },
-  };
+  const counters = [await counter('pair', `${grouped ?? ''}\n${email}`, now), await counter('account', email, now)];
+  if (grouped !== undefined) counters.push(await counter('address', grouped, now));
+  return counters;
 }
 
 /**
- * Seconds until the counter lets an attempt through, or undefined if it does now. `beyond`:
- * a count read before trying is at its limit at `maxFailures`; a count returned by the
- * failure just recorded only when it went past it.
+ * The refusal for an attempt that could not reserve: Throttled, with the longest wait of the
+ * counters that are full. A window that ended between the reservation and this read leaves
+ * none full: then a second is enough.
  */
-function waitFor(state: CounterState, now: number, beyond: boolean): number | undefined {
-  if (state.failures === null || state.resetAt === null || state.resetAt <= now) return undefined;
-  const max = LOGIN_LIMITS[state.scope].maxFailures;
-  if (beyond ? state.failures <= max : state.failures < max) return undefined;
-  // A racing attempt may have opened the window after this request read its clock, so the time
+export function throttled(rows: readonly CounterRow[], now: number): Throttled {
+  // A racing attempt may have opened a window after this request read its clock, so the time
   // left can exceed the window by a few ms: never announce more than the window itself.
-  const windowSeconds = Math.ceil(LOGIN_LIMITS[state.scope].windowMs / 1000);
-  return Math.min(windowSeconds, Math.max(1, Math.ceil((state.resetAt - now) / 1000)));
+  const waits = rows
+    .filter((r) => r.resetAt > now && r.failures >= LOGIN_LIMITS[r.scope].maxFailures)
+    .map((r) => Math.min(LOGIN_LIMITS[r.scope].windowMs / 1000, Math.max(1, Math.ceil((r.resetAt - now) / 1000))));
+  const seconds = Math.max(1, ...waits);
+  return new Throttled(`${TOO_MANY_FAILURES} Try again in ${seconds} seconds.`, seconds);
 }
-
-/** Throttled, with the longest wait of the counters that are full. */
-function refuseIfFull(states: CounterState[], now: number, beyond: boolean): void {
-  const waits = states.map((s) => waitFor(s, now, beyond)).filter((w): w is number => w !== undefined);
-  if (waits.length === 0) return;
-  const seconds = Math.max(...waits);
-  throw new Throttled(`${TOO_MANY_FAILURES} Try again in ${seconds} seconds.`, seconds);
-}
-
-/** Before the password is looked at: refuses while either counter is full. */
-export const refuseWhileThrottled = (states: CounterState[], now: number) => refuseIfFull(states, now, false);
-
-/**
- * After a failure was counted: a count past the limit means other attempts filled the window
- * while this one was being checked, so it is answered as throttled too. That way no more than
- * `maxFailures` attempts per window ever hear whether their password was right.
- */
-export const refuseIfOverLimit = (states: CounterState[], now: number) => refuseIfFull(states, now, true);
 
 /**
  * The part of an address that identifies a client: an IPv4 address as is (an IPv4-mapped IPv6

@@ -102,7 +102,7 @@ async function report(
   );
   const [[sessionRows], [subject, usage, dayRows, requestRows]] = await batch;
   const user = checkSession(sessionRows, session);
-  if (admin) assertAdmin(deps, user);
+  if (admin) assertAdmin(user);
   if (!subject[0]) throw noSuchUser();
 
   const byDate = new Map<string, DayUsage>();
@@ -177,7 +177,7 @@ export async function listStorage(
     sessionRow(deps.db, session),
     storagePage(deps.db, input.sort, after, input.limit + 1),
   ]);
-  assertAdmin(deps, checkSession(sessionRows, session));
+  assertAdmin(checkSession(sessionRows, session));
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const value = (r: (typeof rows)[number]) =>

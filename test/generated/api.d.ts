@@ -1622,10 +1622,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. The same token is set as the HttpOnly `auth_token` cookie. */
+            /** @description Logged in. The same token is set as the HttpOnly `auth_token` cookie, and a `login_device` cookie marks this client as one that has signed in to this account (see 429). */
             200: {
                 headers: {
-                    /** @description auth_token=…; HttpOnly; SameSite=Lax */
+                    /** @description auth_token=…; HttpOnly; SameSite=Lax, and login_device=…; Path=/api; HttpOnly; SameSite=Strict */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -1687,7 +1687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins for this account or from this address (10 failures per account in 15 minutes, 10 per client address in 15 minutes); every attempt, the right password included, is refused until the window ends. Unknown emails are throttled exactly like known ones. */
+            /** @description Too many failed logins (counted in windows of 15 minutes from the first failure): 10 for one account from one client address, 100 from one address across all accounts, 50 for one account from all addresses. A client holding the `login_device` cookie this account's last successful login set there is counted apart, against 10 failures for that cookie only, so nobody else can lock it out. Every attempt a full count covers, the right password included, is refused until its window ends, and no password is checked. A right password does not count. Unknown emails are throttled exactly like known ones. */
             429: {
                 headers: {
                     /** @description Seconds until the window ends and attempts are let through again */
@@ -1869,7 +1869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an operator (ADMIN_EMAILS), or a `read` API key */
+            /** @description Not an operator (granted by `npm run operator -- grant`), or a `read` API key */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1979,7 +1979,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an operator (ADMIN_EMAILS) */
+            /** @description Not an operator (granted by `npm run operator -- grant`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2053,7 +2053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not an operator (ADMIN_EMAILS) */
+            /** @description Not an operator (granted by `npm run operator -- grant`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3561,10 +3561,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in. The same token is set as the HttpOnly `auth_token` cookie. */
+            /** @description Logged in. The same token is set as the HttpOnly `auth_token` cookie, and a `login_device` cookie marks this client as one that has signed in to this account (see 429). */
             200: {
                 headers: {
-                    /** @description auth_token=…; HttpOnly; SameSite=Lax */
+                    /** @description auth_token=…; HttpOnly; SameSite=Lax, and login_device=…; Path=/api; HttpOnly; SameSite=Strict */
                     "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
@@ -3626,7 +3626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins for this account or from this address (10 failures per account in 15 minutes, 10 per client address in 15 minutes); every attempt, the right password included, is refused until the window ends. Unknown emails are throttled exactly like known ones. */
+            /** @description Too many failed logins (counted in windows of 15 minutes from the first failure): 10 for one account from one client address, 100 from one address across all accounts, 50 for one account from all addresses. A client holding the `login_device` cookie this account's last successful login set there is counted apart, against 10 failures for that cookie only, so nobody else can lock it out. Every attempt a full count covers, the right password included, is refused until its window ends, and no password is checked. A right password does not count. Unknown emails are throttled exactly like known ones. */
             429: {
                 headers: {
                     /** @description Seconds until the window ends and attempts are let through again */

@@ -4,8 +4,9 @@ import { operator } from '../support/admin';
 import { bearer, json, newUser, problem, type TestUser } from '../support/client';
 import { png } from '../support/images';
 import { asKey, createKey } from '../support/keys';
+import { CLAIMED_ADMIN_EMAIL } from '../support/operator';
 import type { Scenario } from '../support/scenarios';
-import type { Target } from '../support/target';
+import { setOperatorOn, type Target } from '../support/target';
 import { upload } from '../support/upload';
 
 type Page = components['schemas']['UserStoragePage'];
@@ -53,7 +54,38 @@ const adminScenario: Scenario = (target) => {
   });
 
   describe('refusals', () => {
-    it('answers 403 to anyone not in ADMIN_EMAILS, and 401 without a login', async () => {
+    it('grants nothing for registering the address listed in the retired ADMIN_EMAILS', async () => {
+      const credentials = { email: CLAIMED_ADMIN_EMAIL, password: 'first to register it' };
+      const reg = await target().fetch('/api/v1/user/register', json(credentials));
+      expect(reg.status).toBe(201);
+      const login = await target().fetch('/api/v1/user/login', json(credentials));
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      for (const path of ['/api/v1/admin/usage', `/api/v1/admin/users/${admin.id}/usage`]) {
+        const res = await target().fetch(path, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status, path).toBe(403);
+      }
+    });
+
+    it('follows the operator action: granted, a user may use the admin API; revoked, no longer', async () => {
+      const user = await newUser(target(), 'admin-granted');
+      const read = () => target().fetch('/api/v1/admin/usage?limit=1', { headers: bearer(user) });
+      const put = () =>
+        target().fetch(
+          `/api/v1/admin/users/${user.id}/quota`,
+          json({ max_images: 7 }, { method: 'PUT', headers: bearer(user) }),
+        );
+      expect((await read()).status).toBe(403);
+      expect((await put()).status).toBe(403);
+      await setOperatorOn(target(), user.email, true);
+      expect((await read()).status).toBe(200);
+      expect((await put()).status).toBe(200);
+      await setOperatorOn(target(), user.email, false);
+      expect((await read()).status).toBe(403);
+      expect((await put()).status).toBe(403);
+    });
+
+    it('answers 403 to anyone not made an operator, and 401 without a login', async () => {
       const user = users[0]?.user as TestUser;
       for (const path of ['/api/v1/admin/usage', `/api/v1/admin/users/${user.id}/usage`]) {
         const res = await target().fetch(path, { headers: bearer(user) });

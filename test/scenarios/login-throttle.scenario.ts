@@ -1,31 +1,48 @@
 import { describe, expect, it } from 'vitest';
+import { LOGIN_LIMITS } from '../../src/services/login-throttle';
 import { form, json, newUser, problem, type TestUser, uniqueEmail } from '../support/client';
 import type { Scenario } from '../support/scenarios';
 import { fromNewAddress, type Target } from '../support/target';
 
 /**
- * Login throttling (10 failures per account and per client address in 15 minutes) over HTTP.
- * Every test speaks from client addresses of its own (`fromNewAddress`), so the counters of one
- * test, and of the rest of the suite, never meet. Window expiry with a controlled clock is in
+ * Login throttling over HTTP (services/login-throttle): per (account, address) pair, per
+ * address, per account, and per device cookie. Every test speaks from client addresses of its
+ * own (`fromNewAddress`), so the counters of one test, and of the rest of the suite, never meet.
+ * Window expiry with a controlled clock and the exact counts in the database are in
  * test/workers/login-throttle.test.ts; surviving a restart in test/node/login-throttle.test.ts.
  */
 
-const LIMIT = 10;
-const WINDOW_SECONDS = 15 * 60;
+const PAIR = LOGIN_LIMITS.pair.maxFailures;
+const ADDRESS = LOGIN_LIMITS.address.maxFailures;
+const ACCOUNT = LOGIN_LIMITS.account.maxFailures;
+const DEVICE = LOGIN_LIMITS.device.maxFailures;
+const WINDOW_SECONDS = LOGIN_LIMITS.pair.windowMs / 1000;
 const V1 = '/api/v1/user/login';
 const LEGACY = '/api/user/login';
-
-const login = (t: Target, email: string, password: string, path = V1) => t.fetch(path, json({ email, password }));
 const WRONG = 'not the password';
 
-/** `n` wrong-password attempts on `email`, each from a fresh address (so only the account counts). */
-async function failFromEverywhere(target: Target, email: string, n: number, path = V1): Promise<number[]> {
+const login = (t: Target, email: string, password: string, path = V1, cookie?: string) =>
+  t.fetch(path, json({ email, password }, cookie ? { headers: { cookie } } : {}));
+
+/** The `login_device=…` pair a successful login set. */
+function deviceCookieOf(res: Response): string {
+  const set = res.headers.getSetCookie().find((c) => c.startsWith('login_device='));
+  if (!set) throw new Error(`no device cookie in ${res.status}`);
+  return set.split(';')[0] as string;
+}
+
+async function statusesOf(n: number, attempt: (i: number) => Promise<Response>): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < n; i++) statuses.push((await login(fromNewAddress(target), email, WRONG, path)).status);
+  for (let i = 0; i < n; i++) statuses.push((await attempt(i)).status);
   return statuses;
 }
 
 const repeat = <T>(value: T, n: number) => Array<T>(n).fill(value);
+const tally = (statuses: number[]) => {
+  const counts: Record<number, number> = {};
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+};
 
 /** A 429 problem with a sane Retry-After (seconds until the window ends); returns its parts. */
 async function expectThrottled(res: Response, label: string) {
@@ -44,71 +61,99 @@ async function expectThrottled(res: Response, label: string) {
 }
 
 const loginThrottle: Scenario = (target) => {
-  describe('per account', () => {
+  describe('per account and address', () => {
     let user: TestUser;
+    let attacker: Target;
 
-    it(`answers 401 to ${LIMIT} wrong passwords, then 429 to every attempt, the right password included`, async () => {
-      user = await newUser(target(), 'throttle-account');
-      expect(await failFromEverywhere(target(), user.email, LIMIT)).toEqual(repeat(401, LIMIT));
+    it(`answers 401 to ${PAIR} wrong passwords, then 429 to every attempt from that address, the right password included`, async () => {
+      user = await newUser(target(), 'throttle-pair');
+      attacker = fromNewAddress(target());
+      expect(await statusesOf(PAIR, () => login(attacker, user.email, WRONG))).toEqual(repeat(401, PAIR));
 
-      await expectThrottled(await login(fromNewAddress(target()), user.email, user.password), 'right password');
-      await expectThrottled(await login(fromNewAddress(target()), user.email, WRONG), 'wrong password');
+      await expectThrottled(await login(attacker, user.email, user.password), 'right password');
+      await expectThrottled(await login(attacker, user.email, WRONG), 'wrong password');
+      await expectThrottled(await login(attacker, user.email, user.password, LEGACY), 'right password, legacy path');
       await expectThrottled(
-        await login(fromNewAddress(target()), user.email, user.password, LEGACY),
-        'right password, legacy path',
-      );
-      await expectThrottled(
-        await fromNewAddress(target()).fetch(
+        await attacker.fetch(
           V1,
           form([
-            ['email', user.email],
+            ['email', ` ${user.email.toUpperCase()} `],
             ['password', user.password],
           ]),
         ),
-        'right password, form body',
+        'right password, form body, the email as typed differently',
       );
     });
 
-    it('leaves sessions issued before the throttle working: it guards logging in, not the account', async () => {
-      const me = await target().fetch('/api/v1/user', { headers: { authorization: `Bearer ${user.token}` } });
-      expect(me.status).toBe(200);
+    it('lets the same account sign in from any other address: one address cannot lock the owner out', async () => {
+      expect((await login(fromNewAddress(target()), user.email, user.password)).status).toBe(200);
+      expect((await login(fromNewAddress(target()), user.email, user.password, LEGACY)).status).toBe(200);
+      // …and other accounts from the throttled address.
+      const other = await newUser(target(), 'throttle-pair-other');
+      expect((await login(attacker, other.email, other.password)).status).toBe(200);
     });
 
-    it('counts failures on the legacy and v1 paths together, under the normalised email', async () => {
-      const other = await newUser(target(), 'throttle-mixed');
-      const shouted = ` ${other.email.toUpperCase()} `;
-      const statuses = [
-        ...(await failFromEverywhere(target(), other.email, LIMIT / 2, LEGACY)),
-        ...(await failFromEverywhere(target(), shouted, LIMIT / 2, V1)),
-      ];
-      expect(statuses).toEqual(repeat(401, LIMIT));
-      await expectThrottled(await login(fromNewAddress(target()), other.email, other.password), 'v1');
-      await expectThrottled(await login(fromNewAddress(target()), shouted, other.password, LEGACY), 'legacy');
+    it('counts no right password: successes never use up a limit (a NAT full of users signing in)', async () => {
+      const u = await newUser(target(), 'throttle-success');
+      const client = fromNewAddress(target());
+      expect(await statusesOf(PAIR - 1, () => login(client, u.email, WRONG))).toEqual(repeat(401, PAIR - 1));
+      expect(await statusesOf(2 * PAIR, () => login(client, u.email, u.password))).toEqual(repeat(200, 2 * PAIR));
+      expect((await login(client, u.email, WRONG)).status).toBe(401);
+      await expectThrottled(await login(client, u.email, u.password), `after ${PAIR} failures`);
+    });
+  });
+
+  describe('the device cookie', () => {
+    it('lets a client that signed in before through while its address is throttled for the account', async () => {
+      const user = await newUser(target(), 'throttle-device');
+      const shared = fromNewAddress(target());
+      const device = deviceCookieOf(await login(shared, user.email, user.password));
+      // Someone else behind the same address fills the pair.
+      expect(await statusesOf(PAIR, () => login(shared, user.email, WRONG))).toEqual(repeat(401, PAIR));
+      await expectThrottled(await login(shared, user.email, user.password), 'without the cookie');
+
+      const ok = await login(shared, user.email, user.password, V1, device);
+      expect(ok.status).toBe(200);
+      expect(deviceCookieOf(ok)).toMatch(/^login_device=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+      const attrs = ok.headers.getSetCookie().find((c) => c.startsWith('login_device=')) ?? '';
+      expect(attrs).toMatch(/; HttpOnly/i);
+      expect(attrs).toMatch(/; SameSite=Strict/i);
+      expect(attrs).toMatch(/; Path=\/api(;|$)/);
+      expect((await login(shared, user.email, user.password, LEGACY, device)).status).toBe(200);
     });
 
-    it('is reset by a successful login before the limit, so the next failures start from zero', async () => {
-      const u = await newUser(target(), 'throttle-reset');
-      expect(await failFromEverywhere(target(), u.email, LIMIT - 1)).toEqual(repeat(401, LIMIT - 1));
-      expect((await login(fromNewAddress(target()), u.email, u.password)).status).toBe(200);
-      // Without the reset the second of these would be refused: 9 + 2 > 10.
-      expect(await failFromEverywhere(target(), u.email, LIMIT)).toEqual(repeat(401, LIMIT));
-      await expectThrottled(await login(fromNewAddress(target()), u.email, u.password), 'after a new 10');
+    it(`has its own limit of ${DEVICE} failures, and is worth nothing for another account or altered`, async () => {
+      const user = await newUser(target(), 'throttle-device-own');
+      const other = await newUser(target(), 'throttle-device-other');
+      const client = fromNewAddress(target());
+      const device = deviceCookieOf(await login(fromNewAddress(target()), user.email, user.password));
+      expect(await statusesOf(DEVICE, () => login(client, user.email, WRONG, V1, device))).toEqual(repeat(401, DEVICE));
+      await expectThrottled(await login(client, user.email, user.password, V1, device), 'the cookie is full');
+      // Those failures were the cookie's: the address's pair for the account is untouched.
+      expect((await login(client, user.email, user.password)).status).toBe(200);
+
+      // For another account (or altered) the cookie is ignored: the pair counts as without one.
+      const tampered = `${device.slice(0, -1)}${device.endsWith('A') ? 'B' : 'A'}`;
+      const elsewhere = fromNewAddress(target());
+      expect(
+        await statusesOf(PAIR, (i) => login(elsewhere, other.email, WRONG, V1, i % 2 ? device : tampered)),
+      ).toEqual(repeat(401, PAIR));
+      await expectThrottled(await login(elsewhere, other.email, other.password, V1, device), 'cookie of another');
     });
   });
 
   describe('an unknown email', () => {
-    it('is throttled exactly like a known one: the same status, headers and body', async () => {
+    it('is throttled exactly like a known one: the same statuses, headers and body', async () => {
       const known = await newUser(target(), 'throttle-known');
       const unknown = uniqueEmail('throttle-unknown');
-      const [knownStatuses, unknownStatuses] = [
-        await failFromEverywhere(target(), known.email, LIMIT),
-        await failFromEverywhere(target(), unknown, LIMIT),
-      ];
-      expect(knownStatuses).toEqual(repeat(401, LIMIT));
+      const client = fromNewAddress(target());
+      const knownStatuses = await statusesOf(PAIR, () => login(client, known.email, WRONG));
+      const unknownStatuses = await statusesOf(PAIR, () => login(client, unknown, WRONG));
+      expect(knownStatuses).toEqual(repeat(401, PAIR));
       expect(unknownStatuses).toEqual(knownStatuses);
 
-      const a = await expectThrottled(await login(fromNewAddress(target()), known.email, known.password), 'known');
-      const b = await expectThrottled(await login(fromNewAddress(target()), unknown, known.password), 'unknown');
+      const a = await expectThrottled(await login(client, known.email, known.password), 'known');
+      const b = await expectThrottled(await login(client, unknown, known.password), 'unknown');
       const shape = (r: typeof a) => ({
         keys: Object.keys(r.body).sort(),
         title: r.body.title,
@@ -123,55 +168,65 @@ const loginThrottle: Scenario = (target) => {
     });
   });
 
-  describe('per client address', () => {
-    it(`refuses every login from an address after ${LIMIT} failures on any emails; other addresses go on`, async () => {
-      const user = await newUser(target(), 'throttle-address');
-      const attacker = fromNewAddress(target());
-      const statuses: number[] = [];
-      for (let i = 0; i < LIMIT; i++) statuses.push((await login(attacker, uniqueEmail('spray'), WRONG)).status);
-      expect(statuses).toEqual(repeat(401, LIMIT));
-
-      await expectThrottled(await login(attacker, user.email, user.password), 'a good login from the address');
-      await expectThrottled(await login(attacker, uniqueEmail('fresh'), WRONG, LEGACY), 'a new email, legacy path');
+  describe('concurrent attempts', () => {
+    it('lets at most the pair limit of a parallel burst for one account from one address reach the password check', async () => {
+      const user = await newUser(target(), 'throttle-burst');
+      const client = fromNewAddress(target());
+      const burst = target().name === 'workers' ? 300 : 100;
+      const right = Math.floor(burst / 2);
+      const responses = await Promise.all(
+        Array.from({ length: burst }, (_, i) => login(client, user.email, i === right ? user.password : WRONG)),
+      );
+      const counts = tally(responses.map((r) => r.status));
+      const [ok = 0, wrong = 0, refused = 0] = [counts[200], counts[401], counts[429]];
+      expect(ok + wrong + refused, JSON.stringify(counts)).toBe(burst);
+      // Reserved before the check: the right one is answered only if it won one of the slots
+      // (giving it back lets one more wrong one in), and never more wrong ones than the limit.
+      expect(ok).toBeLessThanOrEqual(1);
+      expect(wrong).toBeLessThanOrEqual(PAIR);
+      expect(wrong + ok).toBeGreaterThanOrEqual(PAIR);
+      expect(wrong + ok).toBeLessThanOrEqual(PAIR + 1);
+      for (const r of responses.filter((r) => r.status === 429)) await expectThrottled(r, 'burst');
+      // The refused attempts counted nowhere: the account's limit across addresses is untouched.
       expect((await login(fromNewAddress(target()), user.email, user.password)).status).toBe(200);
     });
 
-    it("is not reset by a successful login (that resets only the account's count)", async () => {
-      const user = await newUser(target(), 'throttle-address-reset');
+    it(`stops credential stuffing: ${ADDRESS} failures from one address on any emails, then 429 for every account there`, async () => {
+      const user = await newUser(target(), 'throttle-stuffing');
+      const device = deviceCookieOf(await login(fromNewAddress(target()), user.email, user.password));
       const client = fromNewAddress(target());
-      for (let i = 0; i < LIMIT - 1; i++) expect((await login(client, uniqueEmail('miss'), WRONG)).status).toBe(401);
-      expect((await login(client, user.email, user.password)).status).toBe(200);
-      expect((await login(client, uniqueEmail('miss'), WRONG)).status).toBe(401);
-      await expectThrottled(await login(client, user.email, user.password), 'the 11th attempt');
+      const extra = 10;
+      const responses = await Promise.all(
+        Array.from({ length: ADDRESS + extra }, () => login(client, uniqueEmail('stuffing'), WRONG)),
+      );
+      expect(tally(responses.map((r) => r.status))).toEqual({ 401: ADDRESS, 429: extra });
+      await expectThrottled(await login(client, user.email, user.password), 'a good login from the address');
+      await expectThrottled(await login(client, uniqueEmail('fresh'), WRONG, LEGACY), 'a new email, legacy path');
+      expect((await login(fromNewAddress(target()), user.email, user.password)).status).toBe(200);
+      // A client that signed in to the account before is not held by its address.
+      expect((await login(client, user.email, user.password, V1, device)).status).toBe(200);
+    });
+
+    it(`stops guessing spread over many addresses: ${ACCOUNT} failures for an account, then 429 without its device cookie`, async () => {
+      const user = await newUser(target(), 'throttle-account');
+      const device = deviceCookieOf(await login(fromNewAddress(target()), user.email, user.password));
+      const extra = 10;
+      const responses = await Promise.all(
+        Array.from({ length: ACCOUNT + extra }, () => login(fromNewAddress(target()), user.email, WRONG)),
+      );
+      expect(tally(responses.map((r) => r.status))).toEqual({ 401: ACCOUNT, 429: extra });
+      await expectThrottled(await login(fromNewAddress(target()), user.email, user.password), 'a new address');
+      expect((await login(fromNewAddress(target()), user.email, user.password, LEGACY, device)).status).toBe(200);
     });
   });
 
-  describe('concurrent attempts', () => {
-    const BURST = 15;
-    const tally = (statuses: number[]) => ({
-      401: statuses.filter((s) => s === 401).length,
-      429: statuses.filter((s) => s === 429).length,
-    });
-
-    it(`lets no more than ${LIMIT} of ${BURST} simultaneous wrong passwords for one account be answered`, async () => {
-      const user = await newUser(target(), 'throttle-burst');
-      const responses = await Promise.all(
-        Array.from({ length: BURST }, () => login(fromNewAddress(target()), user.email, WRONG)),
-      );
-      // Exactly 10: each failure is counted atomically, so none is lost and none is let past.
-      expect(tally(responses.map((r) => r.status))).toEqual({ 401: LIMIT, 429: BURST - LIMIT });
-      for (const r of responses.filter((r) => r.status === 429)) await expectThrottled(r, 'burst');
-      await expectThrottled(await login(fromNewAddress(target()), user.email, user.password), 'after the burst');
-    });
-
-    it(`does the same for ${BURST} simultaneous failures from one address on different emails`, async () => {
-      const client = fromNewAddress(target());
-      const responses = await Promise.all(
-        Array.from({ length: BURST }, () => login(client, uniqueEmail('burst'), WRONG)),
-      );
-      expect(tally(responses.map((r) => r.status))).toEqual({ 401: LIMIT, 429: BURST - LIMIT });
-      await expectThrottled(await login(client, uniqueEmail('after'), WRONG), 'after the burst');
-    });
+  it('leaves sessions issued before the throttle working: it guards logging in, not the account', async () => {
+    const user = await newUser(target(), 'throttle-session');
+    const client = fromNewAddress(target());
+    await statusesOf(PAIR, () => login(client, user.email, WRONG));
+    await expectThrottled(await login(client, user.email, user.password), 'throttled');
+    const me = await target().fetch('/api/v1/user', { headers: { authorization: `Bearer ${user.token}` } });
+    expect(me.status).toBe(200);
   });
 };
 

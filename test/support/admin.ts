@@ -1,15 +1,19 @@
 import type { components } from '../generated/api';
 import { bearer, json, type TestUser } from './client';
 import { OPERATOR_EMAIL, OPERATOR_PASSWORD } from './operator';
-import type { Target } from './target';
+import { setOperatorOn, type Target } from './target';
 
 export type Storage = components['schemas']['Storage'];
 
-/** Logs in as the operator, registering the account the first time on this server. */
+/**
+ * Logs in as the operator, registering the account and granting it operator rights by the
+ * operator action the first time on this server.
+ */
 export async function operator(target: Target): Promise<TestUser> {
   const credentials = { email: OPERATOR_EMAIL, password: OPERATOR_PASSWORD };
   const reg = await target.fetch('/api/v1/user/register', json(credentials));
   if (reg.status !== 201 && reg.status !== 409) throw new Error(`register operator: ${reg.status} ${await reg.text()}`);
+  if (reg.status === 201) await setOperatorOn(target, OPERATOR_EMAIL, true);
   const login = await target.fetch('/api/v1/user/login', json(credentials));
   if (login.status !== 200) throw new Error(`operator login: ${login.status} ${await login.text()}`);
   const { token } = (await login.json()) as { token: string };

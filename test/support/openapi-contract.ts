@@ -320,6 +320,7 @@ function checked(
     contract: load,
     ...(target.authSecret ? { authSecret: target.authSecret } : {}),
     ...(target.storedKeys ? { storedKeys: target.storedKeys } : {}),
+    ...(target.setOperator ? { setOperator: target.setOperator } : {}),
     ...(from ? { fromNewAddress: () => checked(from(), load, unchecked) } : {}),
     async fetch(path, init) {
       const response = await target.fetch(path, init);

@@ -1,6 +1,13 @@
 /**
- * The operator every test server is configured with: ADMIN_EMAILS in test/node/support/servers.ts
- * and, spelled out (the config file loads before the test sources), in vitest.config.ts.
+ * The scenarios' operator: registered through the API, then granted its rights by the operator
+ * action (test/support/admin.ts).
  */
 export const OPERATOR_EMAIL = 'operator@example.com';
 export const OPERATOR_PASSWORD = 'operator test password';
+
+/**
+ * The address every test server lists in the retired ADMIN_EMAILS (test/node/support/servers.ts
+ * and, spelled out because the config file loads before the test sources, vitest.config.ts):
+ * whoever registers it must get nothing.
+ */
+export const CLAIMED_ADMIN_EMAIL = 'claimed-admin@example.com';

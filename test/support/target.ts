@@ -22,6 +22,11 @@ export interface Target {
    * what a request left behind.
    */
   storedKeys?(): Promise<Set<string>>;
+  /**
+   * The operator action that grants (or revokes) operator rights to the user with this email,
+   * done where an operator would: `npm run operator` on the Node/Bun data, SQL on D1.
+   */
+  setOperator?(email: string, operator: boolean): Promise<void>;
 }
 
 export type TargetRef = () => Target;
@@ -36,6 +41,12 @@ export function authSecretOf(target: Target): string {
 export function fromNewAddress(target: Target): Target {
   if (!target.fromNewAddress) throw new Error(`the ${target.name} runner cannot send from another client address`);
   return target.fromNewAddress();
+}
+
+/** Grants or revokes operator rights, or fails clearly when a runner cannot. */
+export function setOperatorOn(target: Target, email: string, operator: boolean): Promise<void> {
+  if (!target.setOperator) throw new Error(`the ${target.name} runner cannot grant operator rights`);
+  return target.setOperator(email, operator);
 }
 
 /** The keys in the image store, or a clear failure when a runner cannot see them. */
@@ -61,6 +72,7 @@ export function wrapTarget(target: Target, wrap: (fetch: Target['fetch']) => Tar
     fetch: wrap(target.fetch.bind(target)),
     ...(target.authSecret ? { authSecret: target.authSecret } : {}),
     ...(target.storedKeys ? { storedKeys: target.storedKeys } : {}),
+    ...(target.setOperator ? { setOperator: target.setOperator } : {}),
     ...(from ? { fromNewAddress: () => wrapTarget(from(), wrap) } : {}),
   };
 }

@@ -1,4 +1,3 @@
-import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loginThrottle } from '../../src/db/schema';
 import { lastForwardedFor, localClientAddress } from '../../src/http/client-address';
@@ -9,8 +8,10 @@ import type { Target } from '../support/target';
 import { appHarness } from './support/app-harness';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
-const LIMIT = LOGIN_LIMITS.account.maxFailures;
-const WINDOW_S = LOGIN_LIMITS.account.windowMs / 1000;
+const LIMIT = LOGIN_LIMITS.pair.maxFailures;
+const WINDOW_S = LOGIN_LIMITS.pair.windowMs / 1000;
+/** The one client address the window tests speak from, so their failures meet in one pair. */
+const CLIENT = '203.0.113.1';
 const WRONG = 'not the password';
 
 /** A harness at a fixed time; requests from `from(address)` carry CF-Connecting-IP as on Cloudflare. */
@@ -39,7 +40,7 @@ function harness() {
 type Harness = ReturnType<typeof harness>;
 
 async function fill(h: Harness, email: string, n = LIMIT) {
-  for (let i = 0; i < n; i++) expect((await h.login(h.anywhere(), email, WRONG)).status).toBe(401);
+  for (let i = 0; i < n; i++) expect((await h.login(h.from(CLIENT), email, WRONG)).status).toBe(401);
 }
 
 afterEach(() => {
@@ -52,18 +53,18 @@ describe('the window (controlled clock)', () => {
     const user = await newUser(h.target, 'window');
     await fill(h, user.email);
     h.advanceSeconds(100);
-    const early = await h.login(h.anywhere(), user.email, user.password);
+    const early = await h.login(h.from(CLIENT), user.email, user.password);
     expect(early.status).toBe(429);
     expect(early.headers.get('retry-after')).toBe(String(WINDOW_S - 100));
     expect((await problem(early)).detail).toContain(`${WINDOW_S - 100} seconds`);
 
     h.advanceSeconds(WINDOW_S - 100 - 1);
-    const last = await h.login(h.anywhere(), user.email, user.password);
+    const last = await h.login(h.from(CLIENT), user.email, user.password);
     expect(last.status).toBe(429);
     expect(last.headers.get('retry-after')).toBe('1');
 
     h.advanceSeconds(1);
-    expect((await h.login(h.anywhere(), user.email, user.password)).status).toBe(200);
+    expect((await h.login(h.from(CLIENT), user.email, user.password)).status).toBe(200);
   });
 
   it('rounds a part of a second up: Retry-After never invites a retry that is still refused', async () => {
@@ -71,7 +72,7 @@ describe('the window (controlled clock)', () => {
     const email = uniqueEmail('round');
     await fill(h, email);
     h.advance(WINDOW_S * 1000 - 1500);
-    const res = await h.login(h.anywhere(), email, WRONG);
+    const res = await h.login(h.from(CLIENT), email, WRONG);
     expect(res.headers.get('retry-after')).toBe('2');
   });
 
@@ -81,11 +82,11 @@ describe('the window (controlled clock)', () => {
     await fill(h, user.email, 1);
     h.advanceSeconds(WINDOW_S - 60);
     await fill(h, user.email, LIMIT - 1);
-    expect((await h.login(h.anywhere(), user.email, user.password)).status).toBe(429);
+    expect((await h.login(h.from(CLIENT), user.email, user.password)).status).toBe(429);
     h.advanceSeconds(60);
     // A new window: it counts from one again.
     await fill(h, user.email, LIMIT);
-    const res = await h.login(h.anywhere(), user.email, user.password);
+    const res = await h.login(h.from(CLIENT), user.email, user.password);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(WINDOW_S));
   });
@@ -94,7 +95,8 @@ describe('the window (controlled clock)', () => {
     const h = harness();
     const user = await newUser(h.target, 'address-window');
     const client = h.from('203.0.113.9');
-    for (let i = 0; i < LIMIT; i++) expect((await h.login(client, uniqueEmail('spray'), WRONG)).status).toBe(401);
+    const spray = LOGIN_LIMITS.address.maxFailures;
+    for (let i = 0; i < spray; i++) expect((await h.login(client, uniqueEmail('spray'), WRONG)).status).toBe(401);
     const refused = await h.login(client, user.email, user.password);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe(String(LOGIN_LIMITS.address.windowMs / 1000));
@@ -111,8 +113,8 @@ describe('telling accounts apart', () => {
     await fill(h, known.email);
     await fill(h, unknown);
     const derive = vi.spyOn(crypto.subtle, 'deriveBits');
-    const a = await h.login(h.anywhere(), known.email, known.password);
-    const b = await h.login(h.anywhere(), unknown, known.password);
+    const a = await h.login(h.from(CLIENT), known.email, known.password);
+    const b = await h.login(h.from(CLIENT), unknown, known.password);
     // Refused before any derivation: the same (short) time for both.
     expect(derive).not.toHaveBeenCalled();
     const strip = async (r: Response) => {
@@ -140,7 +142,7 @@ describe('telling accounts apart', () => {
 });
 
 describe('client addresses', () => {
-  it('without CF-Connecting-IP counts the account only', async () => {
+  it('without CF-Connecting-IP counts no address (the pair and the account only)', async () => {
     const h = harness();
     const before = (await h.deps.db.select().from(loginThrottle)).filter((r) => r.scope === 'address').length;
     for (let i = 0; i <= LIMIT; i++) {
@@ -154,13 +156,13 @@ describe('client addresses', () => {
     const h = harness();
     const user = await newUser(h.target, 'v6');
     for (let i = 1; i <= LIMIT; i++) {
-      expect((await h.login(h.from(`2001:db8:5:6::${i.toString(16)}`), uniqueEmail('v6'), WRONG)).status).toBe(401);
+      expect((await h.login(h.from(`2001:db8:5:6::${i.toString(16)}`), user.email, WRONG)).status).toBe(401);
     }
     expect((await h.login(h.from('2001:DB8:5:6:ffff:1:2:3'), user.email, user.password)).status).toBe(429);
     expect((await h.login(h.from('2001:db8:5:7::1'), user.email, user.password)).status).toBe(200);
 
     for (let i = 0; i < LIMIT; i++) {
-      expect((await h.login(h.from('::ffff:192.0.2.200'), uniqueEmail('mapped'), WRONG)).status).toBe(401);
+      expect((await h.login(h.from('::ffff:192.0.2.200'), user.email, WRONG)).status).toBe(401);
     }
     expect((await h.login(h.from('192.0.2.200'), user.email, user.password)).status).toBe(429);
   });
@@ -206,22 +208,49 @@ describe('client addresses', () => {
 });
 
 describe('concurrent attempts', () => {
-  it('counts every failure whose password was checked: none lost, at most the limit answered 401', async () => {
+  it('lets no more than the pair limit of 300 parallel attempts reach the password check, and counts exactly those', async () => {
     const h = harness();
     const user = await newUser(h.target, 'burst');
+    const address = '192.0.2.30';
+    const client = h.from(address);
     const derive = vi.spyOn(crypto.subtle, 'deriveBits');
-    const responses = await Promise.all(Array.from({ length: 15 }, () => h.login(h.anywhere(), user.email, WRONG)));
-    const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(LIMIT);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(15 - LIMIT);
-    const { account } = await loginCounters(normalizeEmail(user.email), undefined, START);
-    const [row] = await h.deps.db
-      .select()
-      .from(loginThrottle)
-      .where(and(eq(loginThrottle.scope, 'account'), eq(loginThrottle.key, account.key)));
-    // Every attempt that got as far as the password check (one derivation each) was counted.
-    expect(row?.failures).toBe(derive.mock.calls.length);
-    expect(row?.failures).toBeGreaterThanOrEqual(LIMIT);
+    const burst = 300;
+    const right = burst / 2;
+    const responses = await Promise.all(
+      Array.from({ length: burst }, (_, i) => h.login(client, user.email, i === right ? user.password : WRONG)),
+    );
+    const count = (status: number) => responses.filter((r) => r.status === status).length;
+    const [ok, wrong, refused] = [count(200), count(401), count(429)];
+    expect(ok + wrong + refused).toBe(burst);
+    // One derivation per password checked: the reserved attempts only.
+    expect(derive.mock.calls.length).toBe(ok + wrong);
+    expect(wrong).toBeLessThanOrEqual(LIMIT);
+    expect(ok + wrong).toBeGreaterThanOrEqual(LIMIT);
+    expect(ok + wrong).toBeLessThanOrEqual(LIMIT + 1);
+    // Each counter holds exactly the failures: refused attempts took nothing, the right one gave its slot back.
+    const counters = await loginCounters(normalizeEmail(user.email), address, undefined, START);
+    const rows = await h.deps.db.select().from(loginThrottle);
+    for (const c of counters) {
+      const row = rows.find((r) => r.scope === c.scope && r.key === c.key);
+      expect(row?.failures, c.scope).toBe(wrong);
+    }
+  });
+
+  it("reserves all of an attempt's counters or none: a full address takes nothing from the pair or the account", async () => {
+    const h = harness();
+    const user = await newUser(h.target, 'all-or-none');
+    const address = '192.0.2.31';
+    const client = h.from(address);
+    const spray = LOGIN_LIMITS.address.maxFailures;
+    await Promise.all(Array.from({ length: spray }, () => h.login(client, uniqueEmail('fill'), WRONG)));
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => h.login(client, user.email, WRONG)));
+    expect(statuses.map((r) => r.status)).toEqual(Array(20).fill(429));
+    const counters = await loginCounters(normalizeEmail(user.email), address, undefined, START);
+    const rows = await h.deps.db.select().from(loginThrottle);
+    const held = (scope: string) => rows.find((r) => r.scope === scope && counters.some((c) => c.key === r.key));
+    expect(held('address')?.failures).toBe(spray);
+    expect(held('pair')?.failures ?? 0).toBe(0);
+    expect(held('account')?.failures ?? 0).toBe(0);
   });
 });
 

@@ -21,6 +21,12 @@ function workerFrom(address: string | undefined): Target {
     authSecret: env.AUTH_SECRET,
     fromNewAddress: () => workerFrom(randomPrivateAddress()),
     storedKeys,
+    // The operator action on D1 is SQL (`wrangler d1 execute`); here the test runs the same.
+    setOperator: async (email, operator) => {
+      await env.DB.prepare('UPDATE users SET is_operator = ? WHERE email = ?')
+        .bind(operator ? 1 : 0, email.trim().toLowerCase())
+        .run();
+    },
     fetch: async (path, init) => {
       const ctx = createExecutionContext();
       const request = new Request(new URL(path, 'http://localhost:8000'), init);

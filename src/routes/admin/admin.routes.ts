@@ -7,7 +7,7 @@ import { storageSchema, usageQuery, usageReportSchema } from '../usage/usage.sch
 import { quotaBody, storageListQuery, storageListSchema, userParams } from './admin.schemas';
 
 const TAGS = ['Admin'];
-const notAdmin = { 403: problemResponseSpec('Not an operator (ADMIN_EMAILS)') } as const;
+const notAdmin = { 403: problemResponseSpec('Not an operator (granted by `npm run operator -- grant`)') } as const;
 const noUser = { 404: problemResponseSpec('No such user') } as const;
 
 export const setUserQuota = createRoute({
@@ -28,7 +28,7 @@ export const setUserQuota = createRoute({
       content: { 'application/json': { schema: storageSchema } },
     },
     ...validationError,
-    403: problemResponseSpec('Not an operator (ADMIN_EMAILS), or a `read` API key'),
+    403: problemResponseSpec('Not an operator (granted by `npm run operator -- grant`), or a `read` API key'),
     ...noUser,
     ...slowBodyError,
     413: problemResponseSpec('Body too large'),

@@ -25,7 +25,9 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   'API keys':
     'Revocable keys for scripts and generated clients: scope `read` or `read-write`, optional expiry. Manage them with a login.',
   Usage: 'What you store, your quotas, and your requests and bytes per UTC day.',
-  Admin: 'For operators (ADMIN_EMAILS): every user’s usage, one user’s series, per-user quotas. Others get 403.',
+  Admin:
+    'For operators (users granted the right by an operator action: `npm run operator -- grant <email>`, or the ' +
+    'equivalent SQL on D1): every user’s usage, one user’s series, per-user quotas. Others get 403.',
   Health: 'For load balancers and monitors: is this instance able to serve?',
   Docs: 'This document, the interactive documentation, and the index at `/` that links them.',
 };

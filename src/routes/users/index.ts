@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { AUTH_COOKIE, clearAuthCookie, setAuthCookie } from '../../auth/cookie';
+import { AUTH_COOKIE, clearAuthCookie, setAuthCookie, setDeviceCookie } from '../../auth/cookie';
+import { DEVICE_COOKIE } from '../../auth/device-cookie';
 import { signingSecret } from '../../auth/middleware';
 import { readToken } from '../../auth/token';
 import type { UserRow } from '../../db/schema';
@@ -18,14 +19,15 @@ const v1User = (u: UserRow) => ({ id: u.id, email: u.email, created_at: isoTime(
 async function logIn(c: Context<AppEnv>, credentials: { email: string; password: string }) {
   const deps = c.get('deps');
   const ttlSeconds = deps.config.sessionTtlSeconds;
-  const { issued } = await accounts.login(
+  const { issued, deviceCookie } = await accounts.login(
     deps,
     { secret: signingSecret(deps), ttlSeconds },
     credentials.email,
     credentials.password,
-    deps.clientAddress(c.req.raw, c.env),
+    { address: deps.clientAddress(c.req.raw, c.env), deviceCookie: getCookie(c, DEVICE_COOKIE) },
   );
   setAuthCookie(c, deps.config, issued.token);
+  setDeviceCookie(c, deps.config, deviceCookie);
   // A response carrying a token must not be kept by any cache (RFC 6749 §5.1).
   c.header('Cache-Control', 'no-store');
   return { token: issued.token, token_type: 'Bearer' as const, expiresAt: issued.expiresAt, expires_in: ttlSeconds };

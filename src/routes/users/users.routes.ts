@@ -16,8 +16,15 @@ import {
 } from './users.schemas';
 
 const minutes = (ms: number) => `${ms / 60_000} minutes`;
-const { account, address } = LOGIN_LIMITS;
-const LIMITS_TEXT = `${account.maxFailures} failures per account in ${minutes(account.windowMs)}, ${address.maxFailures} per client address in ${minutes(address.windowMs)}`;
+const { pair, address, account, device } = LOGIN_LIMITS;
+const THROTTLE_TEXT =
+  `Too many failed logins (counted in windows of ${minutes(pair.windowMs)} from the first failure): ` +
+  `${pair.maxFailures} for one account from one client address, ${address.maxFailures} from one address ` +
+  `across all accounts, ${account.maxFailures} for one account from all addresses. A client holding the ` +
+  "`login_device` cookie this account's last successful login set there is counted apart, against " +
+  `${device.maxFailures} failures for that cookie only, so nobody else can lock it out. Every attempt a full ` +
+  'count covers, the right password included, is refused until its window ends, and no password is checked. ' +
+  'A right password does not count. Unknown emails are throttled exactly like known ones.';
 
 const TAGS = ['Users'];
 
@@ -49,9 +56,14 @@ export const register = createRoute({
 });
 
 const loggedIn = (token: z.ZodType) => ({
-  description: 'Logged in. The same token is set as the HttpOnly `auth_token` cookie.',
+  description:
+    'Logged in. The same token is set as the HttpOnly `auth_token` cookie, and a `login_device` cookie ' +
+    'marks this client as one that has signed in to this account (see 429).',
   headers: {
-    'Set-Cookie': { schema: { type: 'string' as const }, description: 'auth_token=…; HttpOnly; SameSite=Lax' },
+    'Set-Cookie': {
+      schema: { type: 'string' as const },
+      description: 'auth_token=…; HttpOnly; SameSite=Lax, and login_device=…; Path=/api; HttpOnly; SameSite=Strict',
+    },
   },
   content: { 'application/json': { schema: token } },
 });
@@ -69,11 +81,7 @@ export const login = createRoute({
     ...smallBodyErrors,
     401: problemResponseSpec('Wrong email or password (the same answer for both)'),
     429: {
-      ...problemResponseSpec(
-        `Too many failed logins for this account or from this address (${LIMITS_TEXT}); every attempt, ` +
-          'the right password included, is refused until the window ends. Unknown emails are throttled ' +
-          'exactly like known ones.',
-      ),
+      ...problemResponseSpec(THROTTLE_TEXT),
       headers: {
         'Retry-After': {
           required: true,

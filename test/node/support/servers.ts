@@ -12,13 +12,15 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { openLibsql } from '../../../src/db/libsql';
 import type { Logger } from '../../../src/deps';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
 import type { EnvVars } from '../../../src/runtime/settings';
+import { setOperator } from '../../../src/services/admin';
 import type { SecretWitness } from '../../support/log-secrets';
 import { withContract } from '../../support/openapi-contract';
-import { OPERATOR_EMAIL } from '../../support/operator';
+import { CLAIMED_ADMIN_EMAIL } from '../../support/operator';
 import { withSecurityHeaders } from '../../support/security-headers';
 import type { Target } from '../../support/target';
 import { filesUnder } from './files';
@@ -68,7 +70,8 @@ export function serverEnv(dir: string, extra: EnvVars = {}): EnvVars {
     DATABASE_URL: `file:${join(dir, 'imageapi.db')}`,
     IMAGES_DIR: join(dir, 'images'),
     AUTH_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_EMAILS: OPERATOR_EMAIL,
+    // Retired: set to prove that registering the address grants nothing (admin.scenario.ts).
+    ADMIN_EMAILS: CLAIMED_ADMIN_EMAIL,
     // The scenarios send bodies just over the upload limit; 20 MiB (the default is 100 MiB)
     // keeps that cheap. The same on Workers (vitest.config.ts).
     MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
@@ -82,7 +85,7 @@ export function serverEnv(dir: string, extra: EnvVars = {}): EnvVars {
  * A server over HTTP. `fromNewAddress` connects from a random 127.x.y.z: Linux routes all of
  * 127/8 to the loopback, so the server sees a distinct socket address without trusting a header.
  */
-type TargetOptions = Pick<Target, 'authSecret' | 'storedKeys'>;
+type TargetOptions = Pick<Target, 'authSecret' | 'storedKeys' | 'setOperator'>;
 
 export const httpTarget = (name: string, origin: string, options: TargetOptions = {}): Target => ({
   name,
@@ -121,10 +124,27 @@ export function scenarioTarget(name: string, origin: string, data: { env: EnvVar
         httpTarget(name, origin, {
           authSecret: data.env.AUTH_SECRET,
           storedKeys: () => storeFilesUnder(data.env.IMAGES_DIR as string),
+          setOperator: (email, operator) => operatorAction(data.env, email, operator),
         }),
       ),
     ),
   );
+}
+
+/**
+ * What `npm run operator -- grant|revoke <email>` does (scripts/operator.ts), on the server's
+ * database from outside the server, as the command would (test/node/operator.test.ts runs the
+ * command itself).
+ */
+export async function operatorAction(env: EnvVars, email: string, operator: boolean): Promise<void> {
+  const database = await openLibsql({ url: env.DATABASE_URL as string });
+  try {
+    if (!(await setOperator({ db: database.db, clock: () => new Date() }, email, operator))) {
+      throw new Error(`no user ${email} to make an operator`);
+    }
+  } finally {
+    database.close();
+  }
 }
 
 /** 127.1.0.1 – 127.254.255.254: never 127.0.0.1, where the rest of a suite comes from. */
