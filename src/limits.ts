@@ -32,3 +32,33 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 /** Bun's `idleTimeout` takes whole seconds up to this. */
 export const BUN_MAX_IDLE_SECONDS = 255;
+
+/** Tags per image (and so per upload or tag edit). */
+export const MAX_TAGS_PER_IMAGE = 50;
+
+/** Characters in one tag. */
+export const MAX_TAG_LENGTH = 64;
+
+/** Links per image, live or not yet cleaned up; expired ones are removed when a new one is made. */
+export const MAX_LINKS_PER_IMAGE = 50;
+
+/** API keys per user. */
+export const MAX_KEYS_PER_USER = 50;
+
+/** Largest `width`/`height` a client may ask for. */
+export const MAX_REQUEST_SIDE = 4096;
+
+/** Largest source or output side (Cloudflare Images' limit, applied everywhere for the same answers). */
+export const MAX_SOURCE_SIDE = 12_000;
+
+/** Cloudflare Images makes AVIF up to this many pixels per side; `auto` picks AVIF only within it. */
+export const MAX_AVIF_SIDE = 1200;
+
+/** A decode still running after this long is stopped, and the image counted as undecodable. */
+export const DECODE_TIMEOUT_SECONDS = 30;
+
+/** Per process: decodes at once, and requests that may wait for one. */
+export const DECODE_LIMITS = { running: 2, queued: 16 };
+
+/** Items in one v1 list page (`limit`). */
+export const MAX_PAGE = 200;

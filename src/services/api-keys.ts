@@ -4,10 +4,10 @@ import { deleteKey, insertKey, keysOf, markKeyUsed } from '../db/key-queries';
 import type { ApiKeyRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
+import { MAX_KEYS_PER_USER } from '../limits';
 import { Conflict, InvalidInput, NotFound } from './errors';
 import { checkSession } from './session';
 
-export const MAX_KEYS_PER_USER = 50;
 /** Longest lifetime a key may be given: ten years. */
 export const MAX_KEY_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** `last_used_at` is written at most this often per key. */

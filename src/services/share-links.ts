@@ -10,6 +10,7 @@ import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, s
 import type { ShareLinkRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
+import { MAX_LINKS_PER_IMAGE } from '../limits';
 import { CannotProcess, Conflict, NotFound } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
@@ -18,8 +19,6 @@ import { isVariantRequest, type VariantRequest, variantRefusal } from './variant
 export const MIN_EXPIRES_IN = 60;
 export const MAX_EXPIRES_IN = 30 * 24 * 60 * 60;
 export const DEFAULT_EXPIRES_IN = 24 * 60 * 60;
-/** Links per image, live or not yet cleaned up; expired ones are removed when a new one is made. */
-export const MAX_LINKS_PER_IMAGE = 50;
 
 export interface ShareLink {
   id: string;

@@ -1,8 +1,6 @@
+import { MAX_TAG_LENGTH, MAX_TAGS_PER_IMAGE } from '../limits';
 /** Tag rules shared by upload and tag edits; pure, so unit-testable. */
 import { NOT_WELL_FORMED } from './text';
-
-export const MAX_TAG_LENGTH = 64;
-export const MAX_TAGS_PER_IMAGE = 50;
 
 /** C0/C1 controls and DEL; also line/paragraph separators, which render as line breaks. */
 export const isControl = (code: number) =>

@@ -13,10 +13,10 @@ import {
 } from '../db/image-queries';
 import { sessionRow } from '../db/session-queries';
 import type { Deps } from '../deps';
+import { MAX_TAGS_PER_IMAGE } from '../limits';
 import { InvalidInput } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
-import { MAX_TAGS_PER_IMAGE } from './tag-rules';
 
 /**
  * Every tag edit is one batch: guarded writes (they change nothing unless the session is live

@@ -34,6 +34,7 @@ import {
 import type { Deps } from '../deps';
 import { jpegOrientation, swapsAxes } from '../formats/orientation';
 import { SNIFF_BYTES, sniffImage } from '../formats/sniff';
+import { MAX_AVIF_SIDE, MAX_SOURCE_SIDE } from '../limits';
 import {
   EngineBusy,
   type TransformPlan,
@@ -49,12 +50,6 @@ export type Fit = (typeof FITS)[number];
 export const FORMATS = ['webp', 'avif', 'jpeg', 'png'] as const satisfies readonly VariantFormat[];
 export type RequestedFormat = VariantFormat | 'auto';
 
-/** Largest `width`/`height` a client may ask for. */
-export const MAX_REQUEST_SIDE = 4096;
-/** Largest source or output side (Cloudflare Images' limit, applied everywhere for the same answers). */
-export const MAX_SOURCE_SIDE = 12_000;
-/** Cloudflare Images makes AVIF up to this many pixels per side; `auto` picks AVIF only within it. */
-export const MAX_AVIF_SIDE = 1200;
 export const DEFAULT_QUALITY = 80;
 
 /** What the client asked for, each value already checked by the schema. */

@@ -11,6 +11,7 @@
  * most `running` decodes run in this process with `queued` more waiting (decode-gate.ts).
  */
 import sharp from 'sharp';
+import { DECODE_LIMITS, DECODE_TIMEOUT_SECONDS } from '../limits';
 import { type DecodeGate, decodeGate } from './decode-gate';
 import {
   type ImageTransformer,
@@ -34,11 +35,6 @@ const ORIENT: Record<number, (s: sharp.Sharp) => sharp.Sharp> = {
 
 const TRANSPARENT = { r: 0, g: 0, b: 0, alpha: 0 };
 const WHITE = { r: 255, g: 255, b: 255, alpha: 1 };
-
-/** A decode still running after this long is stopped, and the image counted as undecodable. */
-export const DECODE_TIMEOUT_SECONDS = 30;
-/** Per process: decodes at once, and requests that may wait for one. */
-export const DECODE_LIMITS = { running: 2, queued: 16 };
 
 const untransformable = (err: unknown) =>
   new UntransformableImage(err instanceof Error ? err.message : String(err), { cause: err });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashApiKey, newApiKey, parseApiKey } from '../../src/auth/api-key';
-import { MAX_KEYS_PER_USER } from '../../src/services/api-keys';
+import { MAX_KEYS_PER_USER } from '../../src/limits';
+
 import { bearer, json, newUser, problem } from '../support/client';
 import { asKey, createKey, listKeys } from '../support/keys';
 import { appHarness } from './support/app-harness';

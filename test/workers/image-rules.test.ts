@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { inlineDisposition } from '../../src/http/content-disposition';
 import { etagMatches, parseRange } from '../../src/http/range';
+import { MAX_TAGS_PER_IMAGE } from '../../src/limits';
 import { decodePageCursor, encodePageCursor } from '../../src/services/cursor';
 import { displayName } from '../../src/services/images';
-import { checkTag, checkTagList, MAX_TAGS_PER_IMAGE, splitTagField } from '../../src/services/tag-rules';
+import { checkTag, checkTagList, splitTagField } from '../../src/services/tag-rules';
 import { intersect, parseInstant, rangeEnd, rangeStart, utcDay } from '../../src/services/time-filters';
 
 describe('tag rules', () => {

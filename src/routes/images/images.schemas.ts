@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_AVIF_SIDE, MAX_PAGE, MAX_REQUEST_SIDE } from '../../limits';
 import { checkTag, checkTagList, splitTagField } from '../../services/tag-rules';
 import {
   intersect,
@@ -8,15 +9,7 @@ import {
   type TimeRange,
   utcDay,
 } from '../../services/time-filters';
-import {
-  FITS,
-  FORMATS,
-  MAX_AVIF_SIDE,
-  MAX_REQUEST_SIDE,
-  THUMBNAIL_QUERY,
-  type VariantRequest,
-  variantRequestIssues,
-} from '../../services/variants';
+import { FITS, FORMATS, THUMBNAIL_QUERY, type VariantRequest, variantRequestIssues } from '../../services/variants';
 import { pageLimit } from '../page-params';
 import { instantParam as instant } from '../time-params';
 
@@ -155,8 +148,6 @@ export const legacyListQuery = z
     }
   })
   .transform((q, ctx) => ({ tags: q.tag, ...toRange(q, ctx) }));
-
-export const MAX_PAGE = 200;
 
 export const listQuery = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MAX_LINKS_PER_IMAGE, MIN_EXPIRES_IN } from '../../services/share-links';
-import { FITS, FORMATS, MAX_REQUEST_SIDE, type VariantRequest, variantRequestIssues } from '../../services/variants';
+import { MAX_LINKS_PER_IMAGE, MAX_REQUEST_SIDE } from '../../limits';
+import { DEFAULT_EXPIRES_IN, MAX_EXPIRES_IN, MIN_EXPIRES_IN } from '../../services/share-links';
+import { FITS, FORMATS, type VariantRequest, variantRequestIssues } from '../../services/variants';
 import { imageParams } from '../images/images.schemas';
 
 export const linkParams = imageParams.extend({
