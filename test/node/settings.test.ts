@@ -34,6 +34,10 @@ describe('Node/Bun settings', () => {
       usageFlushMs: 5_000,
       dbTimeoutMs: 10_000,
       storeTimeoutMs: 30_000,
+      bodyIdleMs: 30_000,
+      bodyMinBytesPerSecond: 1024,
+      concurrentUploadsPerUser: 8,
+      concurrentUploadsPerAddress: 16,
     });
   });
 
