@@ -75,6 +75,8 @@ try {
   for (const s of seedTaggedImagesSql(user.id, { images: IMAGES, tagsPerImage: TAGS, pool: 500, rareImages: 20 })) {
     await client.execute(s);
   }
+  // The seed's WAL folded into the database now, not by the server's first commit mid-measurement.
+  await client.execute('PRAGMA wal_checkpoint(TRUNCATE)');
   const counted = await client.execute('SELECT count(*) AS n FROM image_tags');
   const imageTags = Number(counted.rows[0]?.n);
   client.close();
