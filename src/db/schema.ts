@@ -90,6 +90,9 @@ export const tags = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text().notNull(),
+    // How many images carry the tag, kept exact by triggers on image_tags (drizzle/0009), so the
+    // tag list reads it instead of counting image_tags.
+    imageCount: integer().notNull().default(0),
   },
   (t) => [uniqueIndex('tags_owner_name_unique').on(t.ownerId, t.name)],
 );

@@ -274,14 +274,17 @@ export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input
     limit: input.limit + 1,
   });
   checkSession(page.session, session);
+  // A full page's extra item says more follow; a tag-filtered page that stopped scanning says so
+  // itself (it may be short, even empty, and still have a next page).
   const more = page.items.length > input.limit;
   const items = more ? page.items.slice(0, input.limit) : page.items;
   const last = items.at(-1);
-  return { items, nextCursor: more && last ? encodePageCursor({ createdAt: last.createdAt, id: last.id }) : null };
+  const next = more && last ? { createdAt: last.createdAt, id: last.id } : page.resume;
+  return { items, nextCursor: next ? encodePageCursor(next) : null };
 }
 
 /** Rows per statement when the legacy list pages through every image of a user. */
-export const LEGACY_LIST_PAGE_ROWS = 1000;
+export const LEGACY_LIST_PAGE_ROWS = 250;
 
 /**
  * Every image matching `input`, newest first, as pages of at most `pageRows` (the legacy list,
@@ -302,19 +305,19 @@ export async function listAllImages(
   const first = await pageWithSession(deps.db, session, filter);
   checkSession(first.session, session);
   return (async function* pages() {
-    let items = first.items;
+    let page = first;
     for (;;) {
-      yield items;
-      const last = items.at(-1);
-      if (items.length < pageRows || !last) return;
+      yield page.items;
+      if (!page.resume) return;
+      // On Node and Bun the driver is synchronous and each page's promise is already settled:
+      // without this, every page of the list would run in one turn of the event loop.
+      await yieldToEventLoop();
       // The session was checked with the first page; later ones only read.
-      const next = await pageWithSession(
-        deps.db,
-        session,
-        { ...filter, before: { createdAt: last.createdAt, id: last.id } },
-        true,
-      );
-      items = next.items;
+      page = await pageWithSession(deps.db, session, { ...filter, before: page.resume }, true);
     }
   })();
 }
+
+/** Lets other requests' I/O run (a macrotask), where the runtime has setImmediate. */
+const yieldToEventLoop = (): Promise<void> =>
+  typeof setImmediate === 'function' ? new Promise((resolve) => setImmediate(resolve)) : Promise.resolve();

@@ -990,7 +990,7 @@ export interface components {
         };
         ImagePage: {
             items: components["schemas"]["Image"][];
-            /** @description Pass as `cursor` for the next page; null at the end */
+            /** @description Pass as `cursor` for the next page; null at the end. With a `tag` filter a page examines a bounded number of images, so it can hold fewer items than `limit` (even none) while more follow: keep going until this is null */
             next_cursor: string | null;
         };
         ImageTags: {

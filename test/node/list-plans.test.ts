@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type LibsqlDatabase, openLibsql } from '../../src/db/libsql';
-import { expectIndexedPlan, listPlanCases, type PlanRow } from '../support/list-plans';
+import {
+  expectIndexedPlan,
+  expectTagCountPlan,
+  listPlanCases,
+  type PlanRow,
+  tagCountPlanCase,
+} from '../support/list-plans';
 
 // The list's query plans on libsql, as the Node and Bun servers open it (migrations applied).
 describe('image list query plans on libsql', () => {
@@ -23,5 +29,11 @@ describe('image list query plans on libsql', () => {
       const rows = rs.rows.map((r) => ({ id: Number(r.id), parent: Number(r.parent), detail: String(r.detail) }));
       expectIndexedPlan(c.name, rows satisfies PlanRow[], c.bounded);
     }
+  });
+
+  it('counts tags without reading image_tags', async () => {
+    const c = tagCountPlanCase(database.db);
+    const rs = await database.client.execute({ sql: `EXPLAIN QUERY PLAN ${c.sql}`, args: c.params as never });
+    expectTagCountPlan(rs.rows.map((r) => ({ id: Number(r.id), parent: Number(r.parent), detail: String(r.detail) })));
   });
 });

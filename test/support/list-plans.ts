@@ -1,17 +1,20 @@
 /**
  * The query plans of the image list, taken from the exact SQL the app issues: each case is the
  * prepared statement db/list-page `listRead` picks for the arguments services/images passes for
- * that request (v1: `limit + 1`; the legacy list: 1000-row pages, later ones without the key
+ * that request (v1: `limit + 1`; the legacy list: LEGACY_LIST_PAGE_ROWS-row pages, later ones without the key
  * check), with its placeholder values filled in. SQLite must walk images_owner_created_idx from
  * the caller's newest row (or the cursor, or the time bound) and stop after the page: then a
  * page costs the same at 100 or 100,000 images. A full `SCAN images` or a sort
- * (`USE TEMP B-TREE`) would grow with the count.
+ * (`USE TEMP B-TREE`) would grow with the count. A tag filter may match few images: its range
+ * also ends at the last candidate the statement examines, or it would walk all of them.
  */
 import { fillPlaceholders } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Session } from '../../src/auth/token';
 import type { Db } from '../../src/db/client';
+import { tagCounts } from '../../src/db/image-queries';
 import { type ListFilter, listRead } from '../../src/db/list-page';
+import { LEGACY_LIST_PAGE_ROWS } from '../../src/services/images';
 
 export interface PlanRow {
   id: number;
@@ -38,8 +41,9 @@ const CASES: [string, Session, ListFilter, boolean?][] = [
   ['v1 end_date', token, { tags: [], until, limit: V1_PAGE }],
   ['v1 date (start and end)', token, { tags: [], from, until, limit: V1_PAGE }],
   ['v1 every filter, cursor', token, { tags: ['cat'], from, until, before: cursor, limit: V1_PAGE }],
-  ['legacy first page', token, { tags: [], limit: 1000 }],
-  ['legacy next page', key, { tags: ['cat'], from, until, before: cursor, limit: 1000 }, true],
+  ['legacy first page', token, { tags: [], limit: LEGACY_LIST_PAGE_ROWS }],
+  ['legacy next page', key, { tags: ['cat'], from, until, before: cursor, limit: LEGACY_LIST_PAGE_ROWS }, true],
+  ['legacy fifty tags', token, { tags: Array.from({ length: 50 }, (_, i) => `t${i}`), limit: LEGACY_LIST_PAGE_ROWS }],
 ];
 
 export const listPlanCases = (db: Db) =>
@@ -50,7 +54,8 @@ export const listPlanCases = (db: Db) =>
       name,
       sql: query.sql,
       params: fillPlaceholders(query.params, values),
-      bounded: f.before !== undefined || f.from !== undefined || f.until !== undefined,
+      // A tag filter's scan ends at its last candidate (db/list-page tagScanRows): a range too.
+      bounded: f.before !== undefined || f.from !== undefined || f.until !== undefined || f.tags.length > 0,
     };
   });
 
@@ -71,4 +76,22 @@ export function expectIndexedPlan(name: string, rows: PlanRow[], bounded: boolea
     details.filter((d) => d.includes('TEMP B-TREE')),
     shown,
   ).toEqual([]);
+}
+
+/** The tag list's read (db/image-queries tagCounts), as its SQL and parameters. */
+export const tagCountPlanCase = (db: Db) => {
+  const query = tagCounts(db, 7).toSQL();
+  return { sql: query.sql, params: query.params };
+};
+
+/**
+ * Fails unless the tag list reads only the owner's tags, in name order from their index: counting
+ * image_tags instead grows with every image the owner has times its tags.
+ */
+export function expectTagCountPlan(rows: PlanRow[]) {
+  const details = rows.map((r) => r.detail);
+  const shown = `tag counts:\n  ${details.join('\n  ')}`;
+  expect(details, shown).toEqual([
+    expect.stringMatching(/^SEARCH tags USING INDEX tags_owner_name_unique \(owner_id=\?\)$/),
+  ]);
 }

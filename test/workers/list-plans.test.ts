@@ -1,7 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, it } from 'vitest';
 import { d1Database } from '../../src/db/client';
-import { expectIndexedPlan, listPlanCases, type PlanRow } from '../support/list-plans';
+import {
+  expectIndexedPlan,
+  expectTagCountPlan,
+  listPlanCases,
+  type PlanRow,
+  tagCountPlanCase,
+} from '../support/list-plans';
 
 // The list's query plans on D1 (the same SQL on libsql: test/node/list-plans.test.ts).
 describe('image list query plans on D1', () => {
@@ -13,4 +19,12 @@ describe('image list query plans on D1', () => {
       expectIndexedPlan(c.name, results, c.bounded);
     });
   }
+
+  it('counts tags without reading image_tags', async () => {
+    const c = tagCountPlanCase(d1Database(env.DB));
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${c.sql}`)
+      .bind(...c.params)
+      .all<PlanRow>();
+    expectTagCountPlan(results);
+  });
 });

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { d1Database } from '../../src/db/client';
+import { LEGACY_LIST_PAGE_ROWS } from '../../src/services/images';
 import { bearer, newUser, type TestUser } from '../support/client';
 import type { UploadedLegacy } from '../support/image-api';
 import { expectCompleteList, renderedAtOnce, SCALE_IMAGES, SEED_EPOCH_MS, seedImagesSql } from '../support/list-scale';
@@ -49,8 +50,8 @@ describe('legacy list of 50,000 images on D1', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     const { text, chunks } = await readAll(res);
-    // One chunk per page of 1000 rows, and the closing bracket.
-    expect(chunks).toBe(SCALE_IMAGES / 1000 + 1);
+    // One chunk per page, and the closing bracket.
+    expect(chunks).toBe(SCALE_IMAGES / LEGACY_LIST_PAGE_ROWS + 1);
     expectCompleteList(text);
     expect(text).toBe(await renderedAtOnce(d1Database(env.DB), user.id));
   }, 120_000);
@@ -79,7 +80,7 @@ describe('legacy list while images are deleted', () => {
     const res = await h.target.fetch('/api/images', { headers: bearer(user) });
     let deleted: number[] = [];
     const { text } = await readAll(res, async () => {
-      // After the first page went out: the oldest 2,000 (pages 4 and 5, not read yet) go.
+      // After the first page went out: the oldest 2,000 (the last pages, not read yet) go.
       const gone = await env.DB.prepare(
         'DELETE FROM images WHERE id IN (SELECT id FROM images WHERE owner_id = ? ORDER BY id LIMIT 2000) RETURNING id',
       )
@@ -98,8 +99,9 @@ describe('legacy list while images are deleted', () => {
 
 describe('legacy list when the database fails midway', () => {
   /**
-   * Once armed, lets `allowed` more statements run outside a batch and fails the rest: with one
-   * allowed, the list's first page (with the session check) is read and its later pages fail.
+   * Once armed, lets `allowed` more statements run outside a batch and fails the rest: with two
+   * allowed, the list's first page (with the session check) and its second (read before the
+   * answer, to know the list goes on) are read and its later pages fail.
    */
   const failing = { armed: false, allowed: 0 };
   const flakyD1 = (db: D1Database): D1Database =>
@@ -112,9 +114,9 @@ describe('legacy list when the database fails midway', () => {
     const user = await newUser(h.target, 'scale-fail');
     await seed(user.id, 2_500);
     failing.armed = true;
-    failing.allowed = 1;
+    failing.allowed = 2;
     try {
-      // The first page comes with the session check, so the status is already 200.
+      // The first pages come with the session check, so the status is already 200.
       const res = await h.target.fetch('/api/images', { headers: bearer(user) });
       expect(res.status).toBe(200);
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -130,7 +132,8 @@ describe('legacy list when the database fails midway', () => {
       // drizzle names the failed query and keeps the driver's error as the cause.
       expect(failure).toBeInstanceOf(Error);
       expect(String((failure as Error).cause)).toContain('injected D1 failure');
-      // Exactly the first page was sent, without the closing bracket: not valid JSON.
+      // Exactly the first two pages were sent, without the closing bracket: not valid JSON.
+      expect(text.split('{"img_id"')).toHaveLength(2 * LEGACY_LIST_PAGE_ROWS + 1);
       expect(text.startsWith('[{')).toBe(true);
       expect(text.endsWith(']')).toBe(false);
       expect(() => JSON.parse(text)).toThrow();

@@ -277,7 +277,10 @@ export const imageSchema = z
 export const imagePageSchema = z
   .object({
     items: z.array(imageSchema),
-    next_cursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null at the end' }),
+    next_cursor: z.string().nullable().openapi({
+      description:
+        'Pass as `cursor` for the next page; null at the end. With a `tag` filter a page examines a bounded number of images, so it can hold fewer items than `limit` (even none) while more follow: keep going until this is null',
+    }),
   })
   .openapi('ImagePage');
 

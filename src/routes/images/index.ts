@@ -29,7 +29,7 @@ export function imageRouters() {
   routers.legacy.openapi(r.legacyListImages, async (c) => {
     const deps = c.get('deps');
     const pages = await images.listAllImages(deps, c.get('session'), c.req.valid('query'));
-    const body = await jsonArrayBody(pages, images.LEGACY_LIST_PAGE_ROWS, legacyImage, (err) =>
+    const body = await jsonArrayBody(pages, legacyImage, (err) =>
       deps.logger.error('legacy list cut off after its first bytes', {
         request_id: c.get('requestId'),
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),

@@ -1,8 +1,9 @@
 /**
  * A JSON array read page by page, byte for byte what `JSON.stringify(allItems)` gives (`[`,
  * items without whitespace joined by `,`, `]`). When the first page is also the last (most
- * lists), it is that string, sent with its length. Otherwise it is a stream, one chunk per
- * page, holding only one page at a time. If reading a page fails after the first chunk went out
+ * lists: the generator ends right after it), it is that string, sent with its length. Otherwise
+ * it is a stream, one chunk per page, holding at most two pages at a time (the second is read
+ * before answering, to know which). If reading a page fails after the first chunk went out
  * (the status is sent by then), the stream errors instead of closing: the runtime aborts the
  * response (a chunked body without its last chunk, a reset connection), so a client never
  * mistakes a cut-off list for a complete one — the closing `]` is only ever written after the
@@ -10,21 +11,18 @@
  */
 export async function jsonArrayBody<T>(
   pages: AsyncGenerator<T[], void, undefined>,
-  /** Rows in a full page: a shorter first page is the whole list (no further page is read). */
-  pageRows: number,
   render: (item: T) => unknown,
   onError: (err: unknown) => void,
 ): Promise<string | ReadableStream<Uint8Array>> {
   // One stringify per page; its brackets are dropped where pages are joined.
   const items = (page: T[]) => JSON.stringify(page.map(render)).slice(1, -1);
   const first = await pages.next();
-  if (first.done || first.value.length < pageRows) {
-    await pages.return(undefined);
-    return `[${first.done ? '' : items(first.value)}]`;
-  }
+  // The generator ends without another read when its first page is the whole list.
+  const second = first.done ? first : await pages.next();
+  if (second.done) return `[${first.done ? '' : items(first.value)}]`;
 
   const encoder = new TextEncoder();
-  const ready = [first.value];
+  const ready = [first.value as T[], second.value];
   let started = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
