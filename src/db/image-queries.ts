@@ -105,11 +105,14 @@ export const ownedBy = (session: Session, imageId: number) =>
 
 // Writes are drizzle builders (not `db.run(sql)`), which D1's batch cannot bind.
 
-/** Creates the owner's tag rows that do not exist yet. Columns in table order: id, owner_id, name. */
+/**
+ * Creates the owner's tag rows that do not exist yet. Columns in table order: id, owner_id, name,
+ * image_count (0: the image_tags triggers count the links that follow).
+ */
 export const ensureTags = (db: Db, ownerId: number, names: readonly string[] | Placeholder, guard: SQL = sql`1`) =>
   db
     .insert(tags)
-    .select(sql`SELECT NULL, ${ownerId}, value FROM json_each(${listParam(names)}) WHERE ${guard}`)
+    .select(sql`SELECT NULL, ${ownerId}, value, 0 FROM json_each(${listParam(names)}) WHERE ${guard}`)
     .onConflictDoNothing();
 
 /**

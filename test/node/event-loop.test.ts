@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, newUser, type TestUser } from '../support/client';
 import { RARE_TAG, seedTaggedImagesSql } from '../support/tag-seed';
 import type { Target } from '../support/target';
-import { dataDir, httpTarget, spawnEntry, startInProcess } from './support/servers';
+import { dataDir, runtimeServer } from './support/servers';
 
 /**
  * One user's expensive reads must not hold the server's event loop (the synchronous SQLite
@@ -24,16 +24,9 @@ describe.each(['node', 'bun'] as const)('event loop under one heavy user [%s]', 
 
   beforeAll(async () => {
     const data = await dataDir();
-    let shutdown: () => Promise<unknown>;
-    if (runtime === 'node') {
-      const server = await startInProcess(data.env);
-      target = httpTarget(runtime, server.origin);
-      shutdown = () => server.shutdown('tests done');
-    } else {
-      const server = await spawnEntry('bun', data.env, data.dir);
-      target = httpTarget(runtime, server.origin);
-      shutdown = () => server.stop();
-    }
+    const server = await runtimeServer(runtime, data);
+    target = server.target;
+    const shutdown = server.shutdown;
     stop = async () => {
       await shutdown();
       await data.remove();

@@ -6,7 +6,7 @@ import { drizzleOptions } from '../../src/db/client';
 import { bearer, newUser, type TestUser } from '../support/client';
 import { expectCompleteList, renderedAtOnce, SCALE_IMAGES, seedImagesSql } from '../support/list-scale';
 import type { Target } from '../support/target';
-import { dataDir, httpTarget, spawnEntry, startInProcess } from './support/servers';
+import { dataDir, runtimeServer } from './support/servers';
 
 /**
  * The legacy list of 50,000 images from real Node and Bun servers (the D1 side:
@@ -25,16 +25,9 @@ describe.each(['node', 'bun'] as const)('legacy list of 50,000 images [%s]', (ru
 
   beforeAll(async () => {
     const data = await dataDir();
-    let shutdown: () => Promise<unknown>;
-    if (runtime === 'node') {
-      const server = await startInProcess(data.env);
-      target = httpTarget(runtime, server.origin);
-      shutdown = () => server.shutdown('tests done');
-    } else {
-      const server = await spawnEntry('bun', data.env, data.dir);
-      target = httpTarget(runtime, server.origin);
-      shutdown = () => server.stop();
-    }
+    const server = await runtimeServer(runtime, data);
+    target = server.target;
+    const shutdown = server.shutdown;
     client = createClient({ url: data.env.DATABASE_URL as string });
     db = drizzle(client, drizzleOptions) as unknown as Db;
     stop = async () => {

@@ -199,6 +199,22 @@ export function memoryLogger(): Logger & { lines: { level: string; message: stri
   return { lines, info: push('info'), warn: push('warn'), error: push('error') };
 }
 
+/**
+ * A plain HTTP target on a fresh server of `runtime` over `data`: Node in this process, Bun as a
+ * child, as the entries build them. `shutdown` stops it (the data stays for the caller).
+ */
+export async function runtimeServer(
+  runtime: 'node' | 'bun',
+  data: { env: EnvVars; dir: string },
+): Promise<{ target: Target; shutdown: () => Promise<unknown> }> {
+  if (runtime === 'node') {
+    const server = await startInProcess(data.env);
+    return { target: httpTarget(runtime, server.origin), shutdown: () => server.shutdown('tests done') };
+  }
+  const server = await spawnEntry('bun', data.env, data.dir);
+  return { target: httpTarget(runtime, server.origin), shutdown: () => server.stop() };
+}
+
 /** The Node server inside the test process, as src/node.ts builds it. */
 export async function startInProcess(
   env: EnvVars,
