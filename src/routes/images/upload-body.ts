@@ -30,12 +30,12 @@ export const readUploadBody = (policy: 'strict' | 'legacy'): MiddlewareHandler<A
   bodyReader(async (c, next) => {
     const raw = c.req.raw;
     const contentType = raw.headers.get('content-type');
-    if (raw.body === null && contentType === null) return next();
+    if (raw.body === null && contentType === null) return validateEmpty(c, next);
     if (!/^multipart\/form-data\b/i.test(contentType ?? '')) throw new ProblemError(415, NOT_MULTIPART);
     if (!multipartBoundary(contentType)) {
       throw new ProblemError(400, 'The multipart body is malformed: its Content-Type has no boundary.');
     }
-    if (raw.body === null) return next();
+    if (raw.body === null) return validateEmpty(c, next);
     const deps = c.get('deps');
     const max = deps.config.maxUploadBytes;
     const tooLarge = `The upload exceeds the limit of ${max} bytes.`;
@@ -57,6 +57,12 @@ export const readUploadBody = (policy: 'strict' | 'legacy'): MiddlewareHandler<A
       release();
     }
   });
+
+/** No body: the validator is handed an empty form (and names the missing image), never the request. */
+function validateEmpty(c: Context<AppEnv>, next: () => Promise<void>): Promise<void> {
+  c.req.bodyCache.formData = Promise.resolve(new FormData()) as unknown as FormData;
+  return next();
+}
 
 async function receiveForm(
   c: Context<AppEnv>,
