@@ -41,26 +41,36 @@ function untilClosed(socket: Socket): Promise<{ ms: number; received: string }> 
 }
 
 describe('the Node listener', () => {
-  it('closes a connection whose headers never end, within the headers timeout', async () => {
+  it('closes a connection whose headers trickle in and never end, at the headers timeout', async () => {
     const socket = await open();
     const closed = untilClosed(socket);
     socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
-    const { ms, received } = await closed;
+    // A byte every 2 s: never idle long enough for the socket timeout, so only the headers
+    // timeout can end it.
+    const drip = setInterval(() => socket.writable && socket.write('a'), 2000);
+    const { ms, received } = await closed.finally(() => clearInterval(drip));
     expect(ms).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 1000);
     expect(ms).toBeLessThan(HEADERS_TIMEOUT_MS + 5000);
     // Node answers 408 (or just closes) — never a 2xx for a request it never fully received.
     expect(received).not.toMatch(/^HTTP\/1\.1 2/);
   }, 40_000);
 
-  it('closes a kept-alive connection left idle after its answer', async () => {
+  it('closes a silent connection at the socket idle timeout, and a kept-alive one idle after its answer', async () => {
+    const silent = await open();
+    const gone = await untilClosed(silent);
+    // BODY_IDLE_SECONDS is 5 for the test servers: the socket goes 5 s after that.
+    expect(gone.ms).toBeGreaterThanOrEqual(9000);
+    expect(gone.ms).toBeLessThan(15_000);
+
     const socket = await open();
     const closed = untilClosed(socket);
     socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n');
+
     const { ms, received } = await closed;
     expect(received).toMatch(/^HTTP\/1\.1 200/);
     expect(ms).toBeGreaterThanOrEqual(KEEP_ALIVE_TIMEOUT_MS - 1000);
     expect(ms).toBeLessThan(KEEP_ALIVE_TIMEOUT_MS + 5000);
-  }, 20_000);
+  }, 40_000);
 
   it('logs a client that goes away mid-upload as 499 at info, not as an unhandled error', async () => {
     const reg = await fetch(`${server.origin}/api/v1/user/register`, {
