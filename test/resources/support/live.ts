@@ -133,14 +133,16 @@ export async function watched<T>(
   };
   const timer = setInterval(sample, SAMPLE_MS);
   const started = performance.now();
-  let result: T;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
-    result = await work();
-    await new Promise((r) => setTimeout(r, TAIL_MS));
-    sample();
-  } finally {
-    clearInterval(timer);
+    outcome = { ok: true, value: await work() };
+  } catch (error) {
+    // Figures first: an attack that broke the server usually also broke the bound.
+    outcome = { ok: false, error };
   }
+  await new Promise((r) => setTimeout(r, TAIL_MS));
+  sample();
+  clearInterval(timer);
   const figures: Figures = {
     runtime: server.runtime,
     attack,
@@ -155,7 +157,8 @@ export async function watched<T>(
       `peak growth ${figures.peakGrowthMiB} MiB (bound ${figures.boundMiB} MiB), ${figures.ms} ms`,
   );
   expect(peak - baseline, `${server.runtime} ${attack}: RSS growth`).toBeLessThan(bound);
-  return result;
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 // ---- after every attack ---------------------------------------------------------------------------
