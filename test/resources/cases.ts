@@ -13,7 +13,7 @@ import { LOGIN_LIMITS } from '../../src/services/login-throttle';
 import { gifFrameBomb, hugeJpeg, hugePng, hugeWebp, lyingAvif, manyFrameGif } from '../support/bombs';
 import { bearer, json, newUser, type TestUser, uniqueEmail } from '../support/client';
 import { bytesOf } from '../support/image-api';
-import { jpeg, noisePng, png } from '../support/images';
+import { noisePng, png } from '../support/images';
 import { fromNewAddress } from '../support/target';
 import { multipart, upload } from '../support/upload';
 import {
@@ -325,7 +325,6 @@ export function resourceSuite(runtime: Runtime): void {
       ['GIF: 5000 frames (the first is made)', () => manyFrameGif(5000), 200],
       ['PNG: IHDR says 60000×60000', () => hugePng(), 422],
       ['JPEG: SOF says 65000×65000', () => hugeJpeg(), 422],
-      ['JPEG: progressive, 7000×7000 (49 MP, within MAX_VARIANT_PIXELS)', () => jpeg(7000, 7000, { sof: 0xc2 }), 200],
       ['JPEG: progressive colour 4:4:4, 5000×5000', () => progressiveColourJpeg(5000, 5000), 200],
       ['WebP: 16384×16384 animated canvas', () => hugeWebp(), 422],
       ['AVIF: ispe says 64×64, coded 512×512', () => codedLyingAvif(), 422],
@@ -334,6 +333,7 @@ export function resourceSuite(runtime: Runtime): void {
       // Known to break the bound on every runtime (reported on issue 22): a progressive JPEG is
       // decoded whole (all coefficients held, 2 bytes per pixel and component, no streaming),
       // and the decode gate counts decodes, not their memory. `it.fails` turns red once fixed.
+      // One such case only: the heap a first one leaves behind would absorb a second's growth.
       const known = name.startsWith('JPEG: progressive') ? it.fails : it;
       known(`${name}: 4 parallel variant requests answer ${want}`, async () => {
         const bytes = await payload();
