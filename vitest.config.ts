@@ -63,6 +63,18 @@ export default defineConfig(async () => {
             hookTimeout: 60_000,
           },
         },
+        {
+          // Attacks on live servers (Node, Bun, workerd under wrangler dev) with a memory watchdog:
+          // test/resources/cases.ts. Each file starts its own server as a separate process.
+          test: {
+            name: 'resources',
+            environment: 'node',
+            include: ['test/resources/**/*.test.ts'],
+            testTimeout: 60_000,
+            // wrangler dev builds and starts workerd before the first attack.
+            hookTimeout: 150_000,
+          },
+        },
       ],
     },
   };

@@ -10,23 +10,13 @@
  * different images are hit concurrently. Prints requests, errors, p50/p99 latency and the peak
  * memory of the server's process tree. Exits 1 on any integrity failure. Loopback only.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type Child,
-  type EntryRuntime,
-  freePort,
-  killTree,
-  processTree,
-  ROOT,
-  serverEnv,
-  spawnEntry,
-} from '../test/node/support/servers';
+import { type Child, type EntryRuntime, killTree, serverEnv, spawnEntry, treeRss } from '../test/node/support/servers';
+import { startWranglerDev } from '../test/node/support/wrangler-dev';
 import { noisePng } from '../test/support/images';
 import { multipart, type Part } from '../test/support/upload';
 
@@ -55,7 +45,6 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 const rand = (n: number) => Math.floor(Math.random() * n);
 const pick = <T>(items: readonly T[]): T => items[rand(items.length)] as T;
 const someTags = () => [...new Set(Array.from({ length: rand(4) }, () => pick(TAG_POOL)))];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- servers ---------------------------------------------------------------------------------
 
@@ -77,85 +66,8 @@ async function stopChild(proc: Child) {
 }
 
 async function startWorkerd(dir: string): Promise<Running> {
-  const wrangler = join(ROOT, 'node_modules/.bin/wrangler');
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' };
-  const persist = ['--persist-to', dir];
-  const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persist], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-  });
-  if (migrated.status !== 0) throw new Error(`d1 migrations apply failed:\n${migrated.stdout}${migrated.stderr}`);
-  const port = await freePort();
-  const inspector = await freePort();
-  // The secret goes in as a --var, so the repository's .dev.vars is neither read for it nor touched.
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector)];
-  args.push(
-    ...persist,
-    '--var',
-    `AUTH_SECRET:${randomBytes(32).toString('hex')}`,
-    '--show-interactive-dev-session=false',
-  );
-  const child = spawn(wrangler, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => (output += c));
-  child.stderr?.on('data', (c: Buffer) => (output += c));
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
-    const ok = await fetch(`${origin}/api/openapi.json`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      killProcessTree(child);
-      throw new Error(`wrangler dev did not answer within 120 s:\n${output}`);
-    }
-    await sleep(500);
-  }
-  return {
-    origin,
-    pid: child.pid as number,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('close', r));
-      const tree = processTree(child.pid as number);
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      for (const pid of tree) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
-    },
-  };
-}
-
-function killProcessTree(child: ChildProcess) {
-  for (const pid of processTree(child.pid as number)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
-
-/** Resident memory of a process tree, in bytes (Linux /proc). */
-function treeRss(pid: number): number {
-  let total = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
-      total += Number(kb ?? 0) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
+  const server = await startWranglerDev(dir);
+  return { origin: server.origin, pid: server.pid, stop: () => server.stop() };
 }
 
 // ---- the model -------------------------------------------------------------------------------

@@ -384,3 +384,20 @@ export function killTree(proc: Child): void {
     }
   }
 }
+
+/**
+ * Resident memory of a process and everything below it, in bytes (Linux /proc VmRSS). Pages
+ * shared between the processes of a tree are counted once per process.
+ */
+export function treeRss(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1];
+      total += Number(kb ?? 0) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
