@@ -57,8 +57,11 @@ export const MAX_AVIF_SIDE = 1200;
 /** A decode still running after this long is stopped, and the image counted as undecodable. */
 export const DECODE_TIMEOUT_SECONDS = 30;
 
-/** Per process: decodes at once, and requests that may wait for one. */
-export const DECODE_LIMITS = { running: 2, queued: 16 };
+/**
+ * Per process: decodes at once, requests that may wait for one, and the pixel memory the decodes
+ * in flight may hold together (an image that alone needs more gets no variants).
+ */
+export const DECODE_LIMITS = { running: 2, queued: 16, memoryBytes: 160 * 2 ** 20 };
 
 /** Items in one v1 list page (`limit`). */
 export const MAX_PAGE = 200;

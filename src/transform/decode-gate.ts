@@ -1,36 +1,72 @@
 /**
- * At most `running` decodes at once in this process, and at most `queued` more waiting; past
- * that, `EngineBusy` at once. Decode memory grows with each decode in flight, so a parallel
- * storm of variant requests must wait its turn (or be told to come back) instead of multiplying it.
+ * Decodes in this process are bounded twice. At most `running` run at once and `queued` more
+ * wait; past that, `EngineBusy` at once. And the pixel memory the decodes in flight hold is
+ * bounded by `memoryBytes`: once a decode knows its image (from the decoder's metadata) it
+ * reserves what holding that image costs, waiting while others hold the budget, and an image that
+ * alone would exceed it is refused. A decode count alone is not enough: a progressive JPEG of a
+ * few KiB is held whole while it decodes, coefficients and all, so two of them can cost as much
+ * as hundreds of ordinary ones.
  */
-import { EngineBusy } from './transformer';
+import { EngineBusy, UntransformableImage } from './transformer';
 
-export interface DecodeGate {
-  run<T>(work: () => Promise<T>): Promise<T>;
-  /** Decodes in flight and waiting, for tests and logs. */
-  readonly load: { running: number; queued: number };
+export interface DecodeLimits {
+  running: number;
+  queued: number;
+  memoryBytes: number;
 }
 
-export function decodeGate(limits: { running: number; queued: number }): DecodeGate {
+/** Inside a decode: reserve `bytes` of the memory budget (released when the decode ends). */
+export type Reserve = (bytes: number) => Promise<void>;
+
+export interface DecodeGate {
+  run<T>(work: (reserve: Reserve) => Promise<T>): Promise<T>;
+  /** Decodes in flight and waiting, and the memory they hold, for tests and logs. */
+  readonly load: { running: number; queued: number; memoryBytes: number };
+}
+
+export function decodeGate(limits: DecodeLimits): DecodeGate {
   let running = 0;
   const waiting: (() => void)[] = [];
+  let held = 0;
+  const memoryWaiters: { bytes: number; wake: () => void }[] = [];
   const release = () => {
     const next = waiting.shift();
     if (next) next();
     else running--;
   };
+  const wakeMemory = () => {
+    // In order: a large reservation is not starved by a stream of small ones.
+    for (let first = memoryWaiters[0]; first && held + first.bytes <= limits.memoryBytes; first = memoryWaiters[0]) {
+      memoryWaiters.shift();
+      held += first.bytes;
+      first.wake();
+    }
+  };
   return {
     get load() {
-      return { running, queued: waiting.length };
+      return { running, queued: waiting.length, memoryBytes: held };
     },
-    async run<T>(work: () => Promise<T>): Promise<T> {
+    async run<T>(work: (reserve: Reserve) => Promise<T>): Promise<T> {
       if (running < limits.running) running++;
       else if (waiting.length < limits.queued) await new Promise<void>((resolve) => waiting.push(resolve));
       else throw new EngineBusy(`${running} decodes running and ${waiting.length} waiting`);
       // A released slot passes straight to the next waiter, so `running` stays counted for it.
+      let mine = 0;
+      const reserve: Reserve = async (bytes) => {
+        if (mine + bytes > limits.memoryBytes) {
+          throw new UntransformableImage(
+            `decoding it would hold ${Math.ceil((mine + bytes) / 2 ** 20)} MiB; decodes may hold ${Math.floor(limits.memoryBytes / 2 ** 20)} MiB`,
+          );
+        }
+        if (memoryWaiters.length === 0 && held + bytes <= limits.memoryBytes) held += bytes;
+        else await new Promise<void>((wake) => memoryWaiters.push({ bytes, wake }));
+        mine += bytes;
+      };
       try {
-        return await work();
+        return await work(reserve);
       } finally {
+        held -= mine;
+        wakeMemory();
         release();
       }
     },

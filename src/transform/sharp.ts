@@ -12,7 +12,7 @@
  */
 import sharp from 'sharp';
 import { DECODE_LIMITS, DECODE_TIMEOUT_SECONDS } from '../limits';
-import { type DecodeGate, decodeGate } from './decode-gate';
+import { type DecodeGate, decodeGate, type Reserve } from './decode-gate';
 import {
   type ImageTransformer,
   TRANSFORMABLE_TYPES,
@@ -47,11 +47,47 @@ export function sharpTransformer(limits = DECODE_LIMITS): ImageTransformer & { g
     gate,
     // The source is read inside the gate too: a waiting request holds no image bytes.
     transform: (open, plan) =>
-      gate.run(async () => make(new Uint8Array(await new Response(await open()).arrayBuffer()), plan)),
+      gate.run(async (reserve) => make(new Uint8Array(await new Response(await open()).arrayBuffer()), plan, reserve)),
   };
 }
 
-async function make(source: Uint8Array, plan: TransformPlan): Promise<TransformedImage> {
+// libvips' operation cache would keep decoded images after their answer, outside the budget.
+sharp.cache(false);
+
+const SAMPLE_BYTES: Partial<Record<string, number>> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+};
+/** Rows a streaming decoder holds at a time, with room for the resize's own window. */
+const STREAMED_ROWS = 256;
+
+/**
+ * The memory decoding `meta` holds at its peak. A progressive JPEG keeps every DCT coefficient
+ * (2 bytes a sample) besides the decoded image and libvips' copy of it (measured: about four
+ * times the image); an interlaced PNG, a GIF frame and a WebP are
+ * decoded whole; a baseline JPEG or a plain PNG streams a band of rows at a time. The output
+ * image is held whole in every case.
+ */
+export function decodeCost(meta: sharp.Metadata, plan: Pick<TransformPlan, 'width' | 'height'>): number {
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  const sample = (SAMPLE_BYTES[meta.depth ?? 'uchar'] ?? 1) * Math.max(meta.channels ?? 4, 1);
+  const whole = width * height * sample;
+  let input: number;
+  if (meta.format === 'jpeg' && meta.isProgressive) input = 4 * whole;
+  else if (meta.format === 'png' && meta.isProgressive) input = 2 * whole;
+  else if (meta.format === 'gif') input = width * height * 4;
+  else if (meta.format === 'webp') input = width * height * 4;
+  else input = Math.min(whole, width * sample * STREAMED_ROWS);
+  return input + plan.width * plan.height * 4;
+}
+
+async function make(source: Uint8Array, plan: TransformPlan, reserve: Reserve): Promise<TransformedImage> {
   // `failOn: 'error'` still decodes files with harmless warnings, as browsers do.
   const options: sharp.SharpOptions = {
     failOn: 'error',
@@ -72,6 +108,8 @@ async function make(source: Uint8Array, plan: TransformPlan): Promise<Transforme
       `the decoder reads ${meta.width}×${meta.height}; the image is stored as ${plan.source.width}×${plan.source.height}`,
     );
   }
+  // What holding this image costs, from the decoder's own reading, reserved before any pixel.
+  await reserve(decodeCost(meta, plan));
   const format = VARIANT_FORMATS[plan.format];
   let image = sharp(source, options).timeout({ seconds: DECODE_TIMEOUT_SECONDS });
   image = ORIENT[plan.orientation]?.(image) ?? image;

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharpTransformer } from '../../src/transform/sharp';
+import { decodeGate } from '../../src/transform/decode-gate';
+import { decodeCost, sharpTransformer } from '../../src/transform/sharp';
 import { EngineBusy, type TransformPlan, UntransformableImage } from '../../src/transform/transformer';
 import { gifFrameBomb, hugePng, lyingAvif } from '../support/bombs';
 import { bearer, newUser, type TestUser } from '../support/client';
@@ -112,7 +113,7 @@ describe('sharp transformer limits', () => {
   });
 
   it('runs at most `running` decodes with `queued` waiting, and turns the rest away as busy', async () => {
-    const transformer = sharpTransformer({ running: 1, queued: 1 });
+    const transformer = sharpTransformer({ running: 1, queued: 1, memoryBytes: 2 ** 30 });
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -123,10 +124,51 @@ describe('sharp transformer limits', () => {
       });
     const first = slow();
     const second = slow();
-    expect(transformer.gate.load).toEqual({ running: 1, queued: 1 });
+    expect(transformer.gate.load).toEqual({ running: 1, queued: 1, memoryBytes: 0 });
     await expect(slow()).rejects.toBeInstanceOf(EngineBusy);
     release();
     await Promise.all([first, second]);
-    expect(transformer.gate.load).toEqual({ running: 0, queued: 0 });
+    expect(transformer.gate.load).toEqual({ running: 0, queued: 0, memoryBytes: 0 });
+  });
+
+  it('holds decodes to the memory budget: a second waits for the first to give its share back', async () => {
+    const gate = decodeGate({ running: 4, queued: 4, memoryBytes: 100 });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    const first = gate.run(async (reserve) => {
+      await reserve(70);
+      order.push('first decodes');
+      await held;
+      order.push('first done');
+    });
+    const second = gate.run(async (reserve) => {
+      await reserve(60);
+      order.push('second decodes');
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(gate.load).toEqual({ running: 2, queued: 0, memoryBytes: 70 });
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first decodes', 'first done', 'second decodes']);
+    expect(gate.load.memoryBytes).toBe(0);
+    // One image that alone needs more than the budget is refused, not queued for ever.
+    await expect(gate.run((reserve) => reserve(101))).rejects.toBeInstanceOf(UntransformableImage);
+    expect(gate.load).toEqual({ running: 0, queued: 0, memoryBytes: 0 });
+  });
+
+  it('counts a progressive JPEG by the whole image it holds, a baseline one by a band of rows', async () => {
+    const pixels = { width: 4000, height: 3000 };
+    const make = (progressive: boolean) =>
+      sharp({ create: { ...pixels, channels: 3, background: '#808080' } })
+        .jpeg({ progressive })
+        .toBuffer();
+    const out = { width: 100, height: 75 };
+    const progressive = decodeCost(await sharp(await make(true)).metadata(), out);
+    const baseline = decodeCost(await sharp(await make(false)).metadata(), out);
+    expect(progressive).toBe(4 * 4000 * 3000 * 3 + 100 * 75 * 4);
+    expect(baseline).toBe(4000 * 3 * 256 + 100 * 75 * 4);
   });
 });

@@ -325,21 +325,27 @@ export function resourceSuite(runtime: Runtime): void {
       ['GIF: 5000 frames (the first is made)', () => manyFrameGif(5000), 200],
       ['PNG: IHDR says 60000×60000', () => hugePng(), 422],
       ['JPEG: SOF says 65000×65000', () => hugeJpeg(), 422],
-      ['JPEG: progressive colour 4:4:4, 5000×5000', () => progressiveColourJpeg(5000, 5000), 200],
+      [
+        'JPEG: progressive colour 4:4:4, 6000×6000 (over the decode budget alone)',
+        () => progressiveColourJpeg(6000, 6000),
+        422,
+      ],
+      ['JPEG: progressive colour 4:4:4, 3000×3000 (within it)', () => progressiveColourJpeg(3000, 3000), 200],
       ['WebP: 16384×16384 animated canvas', () => hugeWebp(), 422],
       ['AVIF: ispe says 64×64, coded 512×512', () => codedLyingAvif(), 422],
     ];
     for (const [name, payload, want] of bombs) {
-      // Known to break the bound on every runtime (reported on issue 22): a progressive JPEG is
-      // decoded whole (all coefficients held, 2 bytes per pixel and component, no streaming),
-      // and the decode gate counts decodes, not their memory. `it.fails` turns red once fixed.
-      // One such case only: the heap a first one leaves behind would absorb a second's growth.
-      const known = name.startsWith('JPEG: progressive') ? it.fails : it;
-      known(`${name}: 4 parallel variant requests answer ${want}`, async () => {
+      // On workerd the pixels are decoded by wrangler's local Images emulation (sharp inside
+      // wrangler's Node process), which the Worker cannot bound; deployed, Cloudflare Images
+      // decodes outside the Worker. So a progressive JPEG there is held to the answers, health and
+      // counters, and its memory is printed but not bounded.
+      const bound =
+        runtime === 'workerd' && name.startsWith('JPEG: progressive') ? Number.POSITIVE_INFINITY : DECODE_BOUND;
+      it(`${name}: 4 parallel variant requests answer ${want}`, async () => {
         const bytes = await payload();
         const before = await storageOf(server, owner);
         const image = await upload(server.target, owner, bytes);
-        const answers = await watched(server, name, DECODE_BOUND, () =>
+        const answers = await watched(server, name, bound, () =>
           Promise.all(
             Array.from({ length: 4 }, async () => {
               const res = await variant(image.id);
