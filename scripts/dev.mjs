@@ -3,12 +3,20 @@
 // Creates a random AUTH_SECRET in the git-ignored .dev.vars on first run, applies the
 // migrations to the local D1, then hands over to `wrangler dev` (whose `[build]` step in
 // wrangler.toml copies Swagger UI's files into the static-assets directory). Extra arguments go
-// to `wrangler dev`, e.g. `npm start -- --port 8787 --persist-to /tmp/imageapi`.
+// to `wrangler dev`, e.g. `npm start -- --port 8787 --persist-to /tmp/imageapi --var NAME:value`
+// (README, "Local settings").
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+// The local runtime would otherwise fetch a sample `request.cf` from workers.cloudflare.com at
+// start, and print a stack trace when offline; the app reads nothing from `request.cf`, so the
+// built-in placeholder serves. Setting CLOUDFLARE_CF_FETCH_ENABLED=true brings the fetch back.
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? 'false',
+};
 const wrangler = (args, opts = {}) => spawnSync('npx', ['wrangler', ...args], { stdio: 'inherit', env, ...opts });
 
 const devVars = '.dev.vars';
