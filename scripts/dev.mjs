@@ -42,6 +42,23 @@ if (migrated.status !== 0) process.exit(migrated.status ?? 1);
 // The trigger wrangler suggests otherwise, /cdn-cgi/handler/scheduled, answers 500 here: with
 // `[assets]` configured, wrangler 4.86's local runtime sends it to the static-assets router,
 // which has no scheduled handler, instead of to this Worker (deployed crons are unaffected).
-const dev = spawn('npx', ['wrangler', 'dev', '--test-scheduled', ...args], { stdio: 'inherit', env });
+// With `[secrets] required` in wrangler.toml, wrangler takes only those secrets from .dev.vars
+// and ignores every other line there. A setting written there (say USAGE_FLUSH_SECONDS=0) is
+// meant for this server too: pass it as `--var`, before the command line's own (which win).
+const secrets = new Set(['AUTH_SECRET']);
+const devVarsArgs = readFileSync(devVars, 'utf8')
+  .split('\n')
+  .map((line) => /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line))
+  .filter((m) => m !== null && !secrets.has(m[1]))
+  .flatMap(([, name, value]) => ['--var', `${name}:${value.replace(/^(["'])(.*)\1$/, '$2')}`]);
+if (devVarsArgs.length > 0) {
+  console.log(
+    `Settings from .dev.vars: ${devVarsArgs
+      .filter((_, i) => i % 2)
+      .map((v) => v.split(':')[0])
+      .join(', ')}`,
+  );
+}
+const dev = spawn('npx', ['wrangler', 'dev', '--test-scheduled', ...devVarsArgs, ...args], { stdio: 'inherit', env });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
