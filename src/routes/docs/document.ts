@@ -1,4 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+// One version for the package and the API it describes; bundlers keep only this field.
+import { version } from '../../../package.json';
 import type { AppEnv } from '../../http/app-env';
 import { PROBLEM_CONTENT_TYPE } from '../../http/problem';
 
@@ -6,7 +8,7 @@ export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 
 export const info = {
   title: 'ImageAPI',
-  version: '1.0.0',
+  version,
   description:
     'Upload images with tags, fetch them back, list and filter them. New clients use `/api/v1`; ' +
     'the unversioned legacy paths are kept for existing clients and marked deprecated, each naming ' +
