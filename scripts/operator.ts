@@ -7,7 +7,7 @@
 //   npm run operator -- grant <email> --local-d1      the local D1 of `npm start` (wrangler dev)
 //   npm run operator -- grant <email> --local-d1 --persist-to DIR   …started with --persist-to DIR
 //   npm run operator -- grant <email> --remote-d1     the deployed D1 (after `wrangler login`)
-//   bun scripts/operator.ts grant <email>             the same under Bun
+//   npx bun scripts/operator.ts grant <email>         the same under Bun
 //
 // Safe while the server runs: the next request of that user sees the change. On D1 the command
 // is SQL run through `wrangler d1 execute`, which binds no parameters: the email is quoted here.

@@ -1,2 +1,18 @@
-/** The bodies of the fenced blocks right after each `<!-- ci: name -->` marker of a README. */
+export interface CodeBlock {
+  /** The fence's language (`sh`, `ts`, …). */
+  lang: string;
+  /** The block's text, without the fence's indentation. */
+  body: string;
+  /** The names of its `<!-- ci: … -->` marker. */
+  names: string[];
+  /** Why CI does not run it (`ci: skip (…)`), or undefined when it does. */
+  skip: string | undefined;
+  /** The README line of its opening fence. */
+  line: number;
+}
+/** Every fenced block of a README, in order, with its CI marker. */
+export function codeBlocks(markdown: string): CodeBlock[];
+/** The bodies of the fenced blocks whose `<!-- ci: … -->` marker names `name`. */
 export function readmeBlocks(markdown: string, name: string): string[];
+/** The ```sh blocks CI runs against `npm start`: all but those marked skip. */
+export function runnableShellBlocks(markdown: string): CodeBlock[];

@@ -1,32 +1,78 @@
 #!/usr/bin/env node
-// Prints the README's code blocks marked for CI, so CI runs exactly what a reader copies:
+// The README's code blocks, so CI runs exactly what a reader copies. A block may carry a marker,
+// an HTML comment on the line right before its fence:
 //
-//   <!-- ci: NAME -->
-//   ```sh
-//   ...
-//   ```
+//   <!-- ci: NAME[, NAME…] -->                    named: a script picks it by name
+//   <!-- ci: skip (why it is not run) -->         not run against `npm start` (the reason is required)
+//   <!-- ci: backup, skip (why) -->               both
+//
+// Every ```sh block not marked `skip` is run, in order and in one shell, against `npm start`
+// (scripts/readme-check.sh).
 //
 //   node scripts/readme-blocks.mjs NAME [README.md]   every block marked NAME, in order
+//   node scripts/readme-blocks.mjs --run [README.md]  every ```sh block not marked skip, in order
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The bodies of the fenced blocks right after each `<!-- ci: name -->` marker. */
-export function readmeBlocks(markdown, name) {
+/**
+ * Every fenced block, in order: its language, body (the fence's indentation removed), the names
+ * of its marker, and the reason given with `skip` (undefined when not skipped).
+ */
+export function codeBlocks(markdown) {
+  const lines = markdown.split('\n');
   const blocks = [];
-  const marker = /<!--\s*ci:\s*([\w-]+)\s*-->\s*\n```[\w-]*\n([\s\S]*?)\n```/g;
-  for (const m of markdown.matchAll(marker)) if (m[1] === name) blocks.push(m[2]);
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```([\w-]*)\s*$/.exec(lines[i]);
+    if (!open) continue;
+    const indent = open[1].length;
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && !/^\s*```\s*$/.test(lines[end])) end++;
+    const body = lines.slice(start + 1, end).map((l) => l.slice(Math.min(indent, /^\s*/.exec(l)[0].length)));
+    let before = start - 1;
+    while (before >= 0 && lines[before].trim() === '') before--;
+    const marker = before >= 0 ? /^\s*<!--\s*ci:\s*(.*?)\s*-->\s*$/.exec(lines[before]) : null;
+    const names = [];
+    let skip;
+    for (const part of marker ? marker[1].split(/,(?![^(]*\))/) : []) {
+      const m = /^\s*([\w-]+)\s*(?:\((.*)\))?\s*$/s.exec(part);
+      if (!m) throw new Error(`README line ${before + 1}: unreadable ci marker "${part}"`);
+      names.push(m[1]);
+      if (m[1] === 'skip') skip = (m[2] ?? '').trim();
+    }
+    blocks.push({ lang: open[2], body: body.join('\n'), names, skip, line: start + 1 });
+    i = end;
+  }
   return blocks;
+}
+
+/** The bodies of the blocks whose marker names `name`. */
+export function readmeBlocks(markdown, name) {
+  return codeBlocks(markdown)
+    .filter((b) => b.names.includes(name))
+    .map((b) => b.body);
+}
+
+/** The ```sh blocks CI runs against `npm start`: all but those marked skip. */
+export function runnableShellBlocks(markdown) {
+  return codeBlocks(markdown).filter((b) => b.lang === 'sh' && b.skip === undefined);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const [name, file = new URL('../README.md', import.meta.url)] = process.argv.slice(2);
   if (!name) {
-    console.error('usage: node scripts/readme-blocks.mjs NAME [README.md]');
+    console.error('usage: node scripts/readme-blocks.mjs NAME|--run [README.md]');
     process.exit(2);
   }
-  const blocks = readmeBlocks(readFileSync(file, 'utf8'), name);
+  const markdown = readFileSync(file, 'utf8');
+  const blocks =
+    name === '--run'
+      ? runnableShellBlocks(markdown).map((b) => `# ---- README.md line ${b.line}\n${b.body}`)
+      : readmeBlocks(markdown, name);
   if (!blocks.length) {
-    console.error(`no README block marked <!-- ci: ${name} -->`);
+    console.error(
+      name === '--run' ? 'no runnable sh block in the README' : `no README block marked <!-- ci: ${name} -->`,
+    );
     process.exit(1);
   }
   console.log(blocks.join('\n'));

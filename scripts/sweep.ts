@@ -4,7 +4,7 @@
 //
 //   npm run sweep                 one run (what the server does every hour)
 //   npm run sweep -- --all        runs until the pass over the images directory is complete
-//   bun scripts/sweep.ts [--all]  the same under Bun
+//   npx bun scripts/sweep.ts [--all]  the same under Bun
 //
 // Reads DATABASE_URL and IMAGES_DIR like the server (environment, or .env). Safe while the
 // server runs. On Workers the cron does this; locally, `npm start` serves

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from '@hono/zod-openapi';
 import { type Config, parseConfig } from '../config';
 
-const localSchema = z.object({
+export const localSchema = z.object({
   HOST: z.string().trim().min(1).default('localhost'),
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   DATABASE_URL: z.string().trim().min(1).default('file:./data/imageapi.db'),

@@ -117,11 +117,11 @@ describe('the README’s client commands, from the project folder', () => {
     );
   });
 
-  it('`curl -o openapi.json <served document>` fetches the document the server serves', async () => {
-    const command = await readmeCommand('curl -o openapi.json ');
-    const [tool = '', ...args] = adapt(command, 'openapi.json');
+  it('`curl -f --create-dirs -o out/openapi.json <served document>` fetches the document the server serves', async () => {
+    const command = await readmeCommand('curl -f --create-dirs -o out/openapi.json ');
+    const [tool = '', ...args] = adapt(command, 'out/openapi.json');
     await run(tool, args, { cwd: ROOT, timeout: 30_000 });
-    const saved = JSON.parse(await readFile(join(out, 'openapi.json'), 'utf8')) as { openapi: string };
+    const saved = JSON.parse(await readFile(join(out, 'out/openapi.json'), 'utf8')) as { openapi: string };
     const served = (await (await fetch(`${server.origin}/api/openapi.json`)).json()) as unknown;
     expect(saved).toEqual(served);
   });
