@@ -58,7 +58,9 @@ const varsSchema = z.object({
   ADMIN_EMAILS: z.string().default(''),
   // A client that sends nothing for this long, or (past it) averages under the rate, gets 408.
   BODY_IDLE_SECONDS: z.coerce.number().min(1).max(600).default(30),
-  BODY_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
+  BODY_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000_000).default(8192),
+  // However fast it moves, a body that takes longer than this gets 408.
+  BODY_MAX_SECONDS: z.coerce.number().min(1).max(86_400).default(3600),
   // Uploads being received at once by one server process; 0 means unlimited.
   CONCURRENT_UPLOADS_PER_USER: z.coerce.number().int().min(0).max(10_000).default(8),
   CONCURRENT_UPLOADS_PER_ADDRESS: z.coerce.number().int().min(0).max(10_000).default(16),
@@ -109,6 +111,8 @@ export const configSchema = varsSchema.transform((env) => {
     bodyIdleMs: Math.round(env.BODY_IDLE_SECONDS * 1000),
     /** Past bodyIdleMs of waiting, a body slower than this on average is refused (408). */
     bodyMinBytesPerSecond: env.BODY_MIN_BYTES_PER_SECOND,
+    /** A request body still arriving after this long is refused (408). */
+    bodyMaxMs: Math.round(env.BODY_MAX_SECONDS * 1000),
     /** Uploads one user, and one client address, may have in flight per server process (0 = no cap). */
     concurrentUploadsPerUser: env.CONCURRENT_UPLOADS_PER_USER,
     concurrentUploadsPerAddress: env.CONCURRENT_UPLOADS_PER_ADDRESS,

@@ -61,7 +61,7 @@ export const DECODE_TIMEOUT_SECONDS = 30;
  * Per process: decodes at once, requests that may wait for one, and the pixel memory the decodes
  * in flight may hold together (an image that alone needs more gets no variants).
  */
-export const DECODE_LIMITS = { running: 2, queued: 16, memoryBytes: 160 * 2 ** 20 };
+export const DECODE_LIMITS = { running: 2, queued: 16, memoryBytes: 192 * 2 ** 20 };
 
 /** Items in one v1 list page (`limit`). */
 export const MAX_PAGE = 200;

@@ -28,7 +28,13 @@ export function bodyReader<M extends MiddlewareHandler<AppEnv>>(reader: M): M {
 
 /** The limits a reader meters a body with: the route's size, the server's patience. */
 export function meterLimits(config: Config, maxBytes: number, tooLarge: string): BodyMeterLimits {
-  return { maxBytes, tooLarge, idleMs: config.bodyIdleMs, minBytesPerSecond: config.bodyMinBytesPerSecond };
+  return {
+    maxBytes,
+    tooLarge,
+    idleMs: config.bodyIdleMs,
+    minBytesPerSecond: config.bodyMinBytesPerSecond,
+    maxMs: config.bodyMaxMs,
+  };
 }
 
 /** Step 2: the client's own statement of its size, judged before a byte is read. */

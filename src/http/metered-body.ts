@@ -18,6 +18,8 @@ export interface BodyMeterLimits {
    * byte every few seconds never hits the idle timeout, but holds a connection and a temp file.
    */
   minBytesPerSecond: number;
+  /** The whole body must have arrived within this, however steadily it moves. */
+  maxMs: number;
 }
 
 const timedOut = (detail: string) => new ProblemError(408, detail);
@@ -38,6 +40,7 @@ export class MeteredReader {
   readonly #limits: BodyMeterLimits;
   #bytes = 0;
   #waitedMs = 0;
+  readonly #started = Date.now();
 
   constructor(body: ReadableStream<Uint8Array>, limits: BodyMeterLimits) {
     this.#source = body.getReader();
@@ -71,6 +74,9 @@ export class MeteredReader {
       return this.#fail(timedOut(`The request body stalled: no bytes arrived for ${Math.round(idleMs / 1000)} s.`));
     }
     if (result.done) return result;
+    if (Date.now() - this.#started > this.#limits.maxMs) {
+      return this.#fail(timedOut(`The request body took longer than ${Math.round(this.#limits.maxMs / 1000)} s.`));
+    }
     this.#bytes += result.value.byteLength;
     if (this.#bytes > maxBytes) return this.#fail(new ProblemError(413, tooLarge));
     if (this.#waitedMs > idleMs && (this.#bytes * 1000) / this.#waitedMs < minBytesPerSecond) {

@@ -14,7 +14,7 @@ import { MAX_LINKS_PER_IMAGE } from '../limits';
 import { CannotProcess, Conflict, NotFound } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
-import { isVariantRequest, type VariantRequest, variantRefusal } from './variants';
+import { isVariantRequest, UNDECODABLE, type VariantRequest, variantRefusal } from './variants';
 
 export const MIN_EXPIRES_IN = 60;
 export const MAX_EXPIRES_IN = 30 * 24 * 60 * 60;
@@ -63,7 +63,7 @@ export async function createLink(
   const image = await getImage(deps, session, imageId);
   const variant = variantJson(input.variant);
   if (variant !== null) {
-    const refusal = variantRefusal(image, deps);
+    const refusal = variantRefusal(image, deps) ?? (image.decodeFailedAt !== null ? UNDECODABLE : undefined);
     if (refusal) throw new CannotProcess(refusal);
   }
   const now = deps.clock().getTime();

@@ -41,6 +41,7 @@ import {
   UntransformableImage,
   VARIANT_FORMATS,
   type VariantFormat,
+  VariantTooCostly,
 } from '../transform/transformer';
 import { Busy, CannotProcess, Inconsistent, NotFound } from './errors';
 import { RETRY_AFTER_SECONDS } from './unavailable';
@@ -184,7 +185,7 @@ const isThumbnail = (n: NormalisedVariant) =>
 
 const refuse = (detail: string) => new CannotProcess(detail);
 
-const UNDECODABLE = 'This image cannot be decoded to make a variant. Fetch it without variant parameters.';
+export const UNDECODABLE = 'This image cannot be decoded to make a variant. Fetch it without variant parameters.';
 
 /** Why this image gets no variants (CannotProcess; its original stays available), or undefined. */
 export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
@@ -195,7 +196,6 @@ export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer
   if (!deps.transformer.reads.has(image.contentType)) {
     return `Variants are made from PNG, JPEG, GIF and WebP images; this one is ${image.contentType}. Fetch it without variant parameters.`;
   }
-  if (image.decodeFailedAt !== null) return UNDECODABLE;
   const { width, height } = image;
   if (width === null || height === null) return 'The size of this image is unknown, so no variant is made of it.';
   if (width * height > deps.config.maxVariantPixels) {
@@ -261,6 +261,8 @@ export async function openVariant(
   const key = variantKey(image.storageKey, hash, variant.format);
   const cached = await deps.store.get(key);
   if (cached) return { kind: 'bytes', etag, variant, body: cached.body, size: cached.size };
+  // Variants stored before a decode failed are still served above; no new one is tried.
+  if (image.decodeFailedAt !== null) throw refuse(UNDECODABLE);
 
   const reserved = await reserve(deps, { imageId: image.id, hash, key, counted: !isThumbnail(variant) });
   let bytes: Uint8Array<ArrayBuffer>;
@@ -335,6 +337,12 @@ async function make(
         deps.logger.warn('could not mark an image undecodable', { image_id: image.id, error: String(e) }),
       );
       throw refuse(UNDECODABLE);
+    }
+    if (err instanceof VariantTooCostly) {
+      deps.logger.warn('variant not made: over the decode budget', { image_id: image.id, error: err.message });
+      throw refuse(
+        `This variant needs more than one decode may take here (${err.message}). Ask for a smaller size; the original is still served.`,
+      );
     }
     if (err instanceof EngineBusy) {
       deps.logger.warn('variant not made: every decode slot is taken', { image_id: image.id, error: err.message });

@@ -2,12 +2,12 @@
  * Decodes in this process are bounded twice. At most `running` run at once and `queued` more
  * wait; past that, `EngineBusy` at once. And the pixel memory the decodes in flight hold is
  * bounded by `memoryBytes`: once a decode knows its image (from the decoder's metadata) it
- * reserves what holding that image costs, waiting while others hold the budget, and an image that
+ * reserves what making the variant costs, waiting while others hold the budget, and a variant that
  * alone would exceed it is refused. A decode count alone is not enough: a progressive JPEG of a
  * few KiB is held whole while it decodes, coefficients and all, so two of them can cost as much
  * as hundreds of ordinary ones.
  */
-import { EngineBusy, UntransformableImage } from './transformer';
+import { EngineBusy, VariantTooCostly } from './transformer';
 
 export interface DecodeLimits {
   running: number;
@@ -54,8 +54,8 @@ export function decodeGate(limits: DecodeLimits): DecodeGate {
       let mine = 0;
       const reserve: Reserve = async (bytes) => {
         if (mine + bytes > limits.memoryBytes) {
-          throw new UntransformableImage(
-            `decoding it would hold ${Math.ceil((mine + bytes) / 2 ** 20)} MiB; decodes may hold ${Math.floor(limits.memoryBytes / 2 ** 20)} MiB`,
+          throw new VariantTooCostly(
+            `making it would hold ${Math.ceil((mine + bytes) / 2 ** 20)} MiB; decodes may hold ${Math.floor(limits.memoryBytes / 2 ** 20)} MiB`,
           );
         }
         if (memoryWaiters.length === 0 && held + bytes <= limits.memoryBytes) held += bytes;

@@ -20,6 +20,7 @@ import {
   type TransformPlan,
   UntransformableImage,
   VARIANT_FORMATS,
+  VariantTooCostly,
 } from './transformer';
 
 /** EXIF orientation as sharp operations; sharp mirrors before it rotates. */
@@ -63,6 +64,11 @@ const SAMPLE_BYTES: Partial<Record<string, number>> = {
   int: 4,
   float: 4,
 };
+/**
+ * The output is held more than once: the resized image, the encoder's working copy and, for an
+ * EXIF rotation, the rotated one (measured on Node: about 3 to 3.4 times the output's RGBA).
+ */
+const OUTPUT_COPIES = 3.5;
 /** Rows a streaming decoder holds at a time, with room for the resize's own window. */
 const STREAMED_ROWS = 256;
 
@@ -71,7 +77,7 @@ const STREAMED_ROWS = 256;
  * (2 bytes a sample) besides the decoded image and libvips' copy of it (measured: about four
  * times the image); an interlaced PNG, a GIF frame and a WebP are
  * decoded whole; a baseline JPEG or a plain PNG streams a band of rows at a time. The output
- * image is held whole in every case.
+ * is held whole, several times over (OUTPUT_COPIES), in every case.
  */
 export function decodeCost(meta: sharp.Metadata, plan: Pick<TransformPlan, 'width' | 'height'>): number {
   const width = meta.width ?? 0;
@@ -84,7 +90,7 @@ export function decodeCost(meta: sharp.Metadata, plan: Pick<TransformPlan, 'widt
   else if (meta.format === 'gif') input = width * height * 4;
   else if (meta.format === 'webp') input = width * height * 4;
   else input = Math.min(whole, width * sample * STREAMED_ROWS);
-  return input + plan.width * plan.height * 4;
+  return input + OUTPUT_COPIES * plan.width * plan.height * 4;
 }
 
 async function make(source: Uint8Array, plan: TransformPlan, reserve: Reserve): Promise<TransformedImage> {
@@ -129,7 +135,11 @@ async function make(source: Uint8Array, plan: TransformPlan, reserve: Reserve): 
   try {
     out = await image.toBuffer();
   } catch (err) {
-    // Everything sharp can fail on here is the input: not an image, truncated, unsupported, too slow.
+    // Too slow is this request's cost (a smaller variant may be quick), not the image's fault.
+    if (err instanceof Error && /timeout/i.test(err.message)) {
+      throw new VariantTooCostly(`the decode took longer than ${DECODE_TIMEOUT_SECONDS} s`, { cause: err });
+    }
+    // Everything else sharp can fail on here is the input: not an image, truncated, unsupported.
     throw untransformable(err);
   }
   const bytes = new Uint8Array(new ArrayBuffer(out.byteLength));

@@ -66,6 +66,14 @@ export class UntransformableImage extends Error {
   override name = 'UntransformableImage';
 }
 
+/**
+ * This variant of this image needs more than one decode may take (memory, or time): a smaller one
+ * may still be made, so nothing is remembered against the image.
+ */
+export class VariantTooCostly extends Error {
+  override name = 'VariantTooCostly';
+}
+
 /** The engine is running and queueing as many decodes as it may; the request may be repeated. */
 export class EngineBusy extends Error {
   override name = 'EngineBusy';

@@ -2,7 +2,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGate } from '../../src/transform/decode-gate';
 import { decodeCost, sharpTransformer } from '../../src/transform/sharp';
-import { EngineBusy, type TransformPlan, UntransformableImage } from '../../src/transform/transformer';
+import {
+  EngineBusy,
+  type TransformPlan,
+  UntransformableImage,
+  VariantTooCostly,
+} from '../../src/transform/transformer';
 import { gifFrameBomb, hugePng, lyingAvif } from '../support/bombs';
 import { bearer, newUser, type TestUser } from '../support/client';
 import type { Target } from '../support/target';
@@ -49,6 +54,33 @@ const engineRefusals = () =>
   logger.lines.filter((l) => l.message === 'variant not made: the engine cannot read the image').length;
 
 describe('decoder bombs on Node', () => {
+  it('a variant too costly to make is refused for that request only: the image keeps its other variants', async () => {
+    const big = await sharp({ create: { width: 7000, height: 7000, channels: 4, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const image = await upload(target, user, big);
+    const thumbnail = () =>
+      target.fetch(`/api/v1/images/${image.id}/file?width=256&format=webp`, { headers: bearer(user) });
+    expect((await thumbnail()).status).toBe(200);
+    const growth = await rssGrowth(async () => {
+      // The whole 49 MP image as JPEG, four at once: each would hold far more than the budget.
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          target.fetch(`/api/v1/images/${image.id}/file?format=jpeg`, { headers: bearer(user) }),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(4).fill(422));
+      expect(((await answers[0]?.json()) as { detail: string }).detail).toMatch(/smaller size/);
+    });
+    expect(growth).toBeLessThan(RSS_BOUND);
+    // Nothing was remembered against the image: the stored thumbnail and a new small size still work.
+    expect((await thumbnail()).status).toBe(200);
+    const small = await target.fetch(`/api/v1/images/${image.id}/file?width=300&format=webp`, {
+      headers: bearer(user),
+    });
+    expect(small.status).toBe(200);
+  });
+
   it('a GIF frame bomb hidden past the sniffed head is refused by the decoder, once, within the RSS bound', async () => {
     // Stored 1×1: only the decoder sees the 20000×20000 frame (1.6 GB of pixels).
     const image = await upload(target, user, gifFrameBomb(20_000, 20_000, { hideAfter: 70_000 }));
@@ -155,7 +187,7 @@ describe('sharp transformer limits', () => {
     expect(order).toEqual(['first decodes', 'first done', 'second decodes']);
     expect(gate.load.memoryBytes).toBe(0);
     // One image that alone needs more than the budget is refused, not queued for ever.
-    await expect(gate.run((reserve) => reserve(101))).rejects.toBeInstanceOf(UntransformableImage);
+    await expect(gate.run((reserve) => reserve(101))).rejects.toBeInstanceOf(VariantTooCostly);
     expect(gate.load).toEqual({ running: 0, queued: 0, memoryBytes: 0 });
   });
 
@@ -168,7 +200,7 @@ describe('sharp transformer limits', () => {
     const out = { width: 100, height: 75 };
     const progressive = decodeCost(await sharp(await make(true)).metadata(), out);
     const baseline = decodeCost(await sharp(await make(false)).metadata(), out);
-    expect(progressive).toBe(4 * 4000 * 3000 * 3 + 100 * 75 * 4);
-    expect(baseline).toBe(4000 * 3 * 256 + 100 * 75 * 4);
+    expect(progressive).toBe(4 * 4000 * 3000 * 3 + 3.5 * 100 * 75 * 4);
+    expect(baseline).toBe(4000 * 3 * 256 + 3.5 * 100 * 75 * 4);
   });
 });

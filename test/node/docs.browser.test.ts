@@ -153,7 +153,10 @@ describe.skipIf(skip).each(suites)('Swagger UI in a browser, served by %s', (lab
     await context.addInitScript(REPORT_VIOLATIONS);
     context.on('response', async (res) => {
       if (!res.url().startsWith(base)) return;
-      const headers = await res.allHeaders().catch(() => ({}));
+      // One entry per header line: allHeaders() joins several Set-Cookie lines with a newline,
+      // which no Headers object takes (a login sets the session and the device cookie).
+      const headers = new Headers();
+      for (const { name, value } of await res.headersArray().catch(() => [])) headers.append(name, value);
       const problems = securityHeaderProblems(new Response(null, { headers }));
       responses.push({ url: res.url().slice(base.length), status: res.status(), problems });
     });

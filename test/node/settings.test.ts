@@ -35,7 +35,8 @@ describe('Node/Bun settings', () => {
       dbTimeoutMs: 10_000,
       storeTimeoutMs: 30_000,
       bodyIdleMs: 30_000,
-      bodyMinBytesPerSecond: 1024,
+      bodyMinBytesPerSecond: 8192,
+      bodyMaxMs: 3_600_000,
       concurrentUploadsPerUser: 8,
       concurrentUploadsPerAddress: 16,
     });

@@ -202,7 +202,8 @@ describe('parseConfig', () => {
       adminEmailsIgnored: false,
       usageFlushMs: 5_000,
       bodyIdleMs: 30_000,
-      bodyMinBytesPerSecond: 1024,
+      bodyMinBytesPerSecond: 8192,
+      bodyMaxMs: 3_600_000,
       concurrentUploadsPerUser: 8,
       concurrentUploadsPerAddress: 16,
     });
@@ -252,6 +253,7 @@ describe('parseConfig', () => {
       usageFlushMs: 0,
       bodyIdleMs: 2500,
       bodyMinBytesPerSecond: 0,
+      bodyMaxMs: 3_600_000,
       concurrentUploadsPerUser: 1,
       concurrentUploadsPerAddress: 0,
     });

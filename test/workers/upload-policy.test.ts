@@ -202,7 +202,13 @@ describe('declared part types', () => {
         controller.close();
       },
     });
-  const limits: BodyMeterLimits = { maxBytes: 1024 * 1024, tooLarge: 'too large', idleMs: 5000, minBytesPerSecond: 0 };
+  const limits: BodyMeterLimits = {
+    maxBytes: 1024 * 1024,
+    tooLarge: 'too large',
+    idleMs: 5000,
+    minBytesPerSecond: 0,
+    maxMs: 60_000,
+  };
   const metered = (stream: ReadableStream<Uint8Array>, l = limits) => new MeteredReader(stream, l);
 
   type Seen = [name: string, kind: string, declared: string | undefined, value: string];
@@ -301,5 +307,40 @@ describe('declared part types', () => {
       'b',
     );
     expect(await failure(read(parts.body, 'b', 4096))).toBe(413);
+  });
+
+  describe('the meter every body is read through', () => {
+    /** Chunks of `size` bytes every `everyMs`, `count` times. */
+    const paced = (size: number, everyMs: number, count: number) => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent++ >= count) return controller.close();
+          await new Promise((r) => setTimeout(r, everyMs));
+          controller.enqueue(new Uint8Array(size));
+        },
+      });
+    };
+    const readAll = async (stream: ReadableStream<Uint8Array>, l: BodyMeterLimits) => {
+      const reader = new MeteredReader(stream, l);
+      for (let r = await reader.read(); !r.done; r = await reader.read());
+      return reader.bytesRead;
+    };
+
+    it('lets a steady body through, and refuses one still arriving past maxMs, however steady (408)', async () => {
+      const steady = { ...limits, maxMs: 2000 };
+      expect(await readAll(paced(1024, 10, 10), steady)).toBe(10 * 1024);
+      expect(await failure(readAll(paced(1024, 20, 50), { ...limits, maxMs: 300 }))).toBe(408);
+    });
+
+    it('refuses a body that stalls for idleMs, and one slower than minBytesPerSecond once past it (408)', async () => {
+      expect(await failure(readAll(paced(1, 400, 3), { ...limits, idleMs: 200 }))).toBe(408);
+      // Never idle for 150 ms, but 1 byte per 100 ms is far under 1000 bytes a second.
+      expect(await failure(readAll(paced(1, 100, 10), { ...limits, idleMs: 150, minBytesPerSecond: 1000 }))).toBe(408);
+    });
+
+    it('counts chunked bytes against maxBytes as they arrive (413)', async () => {
+      expect(await failure(readAll(paced(1000, 1, 20), { ...limits, maxBytes: 5000 }))).toBe(413);
+    });
   });
 });
