@@ -65,3 +65,10 @@ export const DECODE_LIMITS = { running: 2, queued: 16, memoryBytes: 192 * 2 ** 2
 
 /** Items in one v1 list page (`limit`). */
 export const MAX_PAGE = 200;
+
+/**
+ * Password derivations (PBKDF2, 100,000 rounds each) at once per process or isolate, and requests
+ * that may wait for one; past that, 503 with Retry-After. Logins are also throttled per account
+ * and address (src/services/login-throttle.ts).
+ */
+export const PASSWORD_HASHES = { running: 2, queued: 64 };

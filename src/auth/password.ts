@@ -20,6 +20,8 @@ export function preparePassword(password: string): string {
   return password.replace(/(?!\u0020)\p{Zs}/gu, ' ').normalize('NFC');
 }
 
+import { withHashSlot } from './hash-gate';
+
 const encoder = new TextEncoder();
 
 function toBase64(bytes: Uint8Array): string {
@@ -35,14 +37,16 @@ function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations },
-    key,
-    HASH_BITS,
-  );
-  return new Uint8Array(bits);
+function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return withHashSlot(async () => {
+    const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations },
+      key,
+      HASH_BITS,
+    );
+    return new Uint8Array(bits);
+  });
 }
 
 /** Compares in time that depends only on the lengths, not on where the bytes differ. */
