@@ -118,6 +118,7 @@ export async function exportAccount(
   }
 
   const source = parts();
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -126,11 +127,14 @@ export async function exportAccount(
           if (next.done) controller.close();
           else controller.enqueue(next.value);
         } catch (err) {
+          // The client went away meanwhile: nothing to report, nothing to send.
+          if (cancelled) return;
           deps.logger.error('account export failed midway', { user_id: user.id, error: String(err) });
           controller.error(err);
         }
       },
       async cancel() {
+        cancelled = true;
         await source.return(undefined);
       },
     },
