@@ -8,6 +8,7 @@ import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
 import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
+import { finishAccountDeletions } from './services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
@@ -72,11 +73,20 @@ export default {
   },
   // Housekeeping (cron in wrangler.toml): bytes left by an upload whose rows failed, or a delete
   // whose byte removal failed, are removed once nothing points at them; ended login-throttle
-  // windows are dropped. Awaited, not handed to waitUntil: a failure then marks the cron event
+  // windows are dropped; account deletions left unfinished are carried on. Awaited, not handed to waitUntil: a failure then marks the cron event
   // as failed in the dashboard and Workers Logs.
   async scheduled(controller, env) {
     const { deps } = appFor(env);
-    const [result, pruned] = await Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)]);
-    consoleLogger.info('housekeeping sweep', { cron: controller.cron, ...result, throttle_windows_pruned: pruned });
+    const [result, pruned, deleted] = await Promise.all([
+      sweepOrphanBytes(deps),
+      pruneLoginThrottle(deps),
+      finishAccountDeletions(deps),
+    ]);
+    consoleLogger.info('housekeeping sweep', {
+      cron: controller.cron,
+      ...result,
+      throttle_windows_pruned: pruned,
+      account_deletions_finished: deleted,
+    });
   },
 } satisfies ExportedHandler<Env>;

@@ -93,7 +93,12 @@ export function readLoginCounters(db: Db, counters: readonly ThrottleCounter[]) 
 /** The user a login names, if any. */
 export const loginUser = (db: Db, email: string) =>
   db
-    .select({ id: users.id, passwordHash: users.passwordHash, tokenVersion: users.tokenVersion })
+    .select({
+      id: users.id,
+      passwordHash: users.passwordHash,
+      tokenVersion: users.tokenVersion,
+      deletingAt: users.deletingAt,
+    })
     .from(users)
     .where(eq(users.email, email))
     .limit(1);

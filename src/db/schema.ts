@@ -18,10 +18,13 @@ export const users = sqliteTable(
     // May use the admin API. Set only by an operator action (scripts/operator.ts, or the
     // equivalent SQL on D1), never by anything a request can do.
     isOperator: integer({ mode: 'boolean' }).notNull().default(false),
+    // Set when the account's deletion began (services/account-lifecycle.ts): from then on no
+    // session or login is accepted, and a retried delete or housekeeping finishes it.
+    deletingAt: integer({ mode: 'number' }),
     createdAt: createdAt(),
     updatedAt: createdAt(),
   },
-  (t) => [uniqueIndex('users_email_unique').on(t.email)],
+  (t) => [uniqueIndex('users_email_unique').on(t.email), index('users_deleting_idx').on(t.deletingAt)],
 );
 
 export const images = sqliteTable(

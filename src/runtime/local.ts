@@ -11,6 +11,7 @@ import type { Deps, Logger } from '../deps';
 import { type LocalBindings, localClientAddress } from '../http/client-address';
 import { MULTIPART_OVERHEAD_BYTES } from '../limits';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
+import { finishAccountDeletions } from '../services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from '../services/admin';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
@@ -159,11 +160,12 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     });
 
     // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers,
-    // and login-throttle counters whose window has ended are dropped.
+    // login-throttle counters whose window has ended are dropped, and account deletions left
+    // unfinished are carried on.
     let sweeping: Promise<unknown> | undefined;
     const sweep = () => {
       if (sweeping) return; // the previous run is still going
-      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps)])
+      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps), finishAccountDeletions(deps)])
         .catch((err: unknown) => logger.error('housekeeping sweep failed', { error: String(err) }))
         .finally(() => {
           sweeping = undefined;

@@ -27,6 +27,36 @@ export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, 
 }
 
 export const INVALID_CREDENTIALS = 'Invalid email or password.';
+export const ACCOUNT_BEING_DELETED = 'This account is being deleted.';
+export const WRONG_PASSWORD = 'The password is wrong.';
+
+/**
+ * The password check of a signed-in user confirming a change (password, email, deletion), under
+ * the same throttle as a login for the account's email: the attempt is reserved before the
+ * password is looked at (429 when a counter is full), kept when it was wrong (403), given back
+ * when it was right.
+ */
+export async function confirmPassword(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  secret: string,
+  user: { email: string; passwordHash: string },
+  password: string,
+  client: { address: string | undefined; deviceCookie: string | undefined },
+): Promise<void> {
+  const now = deps.clock().getTime();
+  const device = await readDeviceCookie(secret, user.email, client.deviceCookie);
+  const counters = await loginCounters(user.email, client.address, device, now);
+  const [reserved, state] = await deps.db.batch([
+    reserveLoginAttempt(deps.db, counters, now),
+    readLoginCounters(deps.db, counters),
+  ]);
+  if (reserved.length < counters.length) {
+    if (reserved.length > 0) await releaseLoginAttempt(deps.db, reserved);
+    throw throttled(state, now);
+  }
+  if (!(await verifyPassword(password, user.passwordHash))) throw new Forbidden(WRONG_PASSWORD);
+  await releaseLoginAttempt(deps.db, reserved);
+}
 
 /**
  * Checks the password under the login throttle (services/login-throttle): one batch reserves the
@@ -59,6 +89,11 @@ export async function login(
   const ok = await verifyPassword(password, row?.passwordHash);
   // One refusal for both causes (no such user, wrong password).
   if (!row || !ok) throw new Unauthenticated(INVALID_CREDENTIALS);
+  // A token issued now would carry the version the deletion moved to: none is issued.
+  if (row.deletingAt !== null) {
+    await releaseLoginAttempt(deps.db, reserved);
+    throw new Unauthenticated(ACCOUNT_BEING_DELETED);
+  }
   const writes: Statement[] = [releaseLoginAttempt(deps.db, reserved)];
   // The password is at hand only now: move hashes made with older parameters to today's.
   if (needsRehash(row.passwordHash)) {

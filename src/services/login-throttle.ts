@@ -51,6 +51,9 @@ const counter = async (scope: ThrottleScope, value: string, now: number): Promis
   newResetAt: now + LOGIN_LIMITS[scope].windowMs,
 });
 
+/** The key of an account's counter across all addresses (removed with the account). */
+export const accountCounterKey = (email: string): Promise<string> => digest('account', email);
+
 /**
  * The counters a login attempt for `email` (already normalised) reserves: its device cookie's
  * alone when `device` (the nonce of a cookie issued for this email) is given; otherwise the

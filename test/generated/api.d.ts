@@ -121,6 +121,70 @@ export interface paths {
         get: operations["getCurrentUser"];
         put?: never;
         post?: never;
+        /**
+         * Delete the account and everything it stores
+         * @description Needs the password. From the first call the account is being deleted: no token, key, share link or login works any more, and its email stays taken until the deletion ends. Every image, variant (bytes included), tag, key, link, usage row and session goes. A large account is deleted over several calls: 202 means send the same request again (the same token and password) to carry on; 204 means it is gone. A call that fails midway (503) can be repeated the same way; housekeeping also finishes any deletion left unfinished.
+         */
+        delete: operations["deleteAccount"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the password: every other session and token ends; the caller gets a new token
+         * @description Needs the current password. Every token and cookie of the account issued before ends at once; the answer carries a new token, also set as the `auth_token` cookie. API keys are kept unless `revoke_api_keys` is true.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the email address the account logs in with
+         * @description Needs the password. The address is trimmed and lower-cased as at registration and must not belong to another account. Sessions and keys are kept.
+         */
+        post: operations["changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/user/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the account stores: its images' bytes and metadata as one tar archive
+         * @description A POSIX ustar archive, streamed as it is produced: `images/<id>.<ext>` holds each image as uploaded; after each group of files comes `manifest/NNNNNN.json` (from `000001`), a JSON array describing them (`id`, `name`, `file`, `content_type`, `size`, `sha256`, `width`, `height`, `tags`, `created_at`); the last entry is `manifest.json`: `format` (`imageapi-export`), `version`, `exported_at`, `user`, `images`, `bytes` and `manifest_pages` (how many manifest pages precede it). An archive that ends without `manifest.json` was cut short (a read failed midway): fetch it again.
+         */
+        get: operations["exportAccount"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -902,6 +966,44 @@ export interface components {
             /** @example ada@example.com */
             email: string;
             /** @example correct horse battery staple */
+            password: string;
+        };
+        ChangePasswordRequest: {
+            /**
+             * @description The current password
+             * @example correct horse battery staple
+             */
+            current_password: string;
+            /** @example a new correct horse battery staple */
+            new_password: string;
+            /**
+             * @description Also revoke every API key of the account (they are kept otherwise)
+             * @default false
+             */
+            revoke_api_keys: boolean;
+        };
+        ChangeEmailRequest: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /**
+             * @description The current password
+             * @example correct horse battery staple
+             */
+            password: string;
+        };
+        AccountDeletionPending: {
+            /** @enum {string} */
+            status: "deleting";
+            detail: string;
+        };
+        DeleteAccountRequest: {
+            /**
+             * @description The current password
+             * @example correct horse battery staple
+             */
             password: string;
         };
         QuotaOverride: {
@@ -1792,6 +1894,408 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The current password */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Being deleted, and more remains: repeat the request */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountDeletionPending"];
+                };
+            };
+            /** @description The account is deleted; the auth cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password is wrong, or the request came with an API key (use a login: a key cannot change the account) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password check is throttled like a login. Too many failed logins (counted in windows of 15 minutes from the first failure): 10 for one account from one client address, 100 from one address across all accounts, 50 for one account from all addresses. A client holding the `login_device` cookie this account's last successful login set there is counted apart, against 10 failures for that cookie only, so nobody else can lock it out. Every attempt a full count covers, the right password included, is refused until its window ends, and no password is checked. A right password does not count. Unknown emails are throttled exactly like known ones. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends and attempts are let through again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The current password and the new one (8–1024 characters) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. The same token is set as the HttpOnly `auth_token` cookie, and a `login_device` cookie marks this client as one that has signed in to this account (see 429). */
+            200: {
+                headers: {
+                    /** @description auth_token=…; HttpOnly; SameSite=Lax, and login_device=…; Path=/api; HttpOnly; SameSite=Strict */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password is wrong, or the request came with an API key (use a login: a key cannot change the account) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password check is throttled like a login. Too many failed logins (counted in windows of 15 minutes from the first failure): 10 for one account from one client address, 100 from one address across all accounts, 50 for one account from all addresses. A client holding the `login_device` cookie this account's last successful login set there is counted apart, against 10 failures for that cookie only, so nobody else can lock it out. Every attempt a full count covers, the right password included, is refused until its window ends, and no password is checked. A right password does not count. Unknown emails are throttled exactly like known ones. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends and attempts are let through again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new email and the current password */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The account, with its new email */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Invalid request: the problem names the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated, or the token is invalid, expired or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password is wrong, or the request came with an API key (use a login: a key cannot change the account) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another account has this email (compared case-insensitively) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is neither JSON nor a form */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The password check is throttled like a login. Too many failed logins (counted in windows of 15 minutes from the first failure): 10 for one account from one client address, 100 from one address across all accounts, 50 for one account from all addresses. A client holding the `login_device` cookie this account's last successful login set there is counted apart, against 10 failures for that cookie only, so nobody else can lock it out. Every attempt a full count covers, the right password included, is refused until its window ends, and no password is checked. A right password does not count. Unknown emails are throttled exactly like known ones. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends and attempts are let through again */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error, or authentication not configured */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database or the image store failed or did not answer in time; retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive */
+            200: {
+                headers: {
+                    /** @description attachment; filename="imageapi-export-….tar" */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-tar": Blob;
                 };
             };
             /** @description Not authenticated, or the token is invalid, expired or revoked */

@@ -108,9 +108,9 @@ describe('the OpenAPI document', () => {
   it('declares security on every operation: none, a login (cookie or bearer token), or a login or an API key', () => {
     const login = [{ cookieAuth: [] }, { bearerAuth: [] }];
     const loginOrKey = [...login, { apiKeyAuth: [] }];
-    // What a leaked key must not reach: managing keys, ending sessions.
+    // What a leaked key must not reach: managing keys, ending sessions, changing or deleting the account.
     const loginOnly =
-      /^(POST \/api(\/v1)?\/user\/logout|(GET|POST) \/api\/v1\/user\/keys|DELETE \/api\/v1\/user\/keys\/\{id\})$/;
+      /^(POST \/api(\/v1)?\/user\/logout|(GET|POST) \/api\/v1\/user\/keys|DELETE \/api\/v1\/user\/keys\/\{id\}|POST \/api\/v1\/user\/(password|email)|DELETE \/api\/v1\/user)$/;
     for (const { method, path, op } of operations) {
       const where = key(method, path);
       expect(op.security, `${where}: security is explicit`).toBeDefined();

@@ -1,11 +1,14 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AUTH_COOKIE, clearAuthCookie, setAuthCookie, setDeviceCookie } from '../../auth/cookie';
-import { DEVICE_COOKIE } from '../../auth/device-cookie';
+import { DEVICE_COOKIE, newDeviceCookie } from '../../auth/device-cookie';
 import { signingSecret } from '../../auth/middleware';
 import { readToken } from '../../auth/token';
 import type { UserRow } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
+import type { AppRouteHandler } from '../../http/router';
+import { exportAccount } from '../../services/account-export';
+import * as lifecycle from '../../services/account-lifecycle';
 import * as accounts from '../../services/accounts';
 import { surfaceRouters } from '../legacy';
 import { isoTime, unixSeconds } from '../time-format';
@@ -102,6 +105,73 @@ const getCurrentUser =
   async (c: Context<AppEnv>) =>
     c.json(p.user(await accounts.currentUser(c.get('deps'), c.get('session'))), 200);
 
+/** Who is asking, for the password check's throttle (as a login counts it). */
+const clientOf = (c: Context<AppEnv>) => ({
+  address: c.get('deps').clientAddress(c.req.raw, c.env),
+  deviceCookie: getCookie(c, DEVICE_COOKIE),
+});
+
+const changePassword: AppRouteHandler<typeof r.changePassword> = async (c) => {
+  const deps = c.get('deps');
+  const body = c.req.valid('json');
+  const ttlSeconds = deps.config.sessionTtlSeconds;
+  const issued = await lifecycle.changePassword(
+    deps,
+    { secret: signingSecret(deps), ttlSeconds },
+    c.get('session'),
+    {
+      currentPassword: body.current_password,
+      newPassword: body.new_password,
+      revokeApiKeys: body.revoke_api_keys ?? false,
+    },
+    clientOf(c),
+  );
+  setAuthCookie(c, deps.config, issued.token);
+  c.header('Cache-Control', 'no-store');
+  return c.json(
+    {
+      token: issued.token,
+      token_type: 'Bearer' as const,
+      expires_at: v1.expiresAt(issued.expiresAt),
+      expires_in: ttlSeconds,
+    },
+    200,
+  );
+};
+
+const changeEmail: AppRouteHandler<typeof r.changeEmail> = async (c) => {
+  const deps = c.get('deps');
+  const secret = signingSecret(deps);
+  const user = await lifecycle.changeEmail(deps, secret, c.get('session'), c.req.valid('json'), clientOf(c));
+  // The device cookie names the account by its email: this client stays recognised under the new one.
+  setDeviceCookie(c, deps.config, await newDeviceCookie(secret, user.email));
+  return c.json(v1User(user), 200);
+};
+
+const exportArchive: AppRouteHandler<typeof r.exportAccount> = async (c) => {
+  const deps = c.get('deps');
+  const archive = await exportAccount(deps, c.get('session'));
+  const day = isoTime(deps.clock().getTime()).slice(0, 10);
+  return c.body(archive.body, 200, {
+    'Content-Type': 'application/x-tar',
+    'Content-Disposition': `attachment; filename="imageapi-export-${archive.userId}-${day}.tar"`,
+    'Cache-Control': 'no-store',
+  });
+};
+
+const deleteAccount: AppRouteHandler<typeof r.deleteAccount> = async (c) => {
+  const deps = c.get('deps');
+  const { password } = c.req.valid('json');
+  const outcome = await lifecycle.deleteAccount(deps, signingSecret(deps), c.get('session'), password, clientOf(c));
+  // Whatever remains, no session of the account works any more.
+  clearAuthCookie(c, deps.config);
+  if (outcome.done) return c.body(null, 204);
+  return c.json(
+    { status: 'deleting' as const, detail: 'The account is being deleted; repeat the request to carry on.' },
+    202,
+  );
+};
+
 /** `/api/v1/user…` (`v1`) and the original service's `/api/user…` (`legacy`). */
 export function userRouters() {
   const routers = surfaceRouters();
@@ -109,5 +179,10 @@ export function userRouters() {
   routers.serve(r.login, login(v1), r.legacyLogin, login(legacy));
   routers.serve(r.logout, logout(v1), r.legacyLogout, logout(legacy));
   routers.serve(r.getCurrentUser, getCurrentUser(v1), r.legacyGetCurrentUser, getCurrentUser(legacy));
+  // The account lifecycle is new: v1 only.
+  routers.v1.openapi(r.changePassword, changePassword);
+  routers.v1.openapi(r.changeEmail, changeEmail);
+  routers.v1.openapi(r.exportAccount, exportArchive);
+  routers.v1.openapi(r.deleteAccount, deleteAccount);
   return { v1: routers.v1, legacy: routers.legacy };
 }

@@ -59,3 +59,47 @@ export const tokenSchema = z
   .openapi('Token');
 
 export const logoutSchema = z.object({ message: z.string() }).openapi('LegacyLogout');
+
+// ---- account lifecycle ------------------------------------------------------------------------
+
+const newPassword = () =>
+  text()
+    .refine((s) => codePoints(s) >= 8 && codePoints(s) <= 1024, {
+      message: 'Password must be 8 to 1024 characters long',
+    })
+    .openapi({ example: 'a new correct horse battery staple', minLength: 8, maxLength: 1024 });
+
+const confirmingPassword = () =>
+  text().min(1).max(1024).openapi({ description: 'The current password', example: 'correct horse battery staple' });
+
+/** A form sends `true`/`false` as text; JSON sends a boolean. */
+const formBoolean = () =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])
+    .openapi({ type: 'boolean', default: false });
+
+export const changePasswordSchema = z
+  .object({
+    current_password: confirmingPassword(),
+    new_password: newPassword(),
+    revoke_api_keys: formBoolean()
+      .optional()
+      .openapi({ description: 'Also revoke every API key of the account (they are kept otherwise)' }),
+  })
+  .openapi('ChangePasswordRequest');
+
+export const changeEmailSchema = z
+  .object({
+    email: registerSchema.shape.email,
+    password: confirmingPassword(),
+  })
+  .openapi('ChangeEmailRequest');
+
+export const deleteAccountSchema = z.object({ password: confirmingPassword() }).openapi('DeleteAccountRequest');
+
+export const deletionPendingSchema = z
+  .object({
+    status: z.literal('deleting'),
+    detail: z.string(),
+  })
+  .openapi('AccountDeletionPending');

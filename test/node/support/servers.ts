@@ -166,7 +166,17 @@ function fetchFrom(origin: string, localAddress: string): Target['fetch'] {
     return new Promise<Response>((resolveResponse, rejectResponse) => {
       const outgoing = httpRequest(
         request.url,
-        { method: request.method, headers: Object.fromEntries(request.headers), localAddress, agent: false },
+        {
+          method: request.method,
+          // node:http sends a DELETE's body with neither a length nor chunking (it defaults to
+          // chunked only for methods that usually carry one): say the length, as fetch does.
+          headers: {
+            ...Object.fromEntries(request.headers),
+            ...(body ? { 'content-length': String(body.length) } : {}),
+          },
+          localAddress,
+          agent: false,
+        },
         (incoming) => {
           const chunks: Buffer[] = [];
           incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
