@@ -68,7 +68,8 @@ export const MAX_PAGE = 200;
 
 /**
  * Password derivations (PBKDF2, 100,000 rounds each) at once per process or isolate, and requests
- * that may wait for one; past that, 503 with Retry-After. Logins are also throttled per account
+ * that may wait for one (a waiter holds only its request; the login throttle lets 100 checks per
+ * address through at once, so a burst of them queues rather than fails); past that, 503. Logins are also throttled per account
  * and address (src/services/login-throttle.ts).
  */
-export const PASSWORD_HASHES = { running: 2, queued: 64 };
+export const PASSWORD_HASHES = { running: 2, queued: 256 };

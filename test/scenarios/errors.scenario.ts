@@ -31,7 +31,7 @@ const errors: Scenario = (target) => {
     it.each([
       ['GET', '/api/user/register', ['POST']],
       ['PUT', '/api/v1/user/login', ['POST']],
-      ['DELETE', '/api/v1/user', ['GET', 'HEAD']],
+      ['PUT', '/api/v1/user', ['GET', 'HEAD', 'DELETE']],
       ['POST', '/api/user', ['GET', 'HEAD']],
       ['GET', '/api/v1/user/logout', ['POST']],
     ])('answers %s %s with 405 and an Allow header', async (method, path, expected) => {
