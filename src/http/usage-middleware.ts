@@ -54,25 +54,25 @@ export function recordUsage(app: OpenAPIHono<AppEnv>, usage: UsageRecorder): Mid
       uploadsRefused: c.error instanceof QuotaExceeded ? 1 : 0,
     };
     const keepAlive = waitUntilOf(c);
-    if (session.verified) {
+    const commit = () => {
       usage.record(count);
-      if (keepAlive) keepAlive(settle(deps));
-      else usage.nudge(deps.db);
+      if (keepAlive) return settle(deps);
+      usage.nudge(deps.db);
+    };
+    if (session.verified) {
+      const written = commit();
+      if (written && keepAlive) keepAlive(written);
       return;
     }
     // Refused before any service read the database (a bad query, a wrong media type, a read-only
     // key): the credentials are only a claim, and a forged key must not count against the user it
     // names. Proven after the response, off its path.
-    const proven = verifySession(deps, session).then(
-      () => true,
-      () => session.verified === true,
-    );
-    const later = proven
-      .then((ok) => {
-        if (!ok) return;
-        usage.record(count);
-        return keepAlive ? settle(deps) : usage.nudge(deps.db);
-      })
+    const later = verifySession(deps, session)
+      .then(
+        () => true,
+        () => session.verified === true,
+      )
+      .then((ok) => (ok ? commit() : undefined))
       .catch((err: unknown) => deps.logger.warn('could not count a request', { error: String(err) }));
     if (keepAlive) keepAlive(later);
   };

@@ -11,26 +11,16 @@ import type { Deps } from '../deps';
 import { tarEnd, tarFile, tarHeader, tarPadding } from '../formats/tar';
 import { type ImageRecord, listAllImages } from './images';
 import { currentUser } from './session';
+import { rasterExtension } from './upload-policy';
 
 /** Rows per page read while exporting. */
 export const EXPORT_PAGE_ROWS = 100;
 
 export const EXPORT_FORMAT = 'imageapi-export';
 
-const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': '.jpg',
-  'image/png': '.png',
-  'image/gif': '.gif',
-  'image/webp': '.webp',
-  'image/avif': '.avif',
-  'image/svg+xml': '.svg',
-  'image/bmp': '.bmp',
-  'image/tiff': '.tiff',
-};
-
 /** Where an image's bytes are in the archive: by id, so any name fits ustar's 100 bytes. */
 export const exportPath = (image: Pick<ImageRecord, 'id' | 'contentType'>) =>
-  `images/${image.id}${EXTENSIONS[image.contentType] ?? '.bin'}`;
+  `images/${image.id}.${rasterExtension(image.contentType) ?? 'bin'}`;
 
 const isoTime = (ms: number) => new Date(ms).toISOString();
 

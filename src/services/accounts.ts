@@ -115,6 +115,8 @@ export async function logout(deps: Pick<Deps, 'db' | 'clock'>, session: Session)
   if (session.kind === 'key') throw new Forbidden('An API key cannot log out.');
   const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());
   if (rows.length === 0) throw new Unauthenticated('The session has ended: log in again.');
+  // The bump matched the token's version: the session was live, and the request was its user's.
+  session.verified = true;
 }
 
 export { currentUser };

@@ -49,6 +49,9 @@ const FORMATS = 'PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF';
 
 /** For documentation: the declared types the legacy upload accepts, and the aliases it maps. */
 export const ACCEPTED_DECLARED_TYPES = Object.keys(RASTER_TYPES);
+
+/** The file extension (no dot) of an accepted raster type, or undefined. */
+export const rasterExtension = (contentType: string): string | undefined => RASTER_TYPES[contentType];
 export const DECLARED_TYPE_ALIASES = Object.keys(ALIASES);
 
 /**

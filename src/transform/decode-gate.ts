@@ -7,6 +7,7 @@
  * few KiB is held whole while it decodes, coefficients and all, so two of them can cost as much
  * as hundreds of ordinary ones.
  */
+import { slots } from '../lib/slots';
 import { EngineBusy, VariantTooCostly } from './transformer';
 
 export interface DecodeLimits {
@@ -25,15 +26,12 @@ export interface DecodeGate {
 }
 
 export function decodeGate(limits: DecodeLimits): DecodeGate {
-  let running = 0;
-  const waiting: (() => void)[] = [];
+  const decodes = slots(
+    limits,
+    ({ running, queued }) => new EngineBusy(`${running} decodes running and ${queued} waiting`),
+  );
   let held = 0;
   const memoryWaiters: { bytes: number; wake: () => void }[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
   const wakeMemory = () => {
     // In order: a large reservation is not starved by a stream of small ones.
     for (let first = memoryWaiters[0]; first && held + first.bytes <= limits.memoryBytes; first = memoryWaiters[0]) {
@@ -44,31 +42,27 @@ export function decodeGate(limits: DecodeLimits): DecodeGate {
   };
   return {
     get load() {
-      return { running, queued: waiting.length, memoryBytes: held };
+      return { ...decodes.load, memoryBytes: held };
     },
-    async run<T>(work: (reserve: Reserve) => Promise<T>): Promise<T> {
-      if (running < limits.running) running++;
-      else if (waiting.length < limits.queued) await new Promise<void>((resolve) => waiting.push(resolve));
-      else throw new EngineBusy(`${running} decodes running and ${waiting.length} waiting`);
-      // A released slot passes straight to the next waiter, so `running` stays counted for it.
-      let mine = 0;
-      const reserve: Reserve = async (bytes) => {
-        if (mine + bytes > limits.memoryBytes) {
-          throw new VariantTooCostly(
-            `making it would hold ${Math.ceil((mine + bytes) / 2 ** 20)} MiB; decodes may hold ${Math.floor(limits.memoryBytes / 2 ** 20)} MiB`,
-          );
+    run: <T>(work: (reserve: Reserve) => Promise<T>): Promise<T> =>
+      decodes.run(async () => {
+        let mine = 0;
+        const reserve: Reserve = async (bytes) => {
+          if (mine + bytes > limits.memoryBytes) {
+            throw new VariantTooCostly(
+              `making it would hold ${Math.ceil((mine + bytes) / 2 ** 20)} MiB; decodes may hold ${Math.floor(limits.memoryBytes / 2 ** 20)} MiB`,
+            );
+          }
+          if (memoryWaiters.length === 0 && held + bytes <= limits.memoryBytes) held += bytes;
+          else await new Promise<void>((wake) => memoryWaiters.push({ bytes, wake }));
+          mine += bytes;
+        };
+        try {
+          return await work(reserve);
+        } finally {
+          held -= mine;
+          wakeMemory();
         }
-        if (memoryWaiters.length === 0 && held + bytes <= limits.memoryBytes) held += bytes;
-        else await new Promise<void>((wake) => memoryWaiters.push({ bytes, wake }));
-        mine += bytes;
-      };
-      try {
-        return await work(reserve);
-      } finally {
-        held -= mine;
-        wakeMemory();
-        release();
-      }
-    },
+      }),
   };
 }
