@@ -60,4 +60,13 @@ describe('uploads in flight (UploadSlots)', () => {
     const slots = new UploadSlots(0, 0);
     for (let i = 0; i < 100; i++) slots.take(1, 'same');
   });
+
+  it('counts an IPv6 client by its /64 at the upload routes, as login throttling does', async () => {
+    const { addressGroup } = await import('../../src/services/login-throttle');
+    const slots = new UploadSlots(10, 2);
+    slots.take(1, addressGroup('2001:db8:1:2::a'));
+    slots.take(2, addressGroup('2001:db8:1:2::b'));
+    expect(() => slots.take(3, addressGroup('2001:db8:1:2:ffff::c'))).toThrow(ProblemError);
+    slots.take(3, addressGroup('2001:db8:1:3::c'));
+  });
 });

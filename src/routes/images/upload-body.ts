@@ -7,6 +7,7 @@ import { ProblemError } from '../../http/problem';
 import { uploadSlotsFor } from '../../http/upload-slots';
 import { MULTIPART_OVERHEAD_BYTES } from '../../limits';
 import * as images from '../../services/images';
+import { addressGroup } from '../../services/login-throttle';
 import { type ReceivedImage, receiveImage } from '../../services/upload-stream';
 
 const NOT_MULTIPART = 'Send the image as multipart/form-data with an `image` file part.';
@@ -45,7 +46,12 @@ export const readUploadBody = (policy: 'strict' | 'legacy'): MiddlewareHandler<A
     // not known yet; the row batch judges the bytes exactly once it is.
     const session = c.get('session');
     await images.mayUpload(deps, session);
-    const release = uploadSlotsFor(deps.config).take(session.userId, deps.clientAddress(raw, c.env));
+    // By the address's group, as login throttling counts it: an IPv6 client holds a whole /64.
+    const address = deps.clientAddress(raw, c.env);
+    const release = uploadSlotsFor(deps.config).take(
+      session.userId,
+      address === undefined ? undefined : addressGroup(address),
+    );
     try {
       await receiveForm(
         c,
