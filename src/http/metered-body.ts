@@ -41,6 +41,11 @@ export class MeteredReader {
   #bytes = 0;
   #waitedMs = 0;
   readonly #started = Date.now();
+  /** When the read in flight began; undefined while the consumer holds a chunk. */
+  #readingSince: number | undefined;
+  /** One watch per body, not a timer per chunk: it re-arms itself only while a read waits. */
+  #watch: ReturnType<typeof setTimeout> | undefined;
+  #stalled: ProblemError | undefined;
 
   constructor(body: ReadableStream<Uint8Array>, limits: BodyMeterLimits) {
     this.#source = body.getReader();
@@ -54,26 +59,28 @@ export class MeteredReader {
   async read(): Promise<ChunkResult> {
     const { idleMs, maxBytes, minBytesPerSecond, tooLarge } = this.#limits;
     const started = Date.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = new Promise<'idle'>((resolve) => {
-      timer = setTimeout(() => resolve('idle'), idleMs);
-    });
-    let result: ChunkResult | 'idle';
+    this.#readingSince = started;
+    this.#watch ??= setTimeout(this.#check, idleMs);
+    let result: ChunkResult;
     try {
-      result = await Promise.race([this.#source.read(), idle]);
+      result = await this.#source.read();
     } catch (err) {
+      this.#stop();
+      if (this.#stalled) throw this.#stalled;
       // The runtime fails a body read only when the connection broke: the client is gone.
       throw new ProblemError(CLIENT_CLOSED_REQUEST as ContentfulStatusCode, 'The client closed the connection.', {
         cause: err,
       });
     } finally {
-      clearTimeout(timer);
+      this.#readingSince = undefined;
+      this.#waitedMs += Date.now() - started;
     }
-    this.#waitedMs += Date.now() - started;
-    if (result === 'idle') {
-      return this.#fail(timedOut(`The request body stalled: no bytes arrived for ${Math.round(idleMs / 1000)} s.`));
+    // The watch cancelled the source: the read ended because the client went quiet.
+    if (this.#stalled) throw this.#stalled;
+    if (result.done) {
+      this.#stop();
+      return result;
     }
-    if (result.done) return result;
     if (Date.now() - this.#started > this.#limits.maxMs) {
       return this.#fail(timedOut(`The request body took longer than ${Math.round(this.#limits.maxMs / 1000)} s.`));
     }
@@ -85,8 +92,28 @@ export class MeteredReader {
     return result;
   }
 
+  /** Fires at most every idleMs: fails the read in flight if it has waited that long. */
+  readonly #check = () => {
+    this.#watch = undefined;
+    if (this.#readingSince === undefined) return; // the next read re-arms it
+    const { idleMs } = this.#limits;
+    const waiting = Date.now() - this.#readingSince;
+    if (waiting < idleMs) {
+      this.#watch = setTimeout(this.#check, idleMs - waiting);
+      return;
+    }
+    this.#stalled = timedOut(`The request body stalled: no bytes arrived for ${Math.round(idleMs / 1000)} s.`);
+    void this.#source.cancel(this.#stalled).catch(() => {});
+  };
+
+  #stop(): void {
+    clearTimeout(this.#watch);
+    this.#watch = undefined;
+  }
+
   /** Stops reading the request; what was read stays valid. */
   async cancel(reason?: unknown): Promise<void> {
+    this.#stop();
     await this.#source.cancel(reason).catch(() => {});
   }
 
