@@ -4,6 +4,7 @@ import type { Deps } from './deps';
 import { accessLog } from './http/access-log';
 import { corsAllowlist } from './http/cors';
 import { crossSiteProtection } from './http/cross-site';
+import { dbSessionPerRequest } from './http/db-session';
 import { notFoundOrMethodNotAllowed, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
@@ -41,6 +42,8 @@ export function createApp(given: Deps) {
   app.use('*', securityHeaders(API_CSP, { keep: true }));
   app.use('/api/*', corsAllowlist(deps.config.corsOrigins));
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
+  // After CORS, so a refused bookmark's 400 still reaches a browser client.
+  if (given.dbSessions) app.use('*', dbSessionPerRequest(deps, given.dbSessions));
   app.use('/api/*', recordUsage(app, usage));
 
   const users = userRouters();

@@ -1,5 +1,6 @@
 import type { Config } from './config';
 import type { Db } from './db/client';
+import type { DbSessions } from './db/d1-session';
 import type { DocsAssetSource } from './routes/docs/assets';
 import type { UsageRecorder } from './services/usage-recorder';
 import type { ImageStore } from './storage/image-store';
@@ -14,6 +15,11 @@ export interface Logger {
 /** Everything the app needs from its runtime, built once by the entry point. */
 export interface Deps {
   db: Db;
+  /**
+   * Workers only: a D1 session per request for read replication (src/db/d1-session.ts); each
+   * request's `db` is then one of these, and `db` above serves work outside requests (the cron).
+   */
+  dbSessions?: DbSessions;
   store: ImageStore;
   /** Makes variants: the Images binding on Workers, sharp on Node and Bun. */
   transformer: ImageTransformer;

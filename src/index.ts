@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { type App, createApp } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
+import { d1Sessions } from './db/d1-session';
 import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
 import { problemResponse } from './http/problem';
@@ -21,6 +22,7 @@ function build(env: Env): Built {
   try {
     const deps: Deps = {
       db: d1Database(env.DB),
+      dbSessions: d1Sessions(env.DB),
       store: r2Store(env.IMAGES),
       transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
       config: parseConfig(env as unknown as Record<string, unknown>),

@@ -12,8 +12,9 @@ export function corsAllowlist(allowedOrigins: readonly string[]): MiddlewareHand
   const allowed = cors({
     origin: (origin) => origin,
     credentials: true,
-    allowHeaders: ['Content-Type', 'Authorization', 'If-None-Match', 'Range'],
-    exposeHeaders: ['ETag', 'Location', 'Content-Range', 'Content-Disposition', 'X-Request-Id'],
+    // x-d1-bookmark: D1 read replication's read-your-writes token (src/db/d1-session.ts).
+    allowHeaders: ['Content-Type', 'Authorization', 'If-None-Match', 'Range', 'X-D1-Bookmark'],
+    exposeHeaders: ['ETag', 'Location', 'Content-Range', 'Content-Disposition', 'X-Request-Id', 'X-D1-Bookmark'],
     maxAge: 600,
   });
   return async (c, next) => {
