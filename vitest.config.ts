@@ -35,6 +35,9 @@ export default defineConfig(async () => {
                   MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
                   // The slow-client scenarios wait out this idle timeout (default 30 s).
                   BODY_IDLE_SECONDS: '5',
+                  // Every Workers test runs through per-request D1 sessions (wrangler.toml has it
+                  // off): miniflare answers real bookmarks from its one database.
+                  D1_READ_REPLICATION: 'on',
                 },
                 // An empty second database for test/workers/migrations.test.ts, which applies the
                 // migrations one at a time (the setup file has already migrated DB).

@@ -20,12 +20,15 @@ type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
 
 function build(env: Env): Built {
   try {
+    const config = parseConfig(env as unknown as Record<string, unknown>);
     const deps: Deps = {
       db: d1Database(env.DB),
-      dbSessions: d1Sessions(env.DB),
+      // Off, every request shares one drizzle instance and its prepared statements; on, each
+      // builds its own over its session (a per-request cost worth paying only with replicas).
+      ...(config.d1ReadReplication ? { dbSessions: d1Sessions(env.DB) } : {}),
       store: r2Store(env.IMAGES),
       transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
-      config: parseConfig(env as unknown as Record<string, unknown>),
+      config,
       clock: () => new Date(),
       logger: consoleLogger,
       clientAddress: cfConnectingIp,

@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { BOOKMARK_HEADER, d1Sessions, parseBookmark, type SessionStart, sessionStart } from '../../src/db/d1-session';
+import worker from '../../src/index';
 import { bearer, json, newUser, problem } from '../support/client';
 import { png } from '../support/images';
 import { uploadRaw } from '../support/upload';
@@ -90,6 +92,17 @@ describe('read replication through the Workers entry', () => {
     expect(res.status).toBe(400);
     expect((await problem(res)).detail).toContain(BOOKMARK_HEADER);
     expect(res.headers.get(BOOKMARK_HEADER)).toBeNull();
+  });
+
+  it('leaves every query on the primary, with no bookmark, while D1_READ_REPLICATION is off', async () => {
+    const off = { ...env, D1_READ_REPLICATION: 'off' } as unknown as Env;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request('http://localhost/healthz'), off, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(res.headers.get(BOOKMARK_HEADER)).toBeNull();
+    // The same request through the pool's env (on) does answer one: the switch is what differs.
+    expect((await workersTarget.fetch('/healthz')).headers.get(BOOKMARK_HEADER)).toBeTruthy();
   });
 
   it('answers no bookmark where no statement ran', async () => {
