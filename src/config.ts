@@ -44,8 +44,6 @@ const varsSchema = z.object({
   MAX_VARIANT_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   MAX_VARIANTS_PER_IMAGE: z.coerce.number().int().min(0).max(1000).default(16),
   AUTH_SECRET: z.string().optional(),
-  // Workers only: a D1 session per request (docs/cloudflare-replication.md). Off costs nothing.
-  D1_READ_REPLICATION: z.enum(['on', 'off']).default('off'),
   DB_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   STORE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   // 0 means unlimited. Generous defaults: a self-hosted instance should not surprise anyone.
@@ -98,8 +96,6 @@ export const configSchema = varsSchema.transform((env) => {
     authSecret: authSecretProblem ? undefined : env.AUTH_SECRET,
     /** Why authSecret is unusable, for the log. */
     authSecretProblem,
-    /** Workers: each request runs in a D1 session and answers its bookmark (x-d1-bookmark). */
-    d1ReadReplication: env.D1_READ_REPLICATION === 'on',
     /** A database batch not answered in this time is a 503 (Retry-After). */
     dbTimeoutMs: env.DB_TIMEOUT_MS,
     /** A store call not answered in this time (plus 1 s per MiB for a put) is a 503. */

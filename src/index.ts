@@ -18,17 +18,28 @@ import { imagesBindingTransformer } from './transform/images-binding';
 
 type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
 
+/**
+ * D1_READ_REPLICATION (wrangler.toml): Workers only, so read here rather than in the settings
+ * every runtime shares. Anything but "on" or "off" is refused like any other bad var.
+ */
+function readReplication(env: Env): boolean {
+  const value: string = env.D1_READ_REPLICATION ?? 'off';
+  if (value !== 'on' && value !== 'off') {
+    throw new Error('Invalid configuration: D1_READ_REPLICATION: must be "on" or "off"');
+  }
+  return value === 'on';
+}
+
 function build(env: Env): Built {
   try {
-    const config = parseConfig(env as unknown as Record<string, unknown>);
     const deps: Deps = {
       db: d1Database(env.DB),
       // Off, every request shares one drizzle instance and its prepared statements; on, each
       // builds its own over its session (a per-request cost worth paying only with replicas).
-      ...(config.d1ReadReplication ? { dbSessions: d1Sessions(env.DB) } : {}),
+      ...(readReplication(env) ? { dbSessions: d1Sessions(env.DB) } : {}),
       store: r2Store(env.IMAGES),
       transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
-      config,
+      config: parseConfig(env as unknown as Record<string, unknown>),
       clock: () => new Date(),
       logger: consoleLogger,
       clientAddress: cfConnectingIp,

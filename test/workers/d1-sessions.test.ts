@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BOOKMARK_HEADER, d1Sessions, parseBookmark, type SessionStart, sessionStart } from '../../src/db/d1-session';
 import worker from '../../src/index';
 import { bearer, json, newUser, problem } from '../support/client';
@@ -103,6 +103,18 @@ describe('read replication through the Workers entry', () => {
     expect(res.headers.get(BOOKMARK_HEADER)).toBeNull();
     // The same request through the pool's env (on) does answer one: the switch is what differs.
     expect((await workersTarget.fetch('/healthz')).headers.get(BOOKMARK_HEADER)).toBeTruthy();
+  });
+
+  it('refuses to serve with a D1_READ_REPLICATION other than on or off', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const bad = { ...env, D1_READ_REPLICATION: 'yes' } as unknown as Env;
+    const ctx = createExecutionContext();
+    const res = await worker.fetch(new Request('http://localhost/healthz'), bad, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(500);
+    expect((await problem(res)).detail).toBe('The server is misconfigured.');
+    expect(errors.mock.calls.some(([line]) => String(line).includes('D1_READ_REPLICATION'))).toBe(true);
+    errors.mockRestore();
   });
 
   it('answers no bookmark where no statement ran', async () => {
