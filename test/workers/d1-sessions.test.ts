@@ -183,5 +183,11 @@ describe('the session each route gets', () => {
     expect(res.status).toBe(200);
     expect(got.headers.get('access-control-expose-headers')?.toLowerCase()).toContain(BOOKMARK_HEADER);
     expect(got.headers.get(BOOKMARK_HEADER)).toBeTruthy();
+    // A refused bookmark's 400 still carries CORS headers, so a browser client can read why.
+    const refused = await h.target.fetch('/api/v1/user', {
+      headers: bearer(user, { origin: 'https://app.example', [BOOKMARK_HEADER]: 'nope' }),
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('https://app.example');
   });
 });
