@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI: the README's Node/Bun operations, run as written (the blocks marked <!-- ci: node-env -->,
-# backup, reset and restore): configure, upload an image, back up while serving, stop, wipe,
+# CI: the Node/Bun operations of docs/self-hosting.md, run as written (the blocks marked
+# <!-- ci: node-env -->, backup, reset and restore): configure, upload an image, back up while serving, stop, wipe,
 # restore, start again and read the image back; then back up twice more to show a repeated
 # backup neither fails nor nests copies.
 #
@@ -21,14 +21,14 @@ trap 'stop_server; rm -rf "$work"' EXIT
 for f in node_modules src drizzle docs package.json tsconfig.json .env.example; do ln -s "$root/$f" "$work/$f"; done
 cd "$work"
 
-readme() {
-  echo "::: README block: $1"
-  bash -euxo pipefail -c "$(node "$root/scripts/readme-blocks.mjs" "$1" "$root/README.md")"
+page_block() {
+  echo "::: docs/self-hosting.md block: $1"
+  bash -euxo pipefail -c "$(node "$root/scripts/readme-blocks.mjs" "$1" "$root/docs/self-hosting.md")"
 }
 
 origin=
 start_server() {
-  # The README's `npm run start:node`, on a free loopback port (the environment wins over .env).
+  # The page's `npm run start:node`, on a free loopback port (the environment wins over .env).
   PORT=0 HOST=127.0.0.1 setsid npm run -s start:node > server.log 2>&1 &
   server=$!
   for _ in $(seq 1 60); do
@@ -46,30 +46,30 @@ login() {
   curl -fsS -c jar -X POST "$origin/api/v1/user/login" -d 'email=ops@example.com&password=correct horse battery' > /dev/null
 }
 
-readme node-env
+page_block node-env
 start_server
 curl -fsS -X POST "$origin/api/v1/user/register" -H 'content-type: application/json' \
   -d '{"email":"ops@example.com","password":"correct horse battery"}' > /dev/null
 login
 id=$(curl -fsS -b jar -F image=@docs/sample.png "$origin/api/v1/images" | node -p 'JSON.parse(require("fs").readFileSync(0)).id')
 
-readme backup            # while the server runs
+page_block backup            # while the server runs
 stop_server
-readme reset
+page_block reset
 if [ -e data ]; then echo "reset left data/ behind"; exit 1; fi
-readme restore
+page_block restore
 start_server
 curl -fsS "$origin/healthz"
 login
 curl -fsS -b jar -o restored.png "$origin/api/v1/images/$id/file"
 cmp docs/sample.png restored.png
 
-readme backup
-readme backup            # a second run must neither fail nor nest copies
+page_block backup
+page_block backup            # a second run must neither fail nor nest copies
 stored=$(find backup/images -type f | wc -l)
 if [ "$stored" -ne 1 ] || [ -e backup/images/images/images ]; then
   find backup
   echo "the backup holds $stored files, not the one image"
   exit 1
 fi
-echo "README backup and restore: image $id read back intact after a wipe"
+echo "docs/self-hosting.md backup and restore: image $id read back intact after a wipe"

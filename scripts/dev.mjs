@@ -4,7 +4,7 @@
 // migrations to the local D1, then hands over to `wrangler dev` (whose `[build]` step in
 // wrangler.toml copies Swagger UI's files into the static-assets directory). Extra arguments go
 // to `wrangler dev`, e.g. `npm start -- --port 8787 --persist-to /tmp/imageapi --var NAME:value`
-// (README, "Local settings").
+// (docs/self-hosting.md, "Local settings").
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';

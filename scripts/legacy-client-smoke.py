@@ -3,7 +3,7 @@
 
 Usage: npm start  (in another terminal), then  python3 scripts/legacy-client-smoke.py [base_url]
 Exits non-zero on the first answer that does not match the legacy contract: the original service's
-paths and shapes (README, "Using the API", legacy column; "Legacy paths" in the OpenAPI document).
+paths and shapes (docs/legacy-api.md; "Legacy paths" in the OpenAPI document).
 """
 import hashlib
 import json

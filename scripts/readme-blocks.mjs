@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// The README's code blocks, so CI runs exactly what a reader copies. A block may carry a marker,
-// an HTML comment on the line right before its fence:
+// The code blocks of the README and the docs pages, so CI runs exactly what a reader copies. A
+// block may carry a marker, an HTML comment on the line right before its fence:
 //
 //   <!-- ci: NAME[, NAME…] -->                    named: a script picks it by name
 //   <!-- ci: skip (why it is not run) -->         not run against `npm start` (the reason is required)
 //   <!-- ci: backup, skip (why) -->               both
 //
-// Every ```sh block not marked `skip` is run, in order and in one shell, against `npm start`
-// (scripts/readme-check.sh).
+// Every ```sh block not marked `skip` of the pages in RUN_PAGES is run, page after page, in order
+// and in one shell, against `npm start` (scripts/readme-check.sh).
 //
-//   node scripts/readme-blocks.mjs NAME [README.md]   every block marked NAME, in order
-//   node scripts/readme-blocks.mjs --run [README.md]  every ```sh block not marked skip, in order
-import { readFileSync } from 'node:fs';
+//   node scripts/readme-blocks.mjs NAME [FILE…]   every block marked NAME, in order (default: every page)
+//   node scripts/readme-blocks.mjs --run [FILE…]  every ```sh block not marked skip, in order (default: RUN_PAGES)
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -58,20 +58,42 @@ export function runnableShellBlocks(markdown) {
   return codeBlocks(markdown).filter((b) => b.lang === 'sh' && b.skip === undefined);
 }
 
+/**
+ * The pages whose runnable sh blocks CI runs against `npm start`, in the order a reader goes: the
+ * README's tour makes the account, cookie and image the API guide uses, and the API guide's quota
+ * example makes the operator and the user id the operations page uses.
+ */
+export const RUN_PAGES = ['README.md', 'docs/api.md', 'docs/operations.md'];
+
+/** Every page that may hold marked blocks: the README, then docs/*.md by name. */
+export function docPages() {
+  const docs = readdirSync(new URL('../docs/', import.meta.url))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ['README.md', ...docs];
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [name, file = new URL('../README.md', import.meta.url)] = process.argv.slice(2);
+  const [name, ...files] = process.argv.slice(2);
   if (!name) {
-    console.error('usage: node scripts/readme-blocks.mjs NAME|--run [README.md]');
+    console.error('usage: node scripts/readme-blocks.mjs NAME|--run [FILE…]');
     process.exit(2);
   }
-  const markdown = readFileSync(file, 'utf8');
-  const blocks =
+  const pages = (files.length ? files : name === '--run' ? RUN_PAGES : docPages()).map((file) => ({
+    file,
+    markdown: readFileSync(files.length ? file : new URL(`../${file}`, import.meta.url), 'utf8'),
+  }));
+  const blocks = pages.flatMap(({ file, markdown }) =>
     name === '--run'
-      ? runnableShellBlocks(markdown).map((b) => `# ---- README.md line ${b.line}\n${b.body}`)
-      : readmeBlocks(markdown, name);
+      ? runnableShellBlocks(markdown).map((b) => `# ---- ${file} line ${b.line}\n${b.body}`)
+      : readmeBlocks(markdown, name),
+  );
   if (!blocks.length) {
     console.error(
-      name === '--run' ? 'no runnable sh block in the README' : `no README block marked <!-- ci: ${name} -->`,
+      name === '--run'
+        ? `no runnable sh block in ${pages.map((p) => p.file).join(', ')}`
+        : `no block marked <!-- ci: ${name} --> in ${pages.map((p) => p.file).join(', ')}`,
     );
     process.exit(1);
   }

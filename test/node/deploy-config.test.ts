@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { unstable_readConfig } from 'wrangler';
 import { ROOT } from './support/servers';
 
-// What keeps a Cloudflare deploy from going wrong (README "Deploying to Cloudflare"): checked
+// What keeps a Cloudflare deploy from going wrong (docs/cloudflare.md): checked
 // here so that an edit to wrangler.toml or package.json cannot quietly undo it.
 const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') });
 const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> })

@@ -6,34 +6,35 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDir, ROOT, startInProcess } from './support/servers';
 
-// The README's "API documentation and typed clients" commands, run as a reader would: from the
+// The API guide's "API documentation and typed clients" commands (docs/api.md), run as a reader
+// would: from the
 // project folder, against a running server (here in this process, on a free loopback port
 // instead of :8000), writing into a temporary folder instead of the reader's. The command
 // once failed only here, because openapi-typescript read the project's own Redocly config.
 
 const run = promisify(execFile);
-const README = join(ROOT, 'README.md');
-const README_ORIGIN = 'http://localhost:8000';
+const GUIDE = join(ROOT, 'docs/api.md');
+const GUIDE_ORIGIN = 'http://localhost:8000';
 
-/** The README's inline command that starts with `start`, as written. */
-async function readmeCommand(start: string): Promise<string> {
-  const readme = await readFile(README, 'utf8');
-  const command = [...readme.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '').find((c) => c.startsWith(start));
-  if (!command) throw new Error(`README.md shows no \`${start}…\` command`);
+/** The API guide's inline command that starts with `start`, as written. */
+async function guideCommand(start: string): Promise<string> {
+  const guide = await readFile(GUIDE, 'utf8');
+  const command = [...guide.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '').find((c) => c.startsWith(start));
+  if (!command) throw new Error(`docs/api.md shows no \`${start}…\` command`);
   return command;
 }
 
-/** The README's TypeScript example that uses the generated client. */
-async function readmeClientExample(): Promise<string> {
-  const readme = await readFile(README, 'utf8');
-  const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+/** The API guide's TypeScript example that uses the generated client. */
+async function guideClientExample(): Promise<string> {
+  const guide = await readFile(GUIDE, 'utf8');
+  const example = [...guide.matchAll(/```ts\n([\s\S]*?)```/g)]
     .map((m) => m[1] ?? '')
     .find((code) => code.includes("from 'openapi-fetch'"));
-  if (!example) throw new Error('README.md has no openapi-fetch example');
+  if (!example) throw new Error('docs/api.md has no openapi-fetch example');
   return example;
 }
 
-describe('the README’s client commands, from the project folder', () => {
+describe('the API guide’s client commands, from the project folder', () => {
   let server: Awaited<ReturnType<typeof startInProcess>>;
   let data: Awaited<ReturnType<typeof dataDir>>;
   let out: string;
@@ -50,10 +51,10 @@ describe('the README’s client commands, from the project folder', () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
-  /** Splits a README command into words, pointing it at this server and the temp folder. */
+  /** Splits a guide command into words, pointing it at this server and the temp folder. */
   const adapt = (command: string, output: string) =>
     command.split(/\s+/).map((word) => {
-      if (word.startsWith(README_ORIGIN)) return server.origin + word.slice(README_ORIGIN.length);
+      if (word.startsWith(GUIDE_ORIGIN)) return server.origin + word.slice(GUIDE_ORIGIN.length);
       if (word === output) return join(out, output);
       return word;
     });
@@ -72,9 +73,9 @@ describe('the README’s client commands, from the project folder', () => {
     expect(types).toContain('"/api/{img_id}/tags"');
   });
 
-  it('the README’s `npm run generate:client -- --url <served document> -o api.d.ts` writes the client types', async () => {
-    const command = await readmeCommand('npm run generate:client -- --url ');
-    expect(command).toBe(`npm run generate:client -- --url ${README_ORIGIN}/api/openapi.json -o api.d.ts`);
+  it('the API guide’s `npm run generate:client -- --url <served document> -o api.d.ts` writes the client types', async () => {
+    const command = await guideCommand('npm run generate:client -- --url ');
+    expect(command).toBe(`npm run generate:client -- --url ${GUIDE_ORIGIN}/api/openapi.json -o api.d.ts`);
     const [tool = '', ...args] = adapt(command, 'api.d.ts');
     const { stderr } = await run(tool, args, { cwd: ROOT, timeout: 120_000 }).catch(
       (err: { stderr?: string; message: string }) => {
@@ -87,8 +88,8 @@ describe('the README’s client commands, from the project folder', () => {
     expect(types).toContain('Blob');
   });
 
-  it('the README’s openapi-fetch example type-checks against the generated types', async () => {
-    await writeFile(join(out, 'example.ts'), await readmeClientExample());
+  it('the API guide’s openapi-fetch example type-checks against the generated types', async () => {
+    await writeFile(join(out, 'example.ts'), await guideClientExample());
     await writeFile(
       join(out, 'tsconfig.json'),
       JSON.stringify({
@@ -112,13 +113,13 @@ describe('the README’s client commands, from the project folder', () => {
     const tsc = join(ROOT, 'node_modules/.bin/tsc');
     await run(tsc, ['-p', join(out, 'tsconfig.json')], { cwd: ROOT, timeout: 120_000 }).catch(
       (err: { stdout?: string; message: string }) => {
-        throw new Error(`the README example does not compile:\n${err.stdout ?? err.message}`);
+        throw new Error(`the API guide's example does not compile:\n${err.stdout ?? err.message}`);
       },
     );
   });
 
   it('`curl -f --create-dirs -o out/openapi.json <served document>` fetches the document the server serves', async () => {
-    const command = await readmeCommand('curl -f --create-dirs -o out/openapi.json ');
+    const command = await guideCommand('curl -f --create-dirs -o out/openapi.json ');
     const [tool = '', ...args] = adapt(command, 'out/openapi.json');
     await run(tool, args, { cwd: ROOT, timeout: 30_000 });
     const saved = JSON.parse(await readFile(join(out, 'out/openapi.json'), 'utf8')) as { openapi: string };

@@ -5,17 +5,25 @@ import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientTypes } from '../../scripts/openapi';
-import { codeBlocks, readmeBlocks, runnableShellBlocks } from '../../scripts/readme-blocks.mjs';
+import { codeBlocks, docPages, RUN_PAGES, readmeBlocks, runnableShellBlocks } from '../../scripts/readme-blocks.mjs';
 import { configSchema } from '../../src/config';
 import { loadSettings, localSchema } from '../../src/runtime/settings';
 import { ROOT } from './support/servers';
 
-// The README's examples must work as written. Its shell blocks run against real servers in CI
-// (scripts/readme-check.sh against `npm start`, scripts/backup-restore-check.sh on Node); here,
-// what needs no server: that every block is either run there or says why not, and that what
-// they run is self-contained (no fixed ids, no placeholders, outputs git-ignored).
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const shellBlocks = [...readme.matchAll(/```sh\n([\s\S]*?)\n\s*```/g)].map((m) => m[1] ?? '');
+// The examples of the README and the docs pages must work as written. Their shell blocks run
+// against real servers in CI (scripts/readme-check.sh against `npm start`, the pages of RUN_PAGES
+// in order; scripts/backup-restore-check.sh on Node); here, what needs no server: that every block
+// is either run there or says why not, and that what they run is self-contained (no fixed ids, no
+// placeholders, outputs git-ignored).
+const pages = docPages().map((file) => ({ file, markdown: readFileSync(join(ROOT, file), 'utf8') }));
+const everyPage = pages.map((p) => p.markdown).join('\n');
+const shellBlocks = pages.flatMap(({ markdown }) =>
+  [...markdown.matchAll(/```sh\n([\s\S]*?)\n\s*```/g)].map((m) => m[1] ?? ''),
+);
+/** The blocks CI runs against `npm start`, page by page, each with where it is. */
+const runBlocks = RUN_PAGES.flatMap((file) =>
+  runnableShellBlocks(readFileSync(join(ROOT, file), 'utf8')).map((b) => ({ ...b, where: `${file} line ${b.line}` })),
+);
 const doc = JSON.parse(readFileSync(join(ROOT, 'test/generated/openapi.json'), 'utf8')) as OpenAPI3;
 
 // Inside the repo (under node_modules/.cache) so `openapi-fetch` resolves as it does for a reader.
@@ -23,11 +31,11 @@ mkdirSync(join(ROOT, 'node_modules/.cache'), { recursive: true });
 const scratch = mkdtempSync(join(ROOT, 'node_modules/.cache/readme-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Type errors of the README's TypeScript client example against the given `api.d.ts`. */
+/** Type errors of the API guide's TypeScript client example against the given `api.d.ts`. */
 function typeErrors(apiTypes: string, name: string): string[] {
   const dir = join(scratch, name);
   mkdirSync(dir);
-  const [example] = readmeBlocks(readme, 'client-example');
+  const [example] = readmeBlocks(everyPage, 'client-example');
   writeFileSync(join(dir, 'api.d.ts'), apiTypes);
   writeFileSync(join(dir, 'example.ts'), example ?? '');
   const program = ts.createProgram([join(dir, 'example.ts')], {
@@ -47,15 +55,15 @@ function typeErrors(apiTypes: string, name: string): string[] {
     .filter(Boolean);
 }
 
-describe('README', () => {
+describe('README and docs pages', () => {
   it('marks the blocks CI runs', () => {
     for (const name of ['client-example', 'node-env', 'backup', 'reset', 'restore']) {
-      expect(readmeBlocks(readme, name).length, name).toBeGreaterThan(0);
+      expect(readmeBlocks(everyPage, name), name).toHaveLength(1);
     }
   });
 
   it('client example type-checks against types from `npm run generate:client` (file parts are Blob)', async () => {
-    const [example] = readmeBlocks(readme, 'client-example');
+    const [example] = readmeBlocks(everyPage, 'client-example');
     expect(example).toContain("api.POST('/api/v1/images'");
     expect(typeErrors(await clientTypes(doc), 'generated')).toEqual([]);
   });
@@ -73,25 +81,33 @@ describe('README', () => {
   });
 
   it('runs every sh block against `npm start` unless its marker says why not', () => {
-    for (const block of codeBlocks(readme).filter((b) => b.lang === 'sh')) {
-      if (block.skip !== undefined)
-        expect(block.skip.length, `README line ${block.line}: skip needs a reason`).toBeGreaterThan(10);
+    for (const { file, markdown } of pages) {
+      for (const block of codeBlocks(markdown).filter((b) => b.lang === 'sh')) {
+        if (block.skip !== undefined)
+          expect(block.skip.length, `${file} line ${block.line}: skip needs a reason`).toBeGreaterThan(10);
+      }
     }
-    const run = runnableShellBlocks(readme);
     // The tour, variants, share links, keys, quotas, usage, operators, the client, health, cron.
-    expect(run.length).toBeGreaterThanOrEqual(10);
+    expect(runBlocks.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('runs only the pages readme-check.sh runs: no other page holds a block it would run', () => {
+    const elsewhere = pages
+      .filter(({ file }) => !RUN_PAGES.includes(file))
+      .flatMap(({ file, markdown }) => runnableShellBlocks(markdown).map((b) => `${file} line ${b.line}`));
+    expect(elsewhere).toEqual([]);
   });
 
   it('runs its examples on what earlier blocks made: no fixed ids, no … placeholders', () => {
-    for (const { body, line } of runnableShellBlocks(readme)) {
+    for (const { body, where } of runBlocks) {
       for (const command of body.split('\n').map((l) => l.replace(/\s#\s.*$|^\s*#.*$/, ''))) {
-        expect(command, `README block at line ${line}`).not.toMatch(/…|\/(images|keys|links|users)\/\d+\b|\/\d+\/tags/);
+        expect(command, where).not.toMatch(/…|\/(images|keys|links|users)\/\d+\b|\/\d+\/tags/);
       }
     }
   });
 
   it('writes what its examples save under git-ignored names', () => {
-    const saved = runnableShellBlocks(readme).flatMap(({ body }) =>
+    const saved = runBlocks.flatMap(({ body }) =>
       [...body.matchAll(/(?:\s-o|\s-c|\s--output|[^2&]>)\s+([\w./-]+)/g)].map((m) => m[1] ?? ''),
     );
     expect(saved).toContain('out/thumb.webp');

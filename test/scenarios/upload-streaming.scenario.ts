@@ -10,7 +10,7 @@ const MIB = 1024 * 1024;
 const PATHS = ['/api/images', '/api/v1/images'] as const;
 
 /**
- * Uploads are streamed into the store as they arrive (README "Uploads"): whatever stops an upload
+ * Uploads are streamed into the store as they arrive (docs/api.md, "Uploads"): whatever stops an upload
  * after its bytes began to arrive, nothing stays behind, neither a row nor bytes nor a temporary
  * file; and what streams through whole is stored byte for byte.
  */

@@ -83,7 +83,7 @@ describe('migrations keep existing rows (D1)', () => {
     expect(last?.lost.users).toBeUndefined();
   });
 
-  // The way README "Reviewing a migration" gives for such a change.
+  // The way docs/cloudflare.md "Reviewing a migration" gives for such a change.
   it('keeps every row when the migration carries the cascading tables across', async () => {
     const report = await applyStepByStep([...env.TEST_MIGRATIONS, rebuildUsersKeepingDependents]);
     expect(report.at(-1)).toMatchObject({ migration: '9999_rebuild_users_safely', lost: {}, skipped: {} });

@@ -1,5 +1,5 @@
 /**
- * The review CI applies to every file in drizzle/ (README "Reviewing a migration"): a migration
+ * The review CI applies to every file in drizzle/ (docs/cloudflare.md, "Reviewing a migration"): a migration
  * may not drop or rebuild a table that other tables reference with ON DELETE CASCADE unless it
  * puts those tables' rows back. D1 applies each migration in a transaction with foreign keys
  * enforced and ignores drizzle-kit's `PRAGMA foreign_keys=OFF` there, so `DROP TABLE users`
@@ -73,7 +73,7 @@ export function reviewMigration(sql: string, before: Snapshot): string[] {
       problems.push(
         `DROP TABLE ${dropped} deletes every row of ${lost.join(', ')} on D1 (ON DELETE CASCADE; D1 ignores ` +
           'PRAGMA foreign_keys=OFF inside a migration): keep those rows aside before the DROP and INSERT them ' +
-          'back after it, as README "Reviewing a migration" shows',
+          'back after it, as docs/cloudflare.md "Reviewing a migration" shows',
       );
     }
   });
