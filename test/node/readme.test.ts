@@ -56,9 +56,13 @@ function typeErrors(apiTypes: string, name: string): string[] {
 }
 
 describe('README and docs pages', () => {
-  it('marks the blocks CI runs', () => {
-    for (const name of ['client-example', 'node-env', 'backup', 'reset', 'restore']) {
+  it('marks the blocks CI runs, once each, on the page its script reads', () => {
+    expect(readmeBlocks(everyPage, 'client-example')).toHaveLength(1);
+    // scripts/backup-restore-check.sh reads these from docs/self-hosting.md only.
+    const selfHosting = readFileSync(join(ROOT, 'docs/self-hosting.md'), 'utf8');
+    for (const name of ['node-env', 'backup', 'reset', 'restore']) {
       expect(readmeBlocks(everyPage, name), name).toHaveLength(1);
+      expect(readmeBlocks(selfHosting, name), `${name} in docs/self-hosting.md`).toHaveLength(1);
     }
   });
 
