@@ -5,7 +5,7 @@ import { accessLog } from './http/access-log';
 import { corsAllowlist } from './http/cors';
 import { crossSiteProtection } from './http/cross-site';
 import { dbSessionPerRequest } from './http/db-session';
-import { notFoundOrMethodNotAllowed, onError } from './http/errors';
+import { methodNotAllowedProblem, notFound, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { recordUsage } from './http/usage-middleware';
@@ -45,6 +45,8 @@ export function createApp(given: Deps) {
   // After CORS, so a refused bookmark's 400 still reaches a browser client.
   if (given.dbSessions) app.use('*', dbSessionPerRequest(deps, given.dbSessions));
   app.use('/api/*', recordUsage(app, usage));
+  // Innermost, so its 405 passes out through the headers and the usage count as a 404 did.
+  app.use('*', methodNotAllowedProblem(app));
 
   const users = userRouters();
   const images = imageRouters();
@@ -61,7 +63,7 @@ export function createApp(given: Deps) {
   mountDocs(app);
   mountIndex(app);
 
-  app.notFound(notFoundOrMethodNotAllowed(app));
+  app.notFound(notFound);
   app.onError(onError);
   return app;
 }

@@ -1,3 +1,4 @@
+import { someCause } from '../lib/error-causes';
 import { UnavailableError, withTimeout } from '../services/unavailable';
 import type { Db } from './client';
 
@@ -5,13 +6,7 @@ import type { Db } from './client';
 const TRANSIENT =
   /SQLITE_BUSY|database is locked|SQLITE_LOCKED|D1_ERROR.*(?:overloaded|reset|network|timed? ?out)|Network connection lost/i;
 
-function isTransient(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof Error && TRANSIENT.test(e.message)) return true;
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
-}
+const isTransient = (err: unknown): boolean => someCause(err, (e) => TRANSIENT.test(e.message));
 
 /**
  * The database as the services use it: a `batch` (every multi-statement write and most reads)

@@ -4,18 +4,19 @@ import {
   CannotProcess,
   Conflict,
   type DomainError,
+  type FieldIssue,
   Forbidden,
   Inconsistent,
   InvalidInput,
   Misconfigured,
   NotFound,
   QuotaExceeded,
+  type QuotaStanding,
   Throttled,
   TooLarge,
   Unauthenticated,
   UnsupportedFormat,
 } from '../services/errors';
-import type { FieldError, QuotaProblem } from './problem';
 
 /** Every 401 names the scheme it expects (RFC 9110 §11.6.1). */
 export const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' } as const;
@@ -23,9 +24,9 @@ export const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' } as co
 export interface ProblemParts {
   status: ContentfulStatusCode;
   detail: string;
-  errors?: FieldError[];
+  errors?: FieldIssue[];
   headers?: Record<string, string>;
-  quota?: QuotaProblem;
+  quota?: QuotaStanding;
 }
 
 /** The one mapping from what a service says went wrong to the problem response that says it. */

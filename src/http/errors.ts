@@ -1,6 +1,6 @@
 import type { Context, ErrorHandler, Hono, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { PatternRouter } from 'hono/router/pattern-router';
+import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../services/errors';
 import { RETRY_AFTER_SECONDS, UnavailableError } from '../services/unavailable';
@@ -18,13 +18,12 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     return problemResponse(c, err.status as ContentfulStatusCode, err.detail, {
       errors: err.errors,
       headers: err.headers,
-      quota: err.quota,
     });
   }
   if (err instanceof UnavailableError) {
     c.get('deps')?.logger.warn('dependency unavailable', {
       request_id: c.get('requestId'),
-      dependency: err.dependency,
+      dependency: err.dependencies.join(', '),
       timed_out: err.timedOut,
       error: err.cause instanceof Error ? `${err.cause.name}: ${err.cause.message}` : undefined,
     });
@@ -52,30 +51,25 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
   return problemResponse(c, 500, `An unexpected error occurred. Quote request id ${requestId} when reporting it.`);
 };
 
+/** Unknown path → 404, in the problem shape every error has. */
+export const notFound: NotFoundHandler<AppEnv> = (c) => problemResponse(c, 404, `No resource at ${c.req.path}.`);
+
 /**
- * Unknown path → 404; known path with another method → 405 with `Allow`.
- * Built from the app's own route table, so it cannot drift from the routes.
+ * A known path asked with another method → 405 with `Allow`, by Hono's own middleware (built
+ * from the app's route table, so it cannot drift from the routes), answered as a problem. Every
+ * path also answers OPTIONS (CORS preflights on /api), so `Allow` names it and an OPTIONS
+ * request stays the 404 it is where nothing else answers it.
  */
-export function notFoundOrMethodNotAllowed(app: Hono<AppEnv>): NotFoundHandler<AppEnv> {
-  let router: PatternRouter<string> | undefined;
-  const methodsFor = (path: string): string[] => {
-    if (!router) {
-      router = new PatternRouter<string>();
-      for (const r of app.routes) if (r.method !== 'ALL') router.add('ALL', r.path, r.method);
-    }
-    const [matches] = router.match('GET', path);
-    const methods = new Set(matches.map(([method]) => method));
-    if (methods.has('GET')) methods.add('HEAD');
-    if (methods.size) methods.add('OPTIONS');
-    return [...methods];
-  };
-  return (c: Context<AppEnv>) => {
-    const allowed = methodsFor(c.req.path);
-    if (allowed.length && !allowed.includes(c.req.method)) {
-      return problemResponse(c, 405, `${c.req.method} is not allowed here. Allowed: ${allowed.join(', ')}.`, {
-        headers: { Allow: allowed.join(', ') },
+export const methodNotAllowedProblem = (app: Hono<AppEnv>) =>
+  methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c: Context<AppEnv>, methods: string[]) => {
+      if (c.req.method === 'OPTIONS') return notFound(c);
+      // HEAD after the methods the routes name, as a GET route implies it.
+      const named = methods.filter((m) => m !== 'HEAD');
+      const allowed = [...named, ...(named.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+      return problemResponse(c, 405, `${c.req.method} is not allowed here. Allowed: ${allowed}.`, {
+        headers: { Allow: allowed },
       });
-    }
-    return problemResponse(c, 404, `No resource at ${c.req.path}.`);
-  };
-}
+    },
+  });

@@ -2,8 +2,11 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FieldIssue, QuotaStanding } from '../services/errors';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+// The services' own shapes (FieldIssue, QuotaStanding), as the document names them.
 
 export const fieldErrorSchema = z
   .object({
@@ -11,7 +14,7 @@ export const fieldErrorSchema = z
     in: z.enum(['body', 'query', 'path', 'header', 'cookie']).openapi({ example: 'body' }),
     message: z.string().openapi({ example: 'Invalid email address' }),
   })
-  .openapi('FieldError');
+  .openapi('FieldError') satisfies z.ZodType<FieldIssue>;
 
 /** On a refusal by a quota: which limit, and where the user stands against it. */
 export const quotaProblemSchema = z
@@ -21,7 +24,7 @@ export const quotaProblemSchema = z
     used: z.number().int().openapi({ description: 'Stored now', example: 10_737_000_000 }),
     requested: z.number().int().openapi({ description: 'What the request would add', example: 500_000 }),
   })
-  .openapi('QuotaProblem');
+  .openapi('QuotaProblem') satisfies z.ZodType<QuotaStanding>;
 
 export const problemSchema = z
   .object({
@@ -37,8 +40,6 @@ export const problemSchema = z
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 
 export type Problem = z.infer<typeof problemSchema>;
-export type FieldError = z.infer<typeof fieldErrorSchema>;
-export type QuotaProblem = z.infer<typeof quotaProblemSchema>;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -67,19 +68,17 @@ export const titleFor = (status: number) => TITLES[status] ?? 'Error';
  */
 export class ProblemError extends HTTPException {
   readonly detail: string | undefined;
-  readonly errors: FieldError[] | undefined;
+  readonly errors: FieldIssue[] | undefined;
   readonly headers: Record<string, string> | undefined;
-  readonly quota: QuotaProblem | undefined;
   constructor(
     status: ContentfulStatusCode,
     detail?: string,
-    extra: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown; quota?: QuotaProblem } = {},
+    extra: { errors?: FieldIssue[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(status, { message: detail ?? titleFor(status), cause: extra.cause });
     this.detail = detail;
     this.errors = extra.errors;
     this.headers = extra.headers;
-    this.quota = extra.quota;
   }
 }
 
@@ -87,7 +86,7 @@ export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail?: string,
-  extra: { errors?: FieldError[]; headers?: Record<string, string>; quota?: QuotaProblem } = {},
+  extra: { errors?: FieldIssue[]; headers?: Record<string, string>; quota?: QuotaStanding } = {},
 ): Response {
   const body: Problem = {
     type: 'about:blank',

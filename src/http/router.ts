@@ -1,9 +1,10 @@
 import { OpenAPIHono, type RouteConfig, type RouteHandler } from '@hono/zod-openapi';
+import type { FieldIssue } from '../services/errors';
 import type { AppEnv } from './app-env';
 import { assertReadsItsBody } from './body';
-import { type FieldError, problemResponse } from './problem';
+import { problemResponse } from './problem';
 
-const LOCATION: Record<string, FieldError['in']> = {
+const LOCATION: Record<string, FieldIssue['in']> = {
   json: 'body',
   form: 'body',
   query: 'query',
@@ -18,7 +19,7 @@ export function createRouter() {
     defaultHook: (result, c) => {
       if (result.success) return;
       const where = LOCATION[result.target] ?? 'body';
-      const errors: FieldError[] = result.error.issues.map((issue) => ({
+      const errors: FieldIssue[] = result.error.issues.map((issue) => ({
         name: issue.path.length ? issue.path.join('.') : where,
         in: where,
         message: issue.message,

@@ -4,6 +4,8 @@
  * responses (status, headers).
  */
 
+import { someCause } from '../lib/error-causes';
+
 /** One part of the input that was refused, named as the client sent it. */
 export interface FieldIssue {
   name: string;
@@ -120,10 +122,5 @@ export class Misconfigured extends DomainError {
 }
 
 /** True when a driver error (D1 or libsql, possibly wrapped by drizzle) is a UNIQUE violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    if (e instanceof Error && /UNIQUE constraint failed/i.test(e.message)) return true;
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
-}
+export const isUniqueViolation = (err: unknown): boolean =>
+  someCause(err, (e) => /UNIQUE constraint failed/i.test(e.message));

@@ -1,5 +1,6 @@
 import { ping } from '../db/client';
 import type { Deps } from '../deps';
+import { UnavailableError } from './unavailable';
 
 export type Dependency = 'database' | 'store';
 
@@ -25,4 +26,11 @@ export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): 
     deps.logger.warn('health check failed', { dependency: name, error: `${String(reason)}${cause}` });
   });
   return failed;
+}
+
+/** Resolves when both dependencies answer; otherwise an `UnavailableError` naming those that did not. */
+export async function confirmHealthy(deps: Pick<Deps, 'db' | 'store' | 'logger'>): Promise<void> {
+  const failed = await checkHealth(deps);
+  const named = failed.map((d) => (d === 'store' ? 'image store' : d));
+  if (named.length) throw new UnavailableError(named, false);
 }

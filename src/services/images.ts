@@ -91,7 +91,7 @@ export async function uploadImage(
   } catch (err) {
     // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
     // removes them later if it did not.
-    const mayCommit = err instanceof UnavailableError && err.dependency === 'database' && err.timedOut;
+    const mayCommit = err instanceof UnavailableError && err.dependencies.includes('database') && err.timedOut;
     if (file.stored && !mayCommit) await deleteBytesQuietly(deps, [file.stored.key], 'upload refused or rows failed');
     throw err;
   }

@@ -1,15 +1,21 @@
+/** What the API depends on to answer. */
+export type Dependency = 'database' | 'image store';
+
 /**
- * A dependency (the database or the image store) failed or did not answer in time. The request
- * may succeed if repeated (src/http/errors.ts answers it 503 with `Retry-After`).
+ * A dependency (the database, the image store, or both) failed or did not answer in time. The
+ * request may succeed if repeated (src/http/errors.ts answers it 503 with `Retry-After`).
  */
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
+  readonly dependencies: readonly Dependency[];
   constructor(
-    readonly dependency: 'database' | 'image store',
+    dependency: Dependency | readonly Dependency[],
     readonly timedOut: boolean,
     options?: { cause?: unknown },
   ) {
-    super(`The ${dependency} ${timedOut ? 'did not answer in time' : 'failed'}.`, options);
+    const dependencies = typeof dependency === 'string' ? [dependency] : dependency;
+    super(`The ${dependencies.join(' and the ')} ${timedOut ? 'did not answer in time' : 'failed'}.`, options);
+    this.dependencies = dependencies;
   }
 }
 

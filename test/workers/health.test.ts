@@ -23,14 +23,16 @@ const downStore = (store: ImageStore): ImageStore => ({
 
 describe('GET /healthz when a dependency fails', () => {
   it.each<[string, (d: Deps) => Partial<Deps>, string]>([
-    ['database', (d) => ({ db: downDb(d.db) }), 'the database'],
-    ['store', (d) => ({ store: downStore(d.store) }), 'the image store'],
+    ['database', (d) => ({ db: downDb(d.db) }), 'The database failed'],
+    ['store', (d) => ({ store: downStore(d.store) }), 'The image store failed'],
   ])('answers a 503 problem naming the %s, and logs why', async (dependency, override, named) => {
     const h = appHarness(override);
     const res = await withContract(h.target).fetch('/healthz');
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.headers.get('cache-control')).toBe('no-store');
+    // Rendered as every other dependency outage: Retry-After, and the dependency in the log.
+    expect(res.headers.get('retry-after')).toBe('5');
     const body = (await res.json()) as { status: number; detail: string };
     expect(body.status).toBe(503);
     expect(body.detail).toContain(named);
@@ -49,7 +51,7 @@ describe('GET /healthz when a dependency fails', () => {
     const res = await h.target.fetch('/healthz');
     expect(res.status).toBe(503);
     expect(((await res.json()) as { detail: string }).detail).toBe(
-      'Unavailable: the database and the image store did not answer.',
+      'The database and the image store failed. Retry shortly.',
     );
   });
 
