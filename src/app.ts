@@ -9,14 +9,14 @@ import { methodNotAllowedProblem, notFound, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { recordUsage } from './http/usage-middleware';
-import { v1AdminRouter } from './routes/admin';
+import { v1AdminRouter } from './routes/admin/admin.handlers';
 import { mountDocs, mountIndex } from './routes/docs';
 import { healthRouter } from './routes/health';
 import { imageRouters } from './routes/images';
-import { v1KeyRouter } from './routes/keys';
-import { v1LinkRouter } from './routes/links';
+import { v1KeyRouter } from './routes/keys/keys.handlers';
+import { v1LinkRouter } from './routes/links/links.handlers';
 import { v1UsageRouter } from './routes/usage';
-import { userRouters } from './routes/users';
+import { userRouters } from './routes/users/users.handlers';
 import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import type { Db } from '../../src/db/client';
 import { toRecord, withTags } from '../../src/db/image-queries';
 import { images } from '../../src/db/schema';
-import { legacyImage } from '../../src/routes/images/present';
+import { legacyImage } from '../../src/routes/images/images.present';
 import type { UploadedLegacy } from './image-api';
 import { PER_INSTANT, SCALE_IMAGES, SEED_EPOCH_MS } from './list-seed';
 

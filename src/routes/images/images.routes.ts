@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
-import { authErrors, authenticated, slowBodyError, smallBodyErrors, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { authErrors, authenticated, slowBodyError, smallBodyErrors, validationError } from '../../http/responses';
 import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
-import { legacyRoutes } from '../legacy';
+import { legacyRoutes } from '../legacy-routes';
 import {
   imagePageSchema,
   imageParams,

@@ -1,11 +1,11 @@
 import type { TypedResponse } from 'hono';
 import * as images from '../../services/images';
 import * as tagService from '../../services/tags';
-import { surfaceRouters } from '../legacy';
-import * as h from './handlers';
+import { surfaceRouters } from '../legacy-routes';
+import * as h from './images.handlers';
+import { legacy, legacyImage, v1, v1Image } from './images.present';
 import * as r from './images.routes';
 import { jsonArrayBody } from './json-array-stream';
-import { legacy, legacyImage, v1, v1Image } from './present';
 
 /**
  * `/api/v1/images…` and `/api/v1/tags` (`v1`), and the original service's paths answering as it

@@ -1,8 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { readJson } from '../../http/body';
-import { authErrors, authenticated, slowBodyError, validationError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { authErrors, authenticated, slowBodyError, validationError } from '../../http/responses';
 import { fileOutcomes, fileRequestHeaders, variantRefused } from '../images/images.routes';
 import { imageParams } from '../images/images.schemas';
 import { createLinkBody, linkParams, shareLinkListSchema, shareLinkSchema, tokenParams } from './links.schemas';

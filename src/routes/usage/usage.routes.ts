@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
-import { authErrors, authenticated, validationError } from '../../http/openapi';
+import { authErrors, authenticated, validationError } from '../../http/responses';
 import { usageQuery, usageReportSchema } from './usage.schemas';
 
 export const getUsage = createRoute({

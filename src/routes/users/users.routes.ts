@@ -1,10 +1,10 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../auth/middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
-import { authErrors, authenticated, sessionOnly, smallBodyErrors, unavailableError } from '../../http/openapi';
 import { problemResponseSpec } from '../../http/problem';
+import { authErrors, authenticated, sessionOnly, smallBodyErrors, unavailableError } from '../../http/responses';
 import { LOGIN_LIMITS } from '../../services/login-throttle';
-import { legacyRoutes } from '../legacy';
+import { legacyRoutes } from '../legacy-routes';
 import {
   changeEmailSchema,
   changePasswordSchema,

@@ -10,7 +10,7 @@ import type { AppRouteHandler } from '../../http/router';
 import { exportAccount } from '../../services/account-export';
 import * as lifecycle from '../../services/account-lifecycle';
 import * as accounts from '../../services/accounts';
-import { surfaceRouters } from '../legacy';
+import { surfaceRouters } from '../legacy-routes';
 import { isoTime, unixSeconds } from '../time-format';
 import * as r from './users.routes';
 
