@@ -12,11 +12,11 @@ import { recordUsage } from './http/usage-middleware';
 import { v1AdminRouter } from './routes/admin/admin.handlers';
 import { mountDocs, mountIndex } from './routes/docs';
 import { healthRouter } from './routes/health';
-import { imageRouters } from './routes/images';
+import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { v1KeyRouter } from './routes/keys/keys.handlers';
 import { v1LinkRouter } from './routes/links/links.handlers';
 import { v1UsageRouter } from './routes/usage';
-import { userRouters } from './routes/users/users.handlers';
+import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 
@@ -48,17 +48,15 @@ export function createApp(given: Deps) {
   // Innermost, so its 405 passes out through the headers and the usage count as a 404 did.
   app.use('*', methodNotAllowedProblem(app));
 
-  const users = userRouters();
-  const images = imageRouters();
   // v1 before legacy: `/api/{img_id}/tags` would otherwise also match `/api/v1/tags`.
   app.route('/api/v1/user/keys', v1KeyRouter());
   app.route('/api/v1/user/usage', v1UsageRouter());
-  app.route('/api/v1/user', users.v1);
+  app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1/admin', v1AdminRouter());
-  app.route('/api/v1', images.v1);
+  app.route('/api/v1', v1ImageRouter());
   app.route('/api/v1', v1LinkRouter());
-  app.route('/api/user', users.legacy);
-  app.route('/api', images.legacy);
+  app.route('/api/user', legacyUserRouter());
+  app.route('/api', legacyImageRouter());
   app.route('/', healthRouter());
   mountDocs(app);
   mountIndex(app);

@@ -103,9 +103,3 @@ export function problemResponse(
     ...extra.headers,
   });
 }
-
-/** The OpenAPI response entry for an error status, sharing one schema. */
-export const problemResponseSpec = (description: string) => ({
-  description,
-  content: { [PROBLEM_CONTENT_TYPE]: { schema: problemSchema } },
-});

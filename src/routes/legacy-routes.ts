@@ -1,5 +1,4 @@
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import { type AppRouteHandler, createRouter } from '../http/router';
 
 /**
  * The legacy paths of the service this one replaces. Each legacy route is its v1 route with
@@ -84,27 +83,5 @@ export function legacyRoutes(surface: LegacySurface) {
     // TypeScript cannot follow the spreads and the filter over a generic route; LegacyRoute says
     // what they build.
     return createRoute(route) as unknown as LegacyRoute<R, C>;
-  };
-}
-
-/**
- * The v1 and the legacy router of a resource, filled together: `serve` registers one operation
- * on both, each with its handler checked against its own route (`AppRouteHandler`).
- */
-export function surfaceRouters() {
-  const v1 = createRouter();
-  const legacy = createRouter();
-  return {
-    v1,
-    legacy,
-    serve<V extends RouteConfig, L extends RouteConfig>(
-      v1Route: V,
-      v1Handler: NoInfer<AppRouteHandler<V>>,
-      legacyRoute: L,
-      legacyHandler: NoInfer<AppRouteHandler<L>>,
-    ) {
-      v1.openapi(v1Route, v1Handler);
-      legacy.openapi(legacyRoute, legacyHandler);
-    },
   };
 }

@@ -11,6 +11,9 @@ import { loginCounters, throttled } from './login-throttle';
 import { currentUser } from './session';
 
 /** Emails compare case-insensitively: stored trimmed and lower-cased. */
+/** An account as the services hand it out (routes present it; they never import db/). */
+export type User = UserRow;
+
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, password: string): Promise<UserRow> {

@@ -13,6 +13,9 @@ export const MAX_KEY_LIFETIME_SECONDS = 10 * 365 * 24 * 60 * 60;
 /** `last_used_at` is written at most this often per key. */
 export const KEY_USE_RESOLUTION_MS = 60_000;
 
+/** An API key as the services hand it out: its hash included, which presenters leave out. */
+export type ApiKey = ApiKeyRow;
+
 export type KeyScope = ApiKeyRow['scope'];
 
 export interface NewKeyInput {

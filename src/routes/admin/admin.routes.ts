@@ -1,8 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
-import { problemResponseSpec } from '../../http/problem';
-import { authErrors, authenticated, slowBodyError, validationError } from '../../http/responses';
+import { authErrors, authenticated, problemResponseSpec, slowBodyError, validationError } from '../../http/responses';
 import { storageSchema, usageQuery, usageReportSchema } from '../usage/usage.schemas';
 import { quotaBody, storageListQuery, storageListSchema, userParams } from './admin.schemas';
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { problemResponseSpec } from '../../http/problem';
+import { problemResponseSpec } from '../../http/responses';
 
 export const HEALTH_PATH = '/healthz';
 

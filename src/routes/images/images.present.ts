@@ -36,7 +36,7 @@ export const v1Image = (i: ImageRecord) => ({
   thumbnail_url: `${imagePath(i.id)}/file?${THUMBNAIL_QUERY}`,
 });
 
-// What the two surfaces' handlers (handlers.ts) differ in, stated once per surface.
+// What the two surfaces' handlers (images.handlers.ts) differ in, stated once per surface.
 
 /** `/api/v1`: `{tags}`, 204 on delete (its strict upload rule is the route's readUploadBody('strict')). */
 export const v1 = {

@@ -231,7 +231,7 @@ export const variantQueryHelp =
   `without metadata, with its own ETag. Without them the original bytes are served. The thumbnail in list responses ` +
   `is \`?${THUMBNAIL_QUERY}\`.`;
 
-// Responses: rows are mapped explicitly (see present.ts), never passed through.
+// Responses: rows are mapped explicitly (see images.present.ts), never passed through.
 
 export const legacyImageSchema = z
   .object({

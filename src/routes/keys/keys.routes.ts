@@ -1,8 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { refuseApiKeys, requireAuth } from '../../auth/middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
-import { problemResponseSpec } from '../../http/problem';
-import { authErrors, sessionOnly, slowBodyError, validationError } from '../../http/responses';
+import { authErrors, problemResponseSpec, sessionOnly, slowBodyError, validationError } from '../../http/responses';
 import { apiKeyListSchema, createdKeySchema, keyParams, newKeySchema } from './keys.schemas';
 
 const TAGS = ['API keys'];

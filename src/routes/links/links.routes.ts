@@ -1,15 +1,22 @@
 import { createRoute } from '@hono/zod-openapi';
 import { requireAuth } from '../../auth/middleware';
 import { readJson } from '../../http/body';
-import { problemResponseSpec } from '../../http/problem';
-import { authErrors, authenticated, slowBodyError, validationError } from '../../http/responses';
-import { fileOutcomes, fileRequestHeaders, variantRefused } from '../images/images.routes';
+import {
+  authErrors,
+  authenticated,
+  fileOutcomes,
+  fileRequestHeaders,
+  imageNotFound,
+  problemResponseSpec,
+  slowBodyError,
+  validationError,
+  variantRefused,
+} from '../../http/responses';
 import { imageParams } from '../images/images.schemas';
 import { createLinkBody, linkParams, shareLinkListSchema, shareLinkSchema, tokenParams } from './links.schemas';
 
 const TAGS = ['Share links'];
 const auth = { security: authenticated, middleware: [requireAuth] };
-const imageNotFound = { 404: problemResponseSpec('No such image (another user’s image answers the same)') } as const;
 
 export const createShareLink = createRoute({
   method: 'post',

@@ -4,19 +4,15 @@ import { AUTH_COOKIE, clearAuthCookie, setAuthCookie, setDeviceCookie } from '..
 import { DEVICE_COOKIE, newDeviceCookie } from '../../auth/device-cookie';
 import { signingSecret } from '../../auth/middleware';
 import { readToken } from '../../auth/token';
-import type { UserRow } from '../../db/schema';
 import type { AppEnv } from '../../http/app-env';
 import type { AppRouteHandler } from '../../http/router';
 import { exportAccount } from '../../services/account-export';
 import * as lifecycle from '../../services/account-lifecycle';
 import * as accounts from '../../services/accounts';
-import { surfaceRouters } from '../legacy-routes';
-import { isoTime, unixSeconds } from '../time-format';
-import * as r from './users.routes';
-
-// Explicit mapping: nothing but these fields can leave, whatever the row holds.
-const legacyUser = (u: UserRow) => ({ id: u.id, email: u.email, created_at: unixSeconds(u.createdAt) });
-const v1User = (u: UserRow) => ({ id: u.id, email: u.email, created_at: isoTime(u.createdAt) });
+import { isoTime } from '../time-format';
+import type * as legacyRoutes from './users.legacy.routes';
+import { deletionPending, legacy, presentLogin, presentToken, v1, v1User } from './users.present';
+import type * as r from './users.routes';
 
 /** Both surfaces log in the same way; only how `expires_at` is written differs (the presenter). */
 async function logIn(c: Context<AppEnv>, credentials: { email: string; password: string }) {
@@ -33,7 +29,7 @@ async function logIn(c: Context<AppEnv>, credentials: { email: string; password:
   setDeviceCookie(c, deps.config, deviceCookie);
   // A response carrying a token must not be kept by any cache (RFC 6749 §5.1).
   c.header('Cache-Control', 'no-store');
-  return { token: issued.token, token_type: 'Bearer' as const, expiresAt: issued.expiresAt, expires_in: ttlSeconds };
+  return { issued, ttlSeconds };
 }
 
 async function logOut(c: Context<AppEnv>) {
@@ -49,35 +45,20 @@ async function logOut(c: Context<AppEnv>) {
   clearAuthCookie(c, deps.config);
 }
 
-// One handler per operation, shared by `/api/v1/user…` and the legacy `/api/user…`: the
-// presenter says how each surface writes a user, the token's expiry, and a logout.
+// An operation both surfaces serve has one handler, built per surface from its presenter
+// (users.present.ts: how each writes a user, the token's expiry, and a logout), and each built
+// handler is typed by its own route as `AppRouteHandler<typeof route>`.
 
 interface UserPresenter<U, E, R extends Response> {
-  user: (u: UserRow) => U;
+  user: (u: accounts.User) => U;
   location: string;
   expiresAt: (unixSeconds: number) => E;
   loggedOut: (c: Context<AppEnv>) => R;
 }
 
-/** `/api/v1/user`: ISO 8601 times, 204 on logout. */
-const v1 = {
-  user: v1User,
-  location: '/api/v1/user',
-  expiresAt: (seconds: number) => isoTime(seconds * 1000),
-  loggedOut: (c: Context<AppEnv>) => c.body(null, 204),
-};
-
-/** The original service: unix seconds, a message with 200 on logout. */
-const legacy = {
-  user: legacyUser,
-  location: '/api/user',
-  expiresAt: (seconds: number) => seconds,
-  loggedOut: (c: Context<AppEnv>) => c.json({ message: 'Logged out.' as const }, 200),
-};
-
 type Credentials = Context<AppEnv, string, { out: { json: { email: string; password: string } } }>;
 
-const register =
+const registerAs =
   <U extends object>(p: Pick<UserPresenter<U, unknown, Response>, 'user' | 'location'>) =>
   async (c: Credentials) => {
     const { email, password } = c.req.valid('json');
@@ -86,21 +67,21 @@ const register =
     return c.json(p.user(user), 201);
   };
 
-const login =
+const loginAs =
   <E extends number | string>(p: Pick<UserPresenter<unknown, E, Response>, 'expiresAt'>) =>
   async (c: Credentials) => {
-    const { expiresAt, ...rest } = await logIn(c, c.req.valid('json'));
-    return c.json({ ...rest, expires_at: p.expiresAt(expiresAt) }, 200);
+    const { issued, ttlSeconds } = await logIn(c, c.req.valid('json'));
+    return c.json(presentLogin(issued, ttlSeconds, p.expiresAt), 200);
   };
 
-const logout =
+const logoutAs =
   <R extends Response>(p: Pick<UserPresenter<unknown, unknown, R>, 'loggedOut'>) =>
   async (c: Context<AppEnv>) => {
     await logOut(c);
     return p.loggedOut(c);
   };
 
-const getCurrentUser =
+const getCurrentUserAs =
   <U extends object>(p: Pick<UserPresenter<U, unknown, Response>, 'user'>) =>
   async (c: Context<AppEnv>) =>
     c.json(p.user(await accounts.currentUser(c.get('deps'), c.get('session'))), 200);
@@ -111,7 +92,7 @@ const clientOf = (c: Context<AppEnv>) => ({
   deviceCookie: getCookie(c, DEVICE_COOKIE),
 });
 
-const changePassword: AppRouteHandler<typeof r.changePassword> = async (c) => {
+export const changePassword: AppRouteHandler<typeof r.changePassword> = async (c) => {
   const deps = c.get('deps');
   const body = c.req.valid('json');
   const ttlSeconds = deps.config.sessionTtlSeconds;
@@ -128,18 +109,10 @@ const changePassword: AppRouteHandler<typeof r.changePassword> = async (c) => {
   );
   setAuthCookie(c, deps.config, issued.token);
   c.header('Cache-Control', 'no-store');
-  return c.json(
-    {
-      token: issued.token,
-      token_type: 'Bearer' as const,
-      expires_at: v1.expiresAt(issued.expiresAt),
-      expires_in: ttlSeconds,
-    },
-    200,
-  );
+  return c.json(presentToken(issued, ttlSeconds, v1.expiresAt), 200);
 };
 
-const changeEmail: AppRouteHandler<typeof r.changeEmail> = async (c) => {
+export const changeEmail: AppRouteHandler<typeof r.changeEmail> = async (c) => {
   const deps = c.get('deps');
   const secret = signingSecret(deps);
   const user = await lifecycle.changeEmail(deps, secret, c.get('session'), c.req.valid('json'), clientOf(c));
@@ -148,7 +121,7 @@ const changeEmail: AppRouteHandler<typeof r.changeEmail> = async (c) => {
   return c.json(v1User(user), 200);
 };
 
-const exportArchive: AppRouteHandler<typeof r.exportAccount> = async (c) => {
+export const exportArchive: AppRouteHandler<typeof r.exportAccount> = async (c) => {
   const deps = c.get('deps');
   const archive = await exportAccount(deps, c.get('session'));
   const day = isoTime(deps.clock().getTime()).slice(0, 10);
@@ -159,30 +132,22 @@ const exportArchive: AppRouteHandler<typeof r.exportAccount> = async (c) => {
   });
 };
 
-const deleteAccount: AppRouteHandler<typeof r.deleteAccount> = async (c) => {
+export const deleteAccount: AppRouteHandler<typeof r.deleteAccount> = async (c) => {
   const deps = c.get('deps');
   const { password } = c.req.valid('json');
   const outcome = await lifecycle.deleteAccount(deps, signingSecret(deps), c.get('session'), password, clientOf(c));
   // Whatever remains, no session of the account works any more.
   clearAuthCookie(c, deps.config);
   if (outcome.done) return c.body(null, 204);
-  return c.json(
-    { status: 'deleting' as const, detail: 'The account is being deleted; repeat the request to carry on.' },
-    202,
-  );
+  return c.json(deletionPending(), 202);
 };
 
-/** `/api/v1/user…` (`v1`) and the original service's `/api/user…` (`legacy`). */
-export function userRouters() {
-  const routers = surfaceRouters();
-  routers.serve(r.register, register(v1), r.legacyRegister, register(legacy));
-  routers.serve(r.login, login(v1), r.legacyLogin, login(legacy));
-  routers.serve(r.logout, logout(v1), r.legacyLogout, logout(legacy));
-  routers.serve(r.getCurrentUser, getCurrentUser(v1), r.legacyGetCurrentUser, getCurrentUser(legacy));
-  // The account lifecycle is new: v1 only.
-  routers.v1.openapi(r.changePassword, changePassword);
-  routers.v1.openapi(r.changeEmail, changeEmail);
-  routers.v1.openapi(r.exportAccount, exportArchive);
-  routers.v1.openapi(r.deleteAccount, deleteAccount);
-  return { v1: routers.v1, legacy: routers.legacy };
-}
+export const register: AppRouteHandler<typeof r.register> = registerAs(v1);
+export const login: AppRouteHandler<typeof r.login> = loginAs(v1);
+export const logout: AppRouteHandler<typeof r.logout> = logoutAs(v1);
+export const getCurrentUser: AppRouteHandler<typeof r.getCurrentUser> = getCurrentUserAs(v1);
+
+export const legacyRegister: AppRouteHandler<typeof legacyRoutes.legacyRegister> = registerAs(legacy);
+export const legacyLogin: AppRouteHandler<typeof legacyRoutes.legacyLogin> = loginAs(legacy);
+export const legacyLogout: AppRouteHandler<typeof legacyRoutes.legacyLogout> = logoutAs(legacy);
+export const legacyGetCurrentUser: AppRouteHandler<typeof legacyRoutes.legacyGetCurrentUser> = getCurrentUserAs(legacy);

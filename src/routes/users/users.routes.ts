@@ -1,19 +1,21 @@
 import { createRoute, type z } from '@hono/zod-openapi';
 import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../auth/middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
-import { problemResponseSpec } from '../../http/problem';
-import { authErrors, authenticated, sessionOnly, smallBodyErrors, unavailableError } from '../../http/responses';
+import {
+  authErrors,
+  authenticated,
+  problemResponseSpec,
+  sessionOnly,
+  smallBodyErrors,
+  unavailableError,
+} from '../../http/responses';
 import { LOGIN_LIMITS } from '../../services/login-throttle';
-import { legacyRoutes } from '../legacy-routes';
 import {
   changeEmailSchema,
   changePasswordSchema,
   deleteAccountSchema,
   deletionPendingSchema,
-  legacyTokenSchema,
-  legacyUserSchema,
   loginSchema,
-  logoutSchema,
   registerSchema,
   tokenSchema,
   userSchema,
@@ -41,7 +43,7 @@ const noCredentials: Record<string, string[]>[] = [];
 const bodyMiddleware: [typeof readJsonOrForm] = [readJsonOrForm];
 const credentialsForm = { security: noCredentials, middleware: bodyMiddleware };
 
-// ---- v1 -------------------------------------------------------------------------------------
+// `/api/v1/user…`; the original service's `/api/user…` paths are users.legacy.routes.ts.
 
 export const register = createRoute({
   method: 'post',
@@ -59,7 +61,7 @@ export const register = createRoute({
   },
 });
 
-const loggedIn = (token: z.ZodType) => ({
+export const loggedIn = (token: z.ZodType) => ({
   description:
     'Logged in. The same token is set as the HttpOnly `auth_token` cookie, and a `login_device` cookie ' +
     'marks this client as one that has signed in to this account (see 429).',
@@ -121,38 +123,6 @@ export const getCurrentUser = createRoute({
   responses: {
     200: { description: 'The current user', content: { 'application/json': { schema: userSchema } } },
     ...authErrors,
-  },
-});
-
-// ---- legacy ---------------------------------------------------------------------------------
-// `/api/user…`: the same operations answering the original service's shapes (unix-second
-// times, its token object, a message on logout).
-
-const legacyOf = legacyRoutes({ v1Base: '/api/v1/user', tag: 'Legacy: users' });
-
-export const legacyRegister = legacyOf(register, {
-  path: '/register',
-  responses: {
-    201: { description: 'Account created', content: { 'application/json': { schema: legacyUserSchema } } },
-  },
-});
-
-export const legacyLogin = legacyOf(login, {
-  path: '/login',
-  responses: { 200: loggedIn(legacyTokenSchema) },
-});
-
-/** Legacy answers 200 with a message where v1 answers 204. */
-export const legacyLogout = legacyOf(logout, {
-  path: '/logout',
-  without: [204],
-  responses: { 200: { description: 'Logged out', content: { 'application/json': { schema: logoutSchema } } } },
-});
-
-export const legacyGetCurrentUser = legacyOf(getCurrentUser, {
-  path: '/',
-  responses: {
-    200: { description: 'The current user', content: { 'application/json': { schema: legacyUserSchema } } },
   },
 });
 
