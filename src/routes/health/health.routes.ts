@@ -1,11 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { problemResponseSpec } from '../../http/responses';
+import { healthSchema } from './health.schemas';
 
 export const HEALTH_PATH = '/healthz';
-
-export const healthSchema = z
-  .object({ status: z.literal('ok').openapi({ example: 'ok' }) })
-  .openapi('Health', { description: 'The database and the image store both answered' });
 
 const noStore = {
   'Cache-Control': { schema: { type: 'string' as const }, description: '`no-store`: every probe reaches the server' },

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import type { StoredUsage } from '../../services/quota';
 import { rangeEnd, rangeStart, type TimeRange } from '../../services/time-filters';
-import { MAX_DAYS, type UsageReport } from '../../services/usage';
+import { MAX_DAYS } from '../../services/usage';
 import { instantParam as instant } from '../time-params';
 
 /** The days of a series, read like the image list's date filters. */
@@ -70,27 +69,3 @@ export const usageReportSchema = z
       .openapi({ description: 'Days with any activity, oldest first (UTC)' }),
   })
   .openapi('UsageReport');
-
-export const presentStorage = (u: StoredUsage) => ({
-  images_count: u.imagesCount,
-  bytes_stored: u.bytesStored,
-  limits: { max_bytes: u.maxBytes, max_images: u.maxImages },
-  override: { max_bytes: u.override.maxBytes, max_images: u.override.maxImages },
-});
-
-const presentCounters = (t: UsageReport['totals']) => ({
-  requests: t.requests,
-  requests_by_operation: t.requestsByOperation,
-  bytes_uploaded: t.bytesUploaded,
-  bytes_downloaded: t.bytesDownloaded,
-  uploads_refused: t.uploadsRefused,
-});
-
-export const presentReport = (r: UsageReport) => ({
-  user_id: r.userId,
-  from: r.from,
-  to: r.to,
-  storage: presentStorage(r.storage),
-  totals: presentCounters(r.totals),
-  days: r.days.map((d) => ({ date: d.date, ...presentCounters(d) })),
-});
