@@ -6,7 +6,7 @@
 // package. Nothing here is committed: the directory is git-ignored.
 //
 // Plain JavaScript so wrangler and the vitest config can run it without a TypeScript loader.
-// The prefix and file list mirror src/routes/docs/assets.ts; test/node/docs.assets.test.ts
+// The prefix and file list mirror src/http/docs-assets.ts; test/node/docs.assets.test.ts
 // fails if they drift apart.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -10,9 +10,8 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import ts from 'typescript';
-import { createApp } from '../src/app';
+import { createApp, type GivenDeps } from '../src/app';
 import { parseConfig } from '../src/config';
-import type { Deps } from '../src/deps';
 import { OPENAPI_PATH, type OpenApiDocument } from '../src/routes/docs';
 
 export const GENERATED = {
@@ -22,8 +21,8 @@ export const GENERATED = {
 
 export const REGENERATE = 'npm run generate:openapi';
 
-/** Deps whose database and store refuse to be used: generating the document must not need them. */
-export function stubDeps(): Deps {
+/** GivenDeps whose database and store refuse to be used: generating the document must not need them. */
+export function stubDeps(): GivenDeps {
   const refuse = (what: string) =>
     new Proxy(
       {},
@@ -34,9 +33,9 @@ export function stubDeps(): Deps {
       },
     );
   return {
-    db: refuse('database') as Deps['db'],
-    store: refuse('image store') as Deps['store'],
-    transformer: refuse('image transformer') as Deps['transformer'],
+    db: refuse('database') as GivenDeps['db'],
+    store: refuse('image store') as GivenDeps['store'],
+    transformer: refuse('image transformer') as GivenDeps['transformer'],
     config: parseConfig({}),
     clock: () => new Date(0),
     logger: { info() {}, warn() {}, error() {} },

@@ -11,7 +11,7 @@
 //   curl -f "http://localhost:8000/__scheduled?cron=17+*+*+*+*"
 import { existsSync } from 'node:fs';
 import { openLibsql } from '../src/db/libsql';
-import { consoleLogger } from '../src/deps';
+import { consoleLogger } from '../src/lib/logger';
 import { loadSettings } from '../src/runtime/settings';
 import { type SweepResult, sweepOrphanBytes } from '../src/services/housekeeping';
 import { fsStore } from '../src/storage/fs';

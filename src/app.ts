@@ -1,10 +1,10 @@
 import { requestId } from 'hono/request-id';
 import { guardedDb } from './db/guarded';
-import type { Deps } from './deps';
 import { accessLog } from './http/access-log';
 import { corsAllowlist } from './http/cors';
 import { crossSiteProtection } from './http/cross-site';
 import { dbSessionPerRequest } from './http/db-session';
+import type { Deps } from './http/deps';
 import { methodNotAllowedProblem, notFound, onError } from './http/errors';
 import { createRouter } from './http/router';
 import { API_CSP, securityHeaders } from './http/security-headers';
@@ -20,8 +20,11 @@ import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 
+/** What an entry passes; without `usage`, the app makes its own recorder. */
+export type GivenDeps = Omit<Deps, 'usage'> & Partial<Pick<Deps, 'usage'>>;
+
 /** One runtime-neutral app: the entries for Workers, Node and Bun only build `deps`. */
-export function createApp(given: Deps) {
+export function createApp(given: GivenDeps) {
   const app = createRouter();
   // Slow or failing dependencies answer 503 with Retry-After rather than hang or 500.
   const deps: Deps = {
@@ -30,7 +33,6 @@ export function createApp(given: Deps) {
     store: guardedStore(() => given.store, given.config.storeTimeoutMs),
     usage: given.usage ?? new UsageRecorder({ flushAfterMs: given.config.usageFlushMs, logger: given.logger }),
   };
-  const usage = deps.usage as UsageRecorder;
 
   app.use('*', requestId());
   if (deps.accessLog) app.use('*', accessLog(deps.logger));
@@ -44,7 +46,7 @@ export function createApp(given: Deps) {
   app.use('/api/*', crossSiteProtection(deps.config.corsOrigins));
   // After CORS, so a refused bookmark's 400 still reaches a browser client.
   if (given.dbSessions) app.use('*', dbSessionPerRequest(deps, given.dbSessions));
-  app.use('/api/*', recordUsage(app, usage));
+  app.use('/api/*', recordUsage(app, deps.usage));
   // Innermost, so its 405 passes out through the headers and the usage count as a 404 did.
   app.use('*', methodNotAllowedProblem(app));
 

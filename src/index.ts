@@ -1,14 +1,14 @@
 import { env as isolateEnv } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { type App, createApp } from './app';
+import { type App, createApp, type GivenDeps } from './app';
 import { parseConfig } from './config';
 import { d1Database } from './db/client';
 import { d1Sessions } from './db/d1-session';
-import { consoleLogger, type Deps } from './deps';
 import { cfConnectingIp } from './http/client-address';
 import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
+import { consoleLogger } from './lib/logger';
 import { finishAccountDeletions } from './services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
@@ -16,7 +16,7 @@ import { pruneLoginThrottle } from './services/login-throttle';
 import { r2Store } from './storage/r2';
 import { imagesBindingTransformer } from './transform/images-binding';
 
-type Built = { env: Env; app: App; deps: Deps } | { env: Env; error: unknown };
+type Built = { env: Env; app: App; deps: GivenDeps } | { env: Env; error: unknown };
 
 /**
  * D1_READ_REPLICATION (wrangler.toml): Workers only, so read here rather than in the settings
@@ -32,7 +32,7 @@ function readReplication(env: Env): boolean {
 
 function build(env: Env): Built {
   try {
-    const deps: Deps = {
+    const deps: GivenDeps = {
       db: d1Database(env.DB),
       // Off, every request shares one drizzle instance and its prepared statements; on, each
       // builds its own over its session (a per-request cost worth paying only with replicas).
@@ -57,7 +57,7 @@ function build(env: Env): Built {
 // A handler given another env object (tests do) gets its own build, kept until the next one.
 let built: Built = build(isolateEnv);
 
-function appFor(env: Env): { app: App; deps: Deps } {
+function appFor(env: Env): { app: App; deps: GivenDeps } {
   if (built.env !== env) built = build(env);
   if ('error' in built) throw built.error;
   return built;

@@ -1,5 +1,5 @@
 import { someCause } from '../lib/error-causes';
-import { UnavailableError, withTimeout } from '../services/unavailable';
+import { UnavailableError, withTimeout } from '../lib/unavailable';
 import type { Db } from './client';
 
 /** Driver messages that mean "try again": a busy or locked SQLite file, D1's transient faults. */

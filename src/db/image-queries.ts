@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, gt, is, Placeholder, type SQL, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
 import { insertWhere } from './insert-where';
 import { images, imageTags, tags } from './schema';

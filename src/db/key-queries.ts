@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
 import { insertWhere } from './insert-where';
 import { apiKeys } from './schema';

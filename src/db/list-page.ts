@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, gte, lt, type SQL, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import { MAX_TAGS_PER_IMAGE } from '../limits';
 import type { Db } from './client';
 import { guardedCall } from './guarded';

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
 import { guardedCall } from './guarded';
 import { type ImageWithTagsRow, withTags } from './image-queries';

@@ -1,5 +1,5 @@
 import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
 import { users } from './schema';
 

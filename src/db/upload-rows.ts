@@ -1,5 +1,5 @@
 import { fillPlaceholders, sql } from 'drizzle-orm';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
 import { ensureTags, imageIdByStorageKey, insertImage, jsonList, linkTags, type NewImageRow } from './image-queries';
 import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders, slot } from './prepared';

@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, gt, gte, lte, or, type SQL, sql } from 'drizzle-orm';
-import type { DayCounts } from '../services/usage-recorder';
 import type { Db } from './client';
 import { insertWhere } from './insert-where';
 import { usageDays, usageRequests, users, userUsage } from './schema';
@@ -86,6 +85,16 @@ export const setQuota = (db: Db, userId: number, quota: { maxBytes: number | nul
 const item = (i: number) => sql.raw(`json_extract(j.value, '$[${i}]')`);
 // Counts for users deleted meanwhile are dropped rather than failing the whole batch.
 const ofExistingUser = sql`EXISTS (SELECT 1 FROM users AS ku WHERE ku.id = ${item(0)})`;
+
+/** Counts for one user and day, as written to `usage_days` and `usage_requests`. */
+export interface DayCounts {
+  userId: number;
+  day: string;
+  bytesUploaded: number;
+  bytesDownloaded: number;
+  uploadsRefused: number;
+  requests: Map<string, number>;
+}
 
 /**
  * The statements that add `counts` to the stored counters: one upsert per table, every row in

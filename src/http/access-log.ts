@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import type { Logger } from '../deps';
+import type { Logger } from '../lib/logger';
 import type { AppEnv } from './app-env';
 
 /** What one access-log line holds. Never the raw path's query, headers, cookies or bodies. */

@@ -1,7 +1,7 @@
 import type { RequestIdVariables } from 'hono/request-id';
-import type { Session } from '../auth/token';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import type { ReceivedImage } from '../services/upload-stream';
+import type { Deps } from './deps';
 
 /** Hono's typing of what middleware puts on the context. */
 export interface AppEnv {

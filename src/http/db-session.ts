@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { BOOKMARK_HEADER, type DbSessions, parseBookmark, sessionStart } from '../db/d1-session';
 import { guardedDb } from '../db/guarded';
-import type { Deps } from '../deps';
 import type { AppEnv } from './app-env';
+import type { Deps } from './deps';
 import { ProblemError } from './problem';
 
 /**

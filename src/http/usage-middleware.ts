@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import type { Session } from '../auth/token';
+import type { Session } from '../lib/session';
 import { QuotaExceeded } from '../services/errors';
 import { verifySession } from '../services/session';
 import { utcDate } from '../services/usage';

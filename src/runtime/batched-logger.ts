@@ -1,4 +1,4 @@
-import { consoleLogger, type Logger, logLine } from '../deps';
+import { consoleLogger, type Logger, logLine } from '../lib/logger';
 
 /**
  * The Node/Bun logger: the same JSON lines as `consoleLogger`, but info lines (one per request,

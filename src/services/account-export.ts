@@ -6,9 +6,10 @@
  * of each page is written after that page's files (`manifest/NNNNNN.json`, the images actually
  * written) and the summary (`manifest.json`) comes last.
  */
-import type { Session } from '../auth/token';
-import type { Deps } from '../deps';
+
 import { tarEnd, tarFile, tarHeader, tarPadding } from '../formats/tar';
+import type { Session } from '../lib/session';
+import type { ServiceDeps } from './deps';
 import { type ImageRecord, listAllImages } from './images';
 import { currentUser } from './session';
 import { rasterExtension } from './upload-policy';
@@ -50,7 +51,7 @@ export interface AccountExport {
 
 /** Checks the session now (a refusal is an ordinary 401), then streams the archive. */
 export async function exportAccount(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger'>,
   session: Session,
   pageRows = EXPORT_PAGE_ROWS,
 ): Promise<AccountExport> {

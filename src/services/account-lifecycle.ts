@@ -4,7 +4,7 @@
  * session is still live, in the statement that writes.
  */
 import { hashPassword } from '../auth/password';
-import { type IssuedToken, issueToken, type Session } from '../auth/token';
+import { type IssuedToken, issueToken } from '../auth/token';
 import {
   accountState,
   cutOutsideAccess,
@@ -18,8 +18,9 @@ import {
   unfinishedDeletions,
 } from '../db/account-queries';
 import type { UserRow } from '../db/schema';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { confirmPassword, normalizeEmail } from './accounts';
+import type { ServiceDeps } from './deps';
 import { Conflict, isUniqueViolation, Unauthenticated } from './errors';
 import { accountCounterKey } from './login-throttle';
 import { currentUser } from './session';
@@ -41,7 +42,7 @@ const SESSION_ENDED = 'The session has ended: log in again.';
  * fresh one; API keys stay unless `revokeApiKeys`.
  */
 export async function changePassword(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   secrets: Secrets,
   session: Session,
   input: { currentPassword: string; newPassword: string; revokeApiKeys: boolean },
@@ -67,7 +68,7 @@ export async function changePassword(
 
 /** New email, normalised as at registration; 409 when another account has it. */
 export async function changeEmail(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   secret: string,
   session: Session,
   input: { password: string; email: string },
@@ -116,7 +117,7 @@ export interface DeleteOutcome {
  * housekeeping carries on from there.
  */
 export async function deleteAccount(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger'>,
   secret: string,
   session: Session,
   password: string,
@@ -146,7 +147,7 @@ export async function deleteAccount(
 
 /** The bounded work of one call on an account already marked. */
 export async function continueDeletion(
-  deps: Pick<Deps, 'db' | 'store' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'logger'>,
   userId: number,
   email: string,
   budget: DeleteBudget = {},
@@ -177,7 +178,7 @@ export async function continueDeletion(
 
 /** Housekeeping: carries on deletions begun at least `graceMs` ago whose requests did not finish. */
 export async function finishAccountDeletions(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger'>,
   options: { graceMs?: number; accounts?: number; budget?: DeleteBudget } = {},
 ): Promise<number> {
   const { graceMs = 5 * 60 * 1000, accounts = 5, budget } = options;

@@ -1,11 +1,12 @@
 import { newDeviceCookie, readDeviceCookie } from '../auth/device-cookie';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/password';
-import { type IssuedToken, issueToken, type Session } from '../auth/token';
+import { type IssuedToken, issueToken } from '../auth/token';
 import { runAll, type Statement } from '../db/batch';
 import { loginUser, readLoginCounters, releaseLoginAttempt, reserveLoginAttempt } from '../db/login-queries';
 import type { UserRow } from '../db/schema';
 import { bumpTokenVersion, insertUser, setPasswordHash } from '../db/user-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
+import type { ServiceDeps } from './deps';
 import { Conflict, Forbidden, isUniqueViolation, Unauthenticated } from './errors';
 import { loginCounters, throttled } from './login-throttle';
 import { currentUser } from './session';
@@ -16,7 +17,11 @@ export type User = UserRow;
 
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
-export async function register(deps: Pick<Deps, 'db' | 'clock'>, email: string, password: string): Promise<UserRow> {
+export async function register(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  email: string,
+  password: string,
+): Promise<UserRow> {
   const passwordHash = await hashPassword(password);
   const now = deps.clock().getTime();
   try {
@@ -40,7 +45,7 @@ export const WRONG_PASSWORD = 'The password is wrong.';
  * when it was right.
  */
 export async function confirmPassword(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   secret: string,
   user: { email: string; passwordHash: string },
   password: string,
@@ -68,7 +73,7 @@ export async function confirmPassword(
  * it back and hands out a new device cookie for the account.
  */
 export async function login(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   secrets: { secret: string; ttlSeconds: number },
   email: string,
   password: string,
@@ -113,7 +118,7 @@ export async function login(
 }
 
 /** Revokes every outstanding token of the user: one conditional update. */
-export async function logout(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<void> {
+export async function logout(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: Session): Promise<void> {
   // The route refuses keys first; this keeps the rule where the write is.
   if (session.kind === 'key') throw new Forbidden('An API key cannot log out.');
   const rows = await bumpTokenVersion(deps.db, session.userId, session.tokenVersion, deps.clock().getTime());

@@ -1,9 +1,9 @@
-import type { Session } from '../auth/token';
 import type { SessionRow } from '../db/session-queries';
 import { setQuota } from '../db/usage-queries';
 import { listOperators, setOperatorFlag } from '../db/user-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { normalizeEmail } from './accounts';
+import type { ServiceDeps } from './deps';
 import { Forbidden, NotFound } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { currentUser } from './session';
@@ -19,7 +19,7 @@ export function assertAdmin(user: Pick<SessionRow, 'isOperator'>): void {
 
 /** Grants or revokes operator rights; returns whether a user has this email. */
 export async function setOperator(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   email: string,
   operator: boolean,
 ): Promise<boolean> {
@@ -28,7 +28,7 @@ export async function setOperator(
 }
 
 /** The operators' emails, for the operator command's listing. */
-export const operatorEmails = async (deps: Pick<Deps, 'db'>): Promise<string[]> =>
+export const operatorEmails = async (deps: Pick<ServiceDeps, 'db'>): Promise<string[]> =>
   (await listOperators(deps.db)).map((r) => r.email);
 
 /** Logged at start-up when the retired ADMIN_EMAILS is still set: it grants nothing now. */
@@ -41,7 +41,7 @@ export const noSuchUser = () => new NotFound('No such user.');
 
 /** Sets a user's quota overrides (null: the QUOTA_MAX_* setting; 0: unlimited). */
 export async function setUserQuota(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<ServiceDeps, 'db' | 'config'>,
   session: Session,
   userId: number,
   quota: { maxBytes: number | null; maxImages: number | null },

@@ -1,10 +1,10 @@
 import { newApiKey } from '../auth/api-key';
-import type { Session } from '../auth/token';
 import { deleteKey, insertKey, keysOf, markKeyUsed } from '../db/key-queries';
 import type { ApiKeyRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { MAX_KEYS_PER_USER } from '../limits';
+import type { ServiceDeps } from './deps';
 import { Conflict, InvalidInput, NotFound } from './errors';
 import { checkSession } from './session';
 
@@ -42,7 +42,7 @@ function expiryOf(input: NewKeyInput, now: number): number | null {
 
 /** Creates a key; the returned `key` is the only time its secret exists outside the client. */
 export async function createKey(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   session: Session,
   input: NewKeyInput,
 ): Promise<{ row: ApiKeyRow; key: string }> {
@@ -72,14 +72,18 @@ export async function createKey(
   return { row, key: fresh.key };
 }
 
-export async function listKeys(deps: Pick<Deps, 'db' | 'clock'>, session: Session): Promise<ApiKeyRow[]> {
+export async function listKeys(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: Session): Promise<ApiKeyRow[]> {
   const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), keysOf(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;
 }
 
 /** Deletes the key: the next request that presents it is unknown, hence Unauthenticated. */
-export async function revokeKey(deps: Pick<Deps, 'db' | 'clock'>, session: Session, keyId: number): Promise<void> {
+export async function revokeKey(
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
+  session: Session,
+  keyId: number,
+): Promise<void> {
   const [sessionRows, deleted] = await deps.db.batch([
     sessionRow(deps.db, session),
     deleteKey(deps.db, session, keyId),
@@ -94,7 +98,7 @@ const lastWritten = new Map<string, number>();
 const MAX_REMEMBERED = 10_000;
 
 /** Runs after the response (see requireAuth): records that a key was used, at most once a minute. */
-export async function touchApiKey(deps: Pick<Deps, 'db'>, keyHash: string, at: number): Promise<void> {
+export async function touchApiKey(deps: Pick<ServiceDeps, 'db'>, keyHash: string, at: number): Promise<void> {
   const last = lastWritten.get(keyHash);
   if (last !== undefined && at - last < KEY_USE_RESOLUTION_MS && at >= last) return;
   if (lastWritten.size >= MAX_REMEMBERED) lastWritten.clear();

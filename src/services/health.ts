@@ -1,6 +1,6 @@
 import { ping } from '../db/client';
-import type { Deps } from '../deps';
-import { UnavailableError } from './unavailable';
+import { UnavailableError } from '../lib/unavailable';
+import type { ServiceDeps } from './deps';
 
 export type Dependency = 'database' | 'store';
 
@@ -9,7 +9,7 @@ export type Dependency = 'database' | 'store';
  * side by side. Returns the dependencies that failed (empty when healthy); the reasons go to the
  * log only.
  */
-export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): Promise<Dependency[]> {
+export async function checkHealth(deps: Pick<ServiceDeps, 'db' | 'store' | 'logger'>): Promise<Dependency[]> {
   const checks: [Dependency, Promise<unknown>][] = [
     ['database', ping(deps.db)],
     ['store', deps.store.ping()],
@@ -29,7 +29,7 @@ export async function checkHealth(deps: Pick<Deps, 'db' | 'store' | 'logger'>): 
 }
 
 /** Resolves when both dependencies answer; otherwise an `UnavailableError` naming those that did not. */
-export async function confirmHealthy(deps: Pick<Deps, 'db' | 'store' | 'logger'>): Promise<void> {
+export async function confirmHealthy(deps: Pick<ServiceDeps, 'db' | 'store' | 'logger'>): Promise<void> {
   const failed = await checkHealth(deps);
   const named = failed.map((d) => (d === 'store' ? 'image store' : d));
   if (named.length) throw new UnavailableError(named, false);

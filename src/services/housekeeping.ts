@@ -12,7 +12,7 @@
 import { readHousekeeping, writeHousekeeping } from '../db/housekeeping-queries';
 import { referencedKeys } from '../db/image-queries';
 import { deleteStaleReservations, referencedVariantKeys } from '../db/variant-queries';
-import type { Deps } from '../deps';
+import type { ServiceDeps } from './deps';
 import { imageKeyOfVariant } from './variants';
 
 /** Where the current pass over the store stopped (a store list cursor). */
@@ -42,7 +42,7 @@ export interface SweepResult {
 
 /** Removes stored bytes that no row points at and that are older than the grace period. */
 export async function sweepOrphanBytes(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger'>,
   options: SweepOptions = {},
 ): Promise<SweepResult> {
   const { graceMs = SWEEP_GRACE_MS, pages = SWEEP_PAGES_PER_RUN, pageSize = SWEEP_PAGE_SIZE } = options;
@@ -53,7 +53,7 @@ export async function sweepOrphanBytes(
   const result: SweepResult = { scanned: 0, deleted: 0, pages: 0, passComplete: false };
 
   while (result.pages < pages) {
-    let page: Awaited<ReturnType<Pick<Deps, 'db' | 'store' | 'clock' | 'logger'>['store']['list']>>;
+    let page: Awaited<ReturnType<Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger'>['store']['list']>>;
     try {
       page = await deps.store.list({ cursor, limit: pageSize });
     } catch (err) {

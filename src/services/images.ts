@@ -1,4 +1,3 @@
-import type { Session } from '../auth/token';
 import { batchAround } from '../db/batch';
 import {
   deleteImageRow,
@@ -16,16 +15,17 @@ import { sessionRow } from '../db/session-queries';
 import { uploadRows } from '../db/upload-rows';
 import { subtractFromUsage } from '../db/usage-queries';
 import { deleteVariantRows } from '../db/variant-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
+import { UnavailableError } from '../lib/unavailable';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodePageCursor, encodePageCursor } from './cursor';
+import type { ServiceDeps } from './deps';
 import { Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
 import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
 import { checkSession } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
-import { UnavailableError } from './unavailable';
 import type { ReceivedImage } from './upload-stream';
 import { storedVariantKeys } from './variants';
 
@@ -80,7 +80,7 @@ export interface UploadInput {
  * and a 201 means both are stored.
  */
 export async function uploadImage(
-  deps: Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
   session: Session,
   input: UploadInput,
 ): Promise<ImageRecord> {
@@ -101,17 +101,17 @@ export async function uploadImage(
  * Before an upload reads its body: the session check and whether one more image fits (its size
  * is not known yet), in one statement.
  */
-export async function mayUpload(deps: Pick<Deps, 'db' | 'config'>, session: Session): Promise<void> {
+export async function mayUpload(deps: Pick<ServiceDeps, 'db' | 'config'>, session: Session): Promise<void> {
   await checkUploadQuota(deps, session, 0);
 }
 
 /** Bytes of an upload that never reached uploadImage (the form failed validation). */
-export async function discardReceived(deps: Pick<Deps, 'store' | 'logger'>, file: ReceivedImage): Promise<void> {
+export async function discardReceived(deps: Pick<ServiceDeps, 'store' | 'logger'>, file: ReceivedImage): Promise<void> {
   if (file.stored && !file.claimed) await deleteBytesQuietly(deps, [file.stored.key], 'upload form refused');
 }
 
 async function writeRows(
-  deps: Pick<Deps, 'db' | 'clock' | 'config'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'>,
   session: Session,
   { file, tags }: UploadInput,
 ): Promise<ImageRecord> {
@@ -163,7 +163,11 @@ async function writeRows(
 
 const emptyImage = { name: 'image', in: 'body' as const, message: 'The image file is empty' };
 
-async function deleteBytesQuietly(deps: Pick<Deps, 'store' | 'logger'>, keys: string[], why: string): Promise<void> {
+async function deleteBytesQuietly(
+  deps: Pick<ServiceDeps, 'store' | 'logger'>,
+  keys: string[],
+  why: string,
+): Promise<void> {
   try {
     await deps.store.delete(keys);
   } catch (err) {
@@ -173,7 +177,7 @@ async function deleteBytesQuietly(deps: Pick<Deps, 'store' | 'logger'>, keys: st
 }
 
 /** One database statement: the session check and the image with its tags. */
-export async function getImage(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<ImageRecord> {
+export async function getImage(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number): Promise<ImageRecord> {
   const found = await imageWithSession(deps.db, session, imageId);
   checkSession(found.session, session);
   if (!found.image) throw noSuchImage();
@@ -190,7 +194,7 @@ export type ImageFile =
  * matching `If-None-Match` or an unsatisfiable range is answered without touching the store.
  */
 export async function openImageFile(
-  deps: Pick<Deps, 'db' | 'store' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'logger'>,
   image: ImageRecord,
   ask: {
     notModified?: (etag: string) => boolean;
@@ -215,7 +219,11 @@ export async function openImageFile(
 export const imageEtag = (image: Pick<ImageRecord, 'sha256'>) => `"${image.sha256}"`;
 
 /** Rows first (one guarded batch), then bytes: a failure leaves at worst unreferenced bytes. */
-export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, session: Session, imageId: number) {
+export async function deleteImage(
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'logger'>,
+  session: Session,
+  imageId: number,
+) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, found] = await deps.db.batch([
     sessionRow(deps.db, session),
@@ -237,7 +245,7 @@ export async function deleteImage(deps: Pick<Deps, 'db' | 'store' | 'logger'>, s
 }
 
 /** Variants go with their image; any left behind (a failed list or delete) are swept as orphans. */
-async function deleteVariantsQuietly(deps: Pick<Deps, 'store' | 'logger'>, storageKey: string): Promise<void> {
+async function deleteVariantsQuietly(deps: Pick<ServiceDeps, 'store' | 'logger'>, storageKey: string): Promise<void> {
   try {
     const keys = await storedVariantKeys(deps.store, storageKey);
     if (keys.length) await deleteBytesQuietly(deps, keys, 'image deleted: its variants');
@@ -258,7 +266,11 @@ export interface ImagePage {
 }
 
 /** One database statement for any page: the session check and the page with its tags. */
-export async function listImages(deps: Pick<Deps, 'db'>, session: Session, input: ListInput): Promise<ImagePage> {
+export async function listImages(
+  deps: Pick<ServiceDeps, 'db'>,
+  session: Session,
+  input: ListInput,
+): Promise<ImagePage> {
   const before = input.cursor === undefined ? undefined : decodePageCursor(input.cursor);
   if (input.cursor !== undefined && !before) {
     throw new InvalidInput('The cursor is not one this server issued.', [
@@ -296,7 +308,7 @@ export const LEGACY_LIST_PAGE_ROWS = 250;
  * newer than the first page). Each page is one statement (db/list-page).
  */
 export async function listAllImages(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<ServiceDeps, 'db'>,
   session: Session,
   input: TimeRange & { tags: string[] },
   pageRows = LEGACY_LIST_PAGE_ROWS,

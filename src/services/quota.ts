@@ -1,8 +1,8 @@
-import type { Session } from '../auth/token';
 import type { Config } from '../config';
 import { usageWithSession } from '../db/prepared';
 import type { QuotaDefaults, UsageRow } from '../db/usage-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
+import type { ServiceDeps } from './deps';
 import { QuotaExceeded } from './errors';
 import { checkSession } from './session';
 
@@ -50,7 +50,7 @@ export function assertFits(usage: StoredUsage, size: number): void {
  * Before an upload stores its bytes: the session check and the quota check in one statement.
  * The insert batch judges the quota again (see `withinQuota`), so a race cannot get past it.
  */
-export async function checkUploadQuota(deps: Pick<Deps, 'db' | 'config'>, session: Session, size: number) {
+export async function checkUploadQuota(deps: Pick<ServiceDeps, 'db' | 'config'>, session: Session, size: number) {
   const found = await usageWithSession(deps.db, session);
   checkSession(found.session, session);
   assertFits(storedUsage(found.usage, deps.config), size);

@@ -1,7 +1,7 @@
-import type { Session } from '../auth/token';
 import type { SessionCheckRow } from '../db/prepared';
 import { type SessionRow, sessionRow } from '../db/session-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
+import type { ServiceDeps } from './deps';
 import { Forbidden, Unauthenticated } from './errors';
 
 /**
@@ -33,11 +33,11 @@ export function checkSession<R extends SessionCheckRow>(rows: readonly R[], sess
  * For what must not happen on an unproven claim (reading a request body, counting usage): one
  * round trip unless a service already checked this request's session.
  */
-export async function verifySession(deps: Pick<Deps, 'db'>, session: Session): Promise<void> {
+export async function verifySession(deps: Pick<ServiceDeps, 'db'>, session: Session): Promise<void> {
   if (!session.verified) await currentUser(deps, session);
 }
 
 /** For requests with nothing else to read: one round trip. */
-export async function currentUser(deps: Pick<Deps, 'db'>, session: Session): Promise<SessionRow> {
+export async function currentUser(deps: Pick<ServiceDeps, 'db'>, session: Session): Promise<SessionRow> {
   return checkSession(await sessionRow(deps.db, session), session);
 }

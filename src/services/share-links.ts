@@ -4,13 +4,13 @@
  * link that is expired, revoked, tampered with or never existed is the same NotFound.
  */
 import { newLinkId } from '../auth/share-token';
-import type { Session } from '../auth/token';
 import { type ImageRecord, imageById, imageExists, ownedBy, toRecord } from '../db/image-queries';
 import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, sharedImage } from '../db/link-queries';
 import type { ShareLinkRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { MAX_LINKS_PER_IMAGE } from '../limits';
+import type { ServiceDeps } from './deps';
 import { CannotProcess, Conflict, NotFound } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
@@ -55,7 +55,7 @@ export const noSuchLink = () => new NotFound('No such share link.');
  * image's expired links and adds the new one.
  */
 export async function createLink(
-  deps: Pick<Deps, 'db' | 'clock' | 'transformer' | 'config'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'transformer' | 'config'>,
   session: Session,
   imageId: number,
   input: { expiresIn: number; variant: VariantRequest | null },
@@ -90,7 +90,7 @@ export async function createLink(
 }
 
 /** One database call: the session check, the image's existence and its live links. */
-export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Session, imageId: number) {
+export async function listLinks(deps: Pick<ServiceDeps, 'db' | 'clock'>, session: Session, imageId: number) {
   const now = deps.clock().getTime();
   const [sessionRows, found, rows] = await deps.db.batch([
     sessionRow(deps.db, session),
@@ -103,7 +103,7 @@ export async function listLinks(deps: Pick<Deps, 'db' | 'clock'>, session: Sessi
 }
 
 /** One guarded batch; the link is gone for every later fetch as soon as this returns. */
-export async function revokeLink(deps: Pick<Deps, 'db'>, session: Session, imageId: number, linkId: string) {
+export async function revokeLink(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number, linkId: string) {
   const guard = ownedBy(session, imageId);
   const [sessionRows, imageRows, linkRows] = await deps.db.batch([
     sessionRow(deps.db, session),
@@ -124,7 +124,7 @@ export interface SharedImage {
 
 /** One database call. Undefined for any link that is not live. */
 export async function openSharedLink(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'clock'>,
   linkId: string,
 ): Promise<SharedImage | undefined> {
   const now = deps.clock().getTime();

@@ -1,4 +1,3 @@
-import type { Session } from '../auth/token';
 import { batchAround, type Statement } from '../db/batch';
 import {
   ensureTags,
@@ -12,8 +11,9 @@ import {
   withTagRoom,
 } from '../db/image-queries';
 import { sessionRow } from '../db/session-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { MAX_TAGS_PER_IMAGE } from '../limits';
+import type { ServiceDeps } from './deps';
 import { InvalidInput } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
@@ -23,7 +23,7 @@ import { checkSession } from './session';
  * and owns the image), then the session and the image as they now are.
  */
 async function editThenRead(
-  deps: Pick<Deps, 'db'>,
+  deps: Pick<ServiceDeps, 'db'>,
   session: Session,
   imageId: number,
   writes: (guard: ReturnType<typeof ownedBy>) => Statement[],
@@ -42,12 +42,12 @@ async function editThenRead(
   return { before: toRecord(was).tags, after: toRecord(now).tags };
 }
 
-export async function getTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number): Promise<string[]> {
+export async function getTags(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number): Promise<string[]> {
   return (await getImage(deps, session, imageId)).tags;
 }
 
 /** Replaces all tags; `tags` already checked and de-duplicated. */
-export async function replaceTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tags: string[]) {
+export async function replaceTags(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number, tags: string[]) {
   const { after } = await editThenRead(deps, session, imageId, (guard) => [
     unlinkAllTags(deps.db, imageId, guard),
     ...(tags.length
@@ -57,12 +57,12 @@ export async function replaceTags(deps: Pick<Deps, 'db'>, session: Session, imag
   return after;
 }
 
-export async function clearTags(deps: Pick<Deps, 'db'>, session: Session, imageId: number) {
+export async function clearTags(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number) {
   return (await editThenRead(deps, session, imageId, (guard) => [unlinkAllTags(deps.db, imageId, guard)])).after;
 }
 
 /** Adds one tag at the end. `added` is false when it was already there. */
-export async function addTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
+export async function addTag(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number, tag: string) {
   const { before, after } = await editThenRead(deps, session, imageId, (guard) => {
     // The cap is part of the guard, so a full image changes nothing.
     const withRoom = withTagRoom(guard, imageId, MAX_TAGS_PER_IMAGE);
@@ -80,14 +80,14 @@ export async function addTag(deps: Pick<Deps, 'db'>, session: Session, imageId: 
   return { added, tags: after };
 }
 
-export async function removeTag(deps: Pick<Deps, 'db'>, session: Session, imageId: number, tag: string) {
+export async function removeTag(deps: Pick<ServiceDeps, 'db'>, session: Session, imageId: number, tag: string) {
   return (
     await editThenRead(deps, session, imageId, (guard) => [unlinkTag(deps.db, session.userId, imageId, tag, guard)])
   ).after;
 }
 
 /** The caller's tags in use, with how many images carry each. One database call. */
-export async function listTagCounts(deps: Pick<Deps, 'db'>, session: Session) {
+export async function listTagCounts(deps: Pick<ServiceDeps, 'db'>, session: Session) {
   const [sessionRows, rows] = await deps.db.batch([sessionRow(deps.db, session), tagCounts(deps.db, session.userId)]);
   checkSession(sessionRows, session);
   return rows;

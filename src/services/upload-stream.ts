@@ -1,6 +1,6 @@
-import type { Deps } from '../deps';
 import { sha256 } from '../formats/digest';
 import { SNIFF_BYTES } from '../formats/sniff';
+import type { ServiceDeps } from './deps';
 import { DomainError } from './errors';
 import { classifyUpload, type UploadVerdict } from './upload-policy';
 
@@ -45,7 +45,7 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
  * nothing stored and rejects with that failure.
  */
 export async function receiveImage(
-  deps: Pick<Deps, 'store' | 'config'>,
+  deps: Pick<ServiceDeps, 'store' | 'config'>,
   part: ImagePartSource,
   policy: 'strict' | 'legacy',
 ): Promise<ReceivedImage> {

@@ -1,5 +1,6 @@
-import { flushUsage } from '../db/usage-queries';
-import type { Deps, Logger } from '../deps';
+import type { Db } from '../db/client';
+import { type DayCounts, flushUsage } from '../db/usage-queries';
+import type { Logger } from '../lib/logger';
 
 /** What one request adds to its user's day. */
 export interface UsageEvent {
@@ -11,16 +12,6 @@ export interface UsageEvent {
   bytesUploaded?: number;
   bytesDownloaded?: number;
   uploadsRefused?: number;
-}
-
-/** Counts for one user and day, as written to `usage_days` and `usage_requests`. */
-export interface DayCounts {
-  userId: number;
-  day: string;
-  bytesUploaded: number;
-  bytesDownloaded: number;
-  uploadsRefused: number;
-  requests: Map<string, number>;
 }
 
 export interface UsageRecorderOptions {
@@ -142,7 +133,7 @@ export class UsageRecorder {
   }
 
   /** Writes everything pending in one batch; one write at a time. Failures keep the counts. */
-  async flush(db: Deps['db']): Promise<void> {
+  async flush(db: Db): Promise<void> {
     const { counts, done } = await this.reserve();
     let failed = true;
     try {
@@ -158,7 +149,7 @@ export class UsageRecorder {
    * first request of a quiet spell keeps its isolate's background work open until the counts
    * are due and writes them then, so a quiet isolate's counts do not wait for the next request.
    */
-  async settle(db: Deps['db']): Promise<void> {
+  async settle(db: Db): Promise<void> {
     if (this.empty) return;
     if (this.due()) return this.flush(db);
     if (this.timerArmed || this.oldestAt === undefined) return;
@@ -175,7 +166,7 @@ export class UsageRecorder {
    * Node/Bun (no `waitUntil`): after a response, write only when the request count says so, or
    * after every request with a flush delay of 0. The age of the counts is the timer's business.
    */
-  nudge(db: Deps['db']): void {
+  nudge(db: Db): void {
     const due = this.pendingRequests >= this.flushAtRequests || (this.options.flushAfterMs === 0 && !this.empty);
     if (!due) return;
     this.flush(db).catch((err: unknown) =>

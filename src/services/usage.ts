@@ -1,4 +1,3 @@
-import type { Session } from '../auth/token';
 import { batchAround } from '../db/batch';
 import { sessionRow } from '../db/session-queries';
 import {
@@ -10,9 +9,10 @@ import {
   usageUpserts,
 } from '../db/usage-queries';
 import { userById } from '../db/user-queries';
-import type { Deps } from '../deps';
+import type { Session } from '../lib/session';
 import { assertAdmin, noSuchUser } from './admin';
 import { decodePageCursor, encodePageCursor } from './cursor';
+import type { ServiceDeps } from './deps';
 import { InvalidInput } from './errors';
 import { type StoredUsage, storedUsage } from './quota';
 import { checkSession } from './session';
@@ -78,7 +78,7 @@ const emptyDay = (date: string): DayUsage => ({
  * batch, so they are counted exactly once), then the stored figures as they now are.
  */
 async function report(
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   subjectId: number,
   range: TimeRange,
@@ -141,14 +141,14 @@ async function report(
 
 /** The caller's own usage. */
 export const ownUsage = (
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   range: TimeRange,
 ): Promise<UsageReport> => report(deps, session, session.userId, range, false);
 
 /** Any user's usage, for operators. */
 export const userUsageForAdmin = (
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   userId: number,
   range: TimeRange,
@@ -161,7 +161,7 @@ export interface StorageListing {
 
 /** Every user's stored totals, for operators: one page, most bytes (or images) first, or by id. */
 export async function listStorage(
-  deps: Pick<Deps, 'db' | 'config' | 'clock' | 'usage'>,
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'clock' | 'usage'>,
   session: Session,
   input: { sort: StorageSort; limit: number; cursor?: string },
 ): Promise<StorageListing> {

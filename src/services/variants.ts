@@ -31,9 +31,9 @@ import {
   type VariantSlot,
   variantStanding,
 } from '../db/variant-queries';
-import type { Deps } from '../deps';
 import { jpegOrientation, swapsAxes } from '../formats/orientation';
 import { SNIFF_BYTES, sniffImage } from '../formats/sniff';
+import { RETRY_AFTER_SECONDS } from '../lib/unavailable';
 import { MAX_AVIF_SIDE, MAX_SOURCE_SIDE } from '../limits';
 import {
   EngineBusy,
@@ -43,8 +43,8 @@ import {
   type VariantFormat,
   VariantTooCostly,
 } from '../transform/transformer';
+import type { ServiceDeps } from './deps';
 import { Busy, CannotProcess, Inconsistent, NotFound } from './errors';
-import { RETRY_AFTER_SECONDS } from './unavailable';
 
 export const FITS = ['inside', 'outside', 'cover', 'contain', 'fill'] as const;
 export type Fit = (typeof FITS)[number];
@@ -165,7 +165,7 @@ export function imageKeyOfVariant(key: string): string | undefined {
 }
 
 /** Every stored variant key of an image, for deleting them with it. */
-export async function storedVariantKeys(store: Deps['store'], storageKey: string): Promise<string[]> {
+export async function storedVariantKeys(store: ServiceDeps['store'], storageKey: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
@@ -188,7 +188,10 @@ const refuse = (detail: string) => new CannotProcess(detail);
 export const UNDECODABLE = 'This image cannot be decoded to make a variant. Fetch it without variant parameters.';
 
 /** Why this image gets no variants (CannotProcess; its original stays available), or undefined. */
-export function variantRefusal(image: ImageRecord, deps: Pick<Deps, 'transformer' | 'config'>): string | undefined {
+export function variantRefusal(
+  image: ImageRecord,
+  deps: Pick<ServiceDeps, 'transformer' | 'config'>,
+): string | undefined {
   // Bytes no sniffer recognised (a legacy upload) are never handed to an image engine.
   if (!image.verified) {
     return 'The image is unverified (its bytes match no known image format), so it gets no variants; fetch the original.';
@@ -246,7 +249,7 @@ export type VariantFile =
  * read), the cached copy (one store read), or a new one made, stored and returned.
  */
 export async function openVariant(
-  deps: Pick<Deps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
   image: ImageRecord,
   request: VariantRequest,
   ask: { accepts: AcceptedFormats; notModified?: (etag: string) => boolean },
@@ -281,7 +284,10 @@ export async function openVariant(
  * requests cannot exceed MAX_VARIANTS_PER_IMAGE), or undefined when another request is making
  * the same variant: this one makes it too but does not store it.
  */
-async function reserve(deps: Pick<Deps, 'db' | 'config' | 'clock'>, slot: VariantSlot): Promise<Reserved | undefined> {
+async function reserve(
+  deps: Pick<ServiceDeps, 'db' | 'config' | 'clock'>,
+  slot: VariantSlot,
+): Promise<Reserved | undefined> {
   const reservedAt = deps.clock().getTime();
   const max = deps.config.maxVariantsPerImage;
   const [row] = await reserveVariant(deps.db, slot, max, reservedAt);
@@ -296,7 +302,7 @@ async function reserve(deps: Pick<Deps, 'db' | 'config' | 'clock'>, slot: Varian
 
 /** The variant's bytes, made by the engine; a decode failure is remembered on the image. */
 async function make(
-  deps: Pick<Deps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'transformer' | 'config' | 'logger' | 'clock'>,
   image: ImageRecord,
   variant: NormalisedVariant,
 ): Promise<Uint8Array<ArrayBuffer>> {
@@ -365,7 +371,7 @@ async function make(
  * the reservation is released and the bytes deleted at once (the answer is still served).
  */
 async function store(
-  deps: Pick<Deps, 'db' | 'store' | 'config' | 'logger'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'config' | 'logger'>,
   image: ImageRecord,
   reserved: Reserved,
   key: string,
@@ -402,7 +408,7 @@ async function store(
   }
 }
 
-async function releaseQuietly(deps: Pick<Deps, 'db' | 'logger'>, reserved: Reserved): Promise<void> {
+async function releaseQuietly(deps: Pick<ServiceDeps, 'db' | 'logger'>, reserved: Reserved): Promise<void> {
   try {
     await releaseVariant(deps.db, reserved);
   } catch (err) {
@@ -414,7 +420,7 @@ function planTransform(
   variant: NormalisedVariant,
   image: ImageRecord,
   orientation: number,
-  deps: Pick<Deps, 'config'>,
+  deps: Pick<ServiceDeps, 'config'>,
 ): TransformPlan {
   const [sw, sh] = swapsAxes(orientation)
     ? [image.height as number, image.width as number]

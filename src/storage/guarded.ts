@@ -1,4 +1,4 @@
-import { UnavailableError, withTimeout } from '../services/unavailable';
+import { UnavailableError, withTimeout } from '../lib/unavailable';
 import type { ImageStore } from './image-store';
 
 /** Time a put may take on top of `timeoutMs`, per MiB of body: a large upload is not a hang. */

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Session } from '../../src/auth/token';
 import { batchAround } from '../../src/db/batch';
 import type { Db } from '../../src/db/client';
 import { openLibsql } from '../../src/db/libsql';
 import { apiKeys, images, imageTags, tags, users, userUsage } from '../../src/db/schema';
 import { type UploadRow, uploadRows } from '../../src/db/upload-rows';
+import type { Session } from '../../src/lib/session';
 
 // The upload's batch is prepared once per database and shape, then bound to each upload's
 // values (src/db/upload-rows.ts). D1 runs it in every upload scenario; here it runs on both local

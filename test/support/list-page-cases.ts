@@ -7,11 +7,11 @@
  */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
-import type { Session } from '../../src/auth/token';
 import type { Db } from '../../src/db/client';
 import { type ImageRecord, toRecord, withTags } from '../../src/db/image-queries';
 import { type ListFilter, pageWithSession } from '../../src/db/list-page';
 import { apiKeys, images, imageTags, tags, users } from '../../src/db/schema';
+import type { Session } from '../../src/lib/session';
 
 const T0 = 1_700_000_000_000;
 

@@ -10,10 +10,10 @@
  */
 import { fillPlaceholders } from 'drizzle-orm';
 import { expect } from 'vitest';
-import type { Session } from '../../src/auth/token';
 import type { Db } from '../../src/db/client';
 import { tagCounts } from '../../src/db/image-queries';
 import { type ListFilter, listRead } from '../../src/db/list-page';
+import type { Session } from '../../src/lib/session';
 import { LEGACY_LIST_PAGE_ROWS } from '../../src/services/images';
 
 export interface PlanRow {

@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { DOCS_ASSET_PREFIX } from '../../src/routes/docs/assets';
+import { DOCS_ASSET_PREFIX } from '../../src/http/docs-assets';
 import type { Target } from './target';
 
 /**

@@ -1,16 +1,19 @@
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { GivenDeps } from '../../src/app';
 import { PBKDF2_ITERATIONS } from '../../src/auth/password';
 import type { Db } from '../../src/db/client';
 import { users } from '../../src/db/schema';
-import type { Deps } from '../../src/deps';
 import { appHarness, randomSecret } from './support/app-harness';
 
 const START = Date.parse('2026-03-01T12:00:00Z');
 
 /** The shared app harness at a fixed start time, with `advance` in seconds and a way to sign up. */
-function harness(vars: Record<string, string | undefined> = {}, override: (deps: Deps) => Partial<Deps> = () => ({})) {
+function harness(
+  vars: Record<string, string | undefined> = {},
+  override: (deps: GivenDeps) => Partial<GivenDeps> = () => ({}),
+) {
   const h = appHarness(override, { vars, start: START });
   const request = h.target.fetch;
   return {
@@ -389,7 +392,7 @@ describe('password storage', () => {
 
 describe('unexpected exceptions', () => {
   /** The real database, except that every select throws with a message that must not leak. */
-  const explodingSelect = (deps: Deps): Partial<Deps> => ({
+  const explodingSelect = (deps: GivenDeps): Partial<GivenDeps> => ({
     db: new Proxy(deps.db, {
       get(target, prop, receiver) {
         if (prop === 'select') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { GivenDeps } from '../../src/app';
 import type { Db } from '../../src/db/client';
-import type { Deps } from '../../src/deps';
 import type { ImageStore } from '../../src/storage/image-store';
 import { withContract } from '../support/openapi-contract';
 import { appHarness } from './support/app-harness';
@@ -22,7 +22,7 @@ const downStore = (store: ImageStore): ImageStore => ({
 });
 
 describe('GET /healthz when a dependency fails', () => {
-  it.each<[string, (d: Deps) => Partial<Deps>, string]>([
+  it.each<[string, (d: GivenDeps) => Partial<GivenDeps>, string]>([
     ['database', (d) => ({ db: downDb(d.db) }), 'The database failed'],
     ['store', (d) => ({ store: downStore(d.store) }), 'The image store failed'],
   ])('answers a 503 problem naming the %s, and logs why', async (dependency, override, named) => {

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
+import { createApp, type GivenDeps } from '../../src/app';
 import { parseConfig } from '../../src/config';
-import type { Deps } from '../../src/deps';
 import { DOCS_ASSET_PREFIX } from '../../src/routes/docs';
 import committedText from '../generated/openapi.json?raw';
 import type { OpenApiDoc } from '../support/openapi-contract';
@@ -50,10 +49,10 @@ const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z0-9_]+)(\{[
 
 function servedRoutes(): Set<string> {
   const stub = new Proxy({}, { get: () => expect.fail('listing routes must not touch deps') });
-  const deps: Deps = {
-    db: stub as Deps['db'],
-    store: stub as Deps['store'],
-    transformer: stub as Deps['transformer'],
+  const deps: GivenDeps = {
+    db: stub as GivenDeps['db'],
+    store: stub as GivenDeps['store'],
+    transformer: stub as GivenDeps['transformer'],
     config: parseConfig({}),
     clock: () => new Date(),
     logger: console,

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { UnavailableError } from '../../src/services/unavailable';
+import { UnavailableError } from '../../src/lib/unavailable';
 import { guardedStore } from '../../src/storage/guarded';
 import type { ImageStore } from '../../src/storage/image-store';
 import { R2_PART_BYTES, r2Store } from '../../src/storage/r2';

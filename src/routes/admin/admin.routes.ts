@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireAuth } from '../../auth/middleware';
+import { requireAuth } from '../../http/auth-middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
 import { authErrors, authenticated, problemResponseSpec, slowBodyError, validationError } from '../../http/responses';
 import { storageSchema, usageQuery, usageReportSchema } from '../usage/usage.schemas';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { DocsAssetName, DocsAssetSource } from './assets';
+import type { DocsAssetName, DocsAssetSource } from '../../http/docs-assets';
 
 /**
  * The Swagger UI files read from the installed `swagger-ui-dist` package, for the Node and Bun

@@ -1,9 +1,9 @@
 import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Handler } from 'hono';
 import type { AppEnv } from '../../http/app-env';
+import { DOCS_ASSETS, isDocsAsset } from '../../http/docs-assets';
 import { ProblemError } from '../../http/problem';
 import type { AppRouteHandler } from '../../http/router';
-import { DOCS_ASSETS, isDocsAsset } from './assets';
 import { apiIndex, INIT_SCRIPT, PAGE_HTML } from './docs.present';
 import type * as r from './docs.routes';
 import type { documentSchema } from './docs.schemas';

@@ -1,5 +1,5 @@
+import { DOCS_ASSET_PREFIX, DOCS_INIT_SCRIPT } from '../../http/docs-assets';
 import type { ContentSecurityPolicy } from '../../http/security-headers';
-import { DOCS_ASSET_PREFIX, DOCS_INIT_SCRIPT } from './assets';
 import { info } from './document';
 import { API_BASE_PATH, DOCS_PATH, OPENAPI_PATH } from './paths';
 

@@ -1,14 +1,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/app-env';
+import { DOCS_ASSET_PREFIX, DOCS_INIT_SCRIPT } from '../../http/docs-assets';
 import { problemSchema } from '../../http/problem';
 import { securityHeaders } from '../../http/security-headers';
-import { DOCS_ASSET_PREFIX, DOCS_INIT_SCRIPT } from './assets';
 import * as h from './docs.handlers';
 import { DOCS_CSP } from './docs.present';
 import * as r from './docs.routes';
 import { DOCS_PATH, LEGACY_DOCS_PATH } from './paths';
 
-export { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_INIT_SCRIPT, type DocsAssetSource } from './assets';
+export { DOCS_ASSET_PREFIX, DOCS_ASSETS, DOCS_INIT_SCRIPT, type DocsAssetSource } from '../../http/docs-assets';
 export { DOCS_CSP } from './docs.present';
 export { buildDocument, markJsonOrFormBodiesRequired, type OpenApiDocument } from './document';
 export * from './paths';

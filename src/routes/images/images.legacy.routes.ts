@@ -1,4 +1,4 @@
-import { requireAuth } from '../../auth/middleware';
+import { requireAuth } from '../../http/auth-middleware';
 import { problemResponseSpec } from '../../http/responses';
 import { ACCEPTED_DECLARED_TYPES, DECLARED_TYPE_ALIASES } from '../../services/upload-policy';
 import { legacyRoutes } from '../legacy-routes';

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { refuseApiKeys, requireAuth } from '../../auth/middleware';
+import { refuseApiKeys, requireAuth } from '../../http/auth-middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
 import { authErrors, problemResponseSpec, sessionOnly, slowBodyError, validationError } from '../../http/responses';
 import { apiKeyListSchema, createdKeySchema, keyParams, newKeySchema } from './keys.schemas';

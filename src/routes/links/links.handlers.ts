@@ -1,5 +1,5 @@
-import { signingSecret } from '../../auth/middleware';
 import { readLinkToken } from '../../auth/share-token';
+import { signingSecret } from '../../http/auth-middleware';
 import type { AppRouteHandler } from '../../http/router';
 import * as links from '../../services/share-links';
 import { serveImage } from '../images/file-response';

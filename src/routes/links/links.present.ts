@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { signingSecret } from '../../auth/middleware';
 import { linkToken } from '../../auth/share-token';
 import type { AppEnv } from '../../http/app-env';
+import { signingSecret } from '../../http/auth-middleware';
 import type { ShareLink } from '../../services/share-links';
 import { isoTime, unixSeconds } from '../time-format';
 

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireAuth } from '../../auth/middleware';
+import { requireAuth } from '../../http/auth-middleware';
 import { authErrors, authenticated, validationError } from '../../http/responses';
 import { usageQuery, usageReportSchema } from './usage.schemas';
 

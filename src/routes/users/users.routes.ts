@@ -1,5 +1,5 @@
 import { createRoute, type z } from '@hono/zod-openapi';
-import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../auth/middleware';
+import { clearStaleCookie, refuseApiKeys, requireAuth } from '../../http/auth-middleware';
 import { jsonOrFormBody, readJsonOrForm } from '../../http/body';
 import {
   authErrors,

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { openLibsql } from '../../../src/db/libsql';
-import type { Logger } from '../../../src/deps';
+import type { Logger } from '../../../src/lib/logger';
 import { type LocalServer, startLocal } from '../../../src/runtime/local';
 import { nodeListen } from '../../../src/runtime/node-listen';
 import type { EnvVars } from '../../../src/runtime/settings';

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { createApp } from '../../../src/app';
+import { createApp, type GivenDeps } from '../../../src/app';
 import { parseConfig } from '../../../src/config';
 import { d1Database } from '../../../src/db/client';
-import type { Deps, Logger } from '../../../src/deps';
 import { cfConnectingIp } from '../../../src/http/client-address';
+import type { Logger } from '../../../src/lib/logger';
 import { r2Store } from '../../../src/storage/r2';
 import { imagesBindingTransformer } from '../../../src/transform/images-binding';
 import { randomPrivateAddress, type Target } from '../../support/target';
@@ -23,7 +23,7 @@ export const randomSecret = (bytes = 32) =>
  * counting database), with a hand-driven clock and a logger that keeps what it is told.
  */
 export function appHarness(
-  override: (deps: Deps) => Partial<Deps> = () => ({}),
+  override: (deps: GivenDeps) => Partial<GivenDeps> = () => ({}),
   options: { vars?: Record<string, string | undefined>; start?: number } = {},
 ) {
   let now = options.start ?? Date.now();
@@ -32,7 +32,7 @@ export function appHarness(
     (level: LogEntry['level']): Logger['info'] =>
     (message, fields) =>
       logs.push({ level, message, fields });
-  const base: Deps = {
+  const base: GivenDeps = {
     db: d1Database(env.DB),
     store: r2Store(env.IMAGES),
     transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),

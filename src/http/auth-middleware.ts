@@ -1,12 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { afterResponse } from '../http/after-response';
-import type { AppEnv } from '../http/app-env';
+import { looksLikeApiKey, parseApiKey } from '../auth/api-key';
+import { AUTH_COOKIE, clearAuthCookie } from '../auth/cookie';
+import { readToken } from '../auth/token';
+import type { Session } from '../lib/session';
 import { touchApiKey } from '../services/api-keys';
 import { Forbidden, Misconfigured, Unauthenticated } from '../services/errors';
-import { looksLikeApiKey, parseApiKey } from './api-key';
-import { AUTH_COOKIE, clearAuthCookie } from './cookie';
-import { readToken, type Session } from './token';
+import { afterResponse } from './after-response';
+import type { AppEnv } from './app-env';
 
 const NO_CREDENTIALS = 'Authentication required: send the auth_token cookie or a bearer token.';
 
