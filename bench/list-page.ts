@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asc, desc, eq } from 'drizzle-orm';
+import { pageWithSession } from '../src/db/images/list-page';
 import { openLibsql } from '../src/db/libsql';
-import { pageWithSession } from '../src/db/list-page';
 import { images, imageTags, tags, users } from '../src/db/schema';
 
 const IMAGES = 2_000;

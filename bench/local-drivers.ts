@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchAround } from '../src/db/batch';
 import type { Db } from '../src/db/client';
-import { imageById } from '../src/db/image-queries';
+import { imageById } from '../src/db/images/queries';
+import { uploadRows } from '../src/db/images/upload-rows';
+import { imageWithSession } from '../src/db/images/with-session';
 import { openLibsql } from '../src/db/libsql';
-import { imageWithSession } from '../src/db/prepared';
 import { users } from '../src/db/schema';
 import { sessionRow } from '../src/db/session-queries';
-import { uploadRows } from '../src/db/upload-rows';
 
 const ROUNDS = 5;
 const READS = 2_000;
@@ -27,7 +27,7 @@ const drivers = {
 };
 
 let uploads = 0;
-/** What an upload writes: the batch services/images.ts writeRows runs (db/upload-rows.ts). */
+/** What an upload writes: the batch services/images.ts writeRows runs (db/images/upload-rows.ts). */
 function uploadBatch(db: Db, userId: number) {
   const rows = uploadRows(
     db,

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNotNull, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { jsonList } from './image-queries';
+import { jsonList } from './json-list';
 import {
   apiKeys,
   images,

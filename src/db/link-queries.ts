@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { withTags } from './image-queries';
+import { withTags } from './images/queries';
 import { images, shareLinks } from './schema';
 
 /** Links of an image that have not expired, newest first. */

@@ -1,15 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Session } from '../lib/session';
 import type { Db } from './client';
-import { guardedCall } from './guarded';
-import { type ImageWithTagsRow, withTags } from './image-queries';
-import { images, users, userUsage } from './schema';
-import type { UsageRow } from './usage-queries';
+import { users } from './schema';
 
 /**
- * The reads every image route runs, built once per database as drizzle prepared statements with
- * placeholders: the SQL text is not built again per request, and the session check rides in the
- * same single statement as the read (no BEGIN … COMMIT batch around two).
+ * Statements built once per database as drizzle prepared statements with placeholders, the
+ * session check riding in the same single statement as the read (no BEGIN … COMMIT batch around
+ * two): the image read (images/with-session.ts), the list (images/list-page.ts), the upload's
+ * batch (images/upload-rows.ts) and the quota read (usage-queries.ts) share what is here.
  */
 
 /**
@@ -31,8 +29,8 @@ export const sessionColumns = (kind: Session['kind']) => ({
 
 /**
  * `build(db, shape)` once per database and shape (`keyOf` names it), then the same statement on
- * every call: how the prepared reads here, the list (list-page.ts) and the upload's batch
- * (upload-rows.ts) keep their SQL from being built per request.
+ * every call: how the prepared reads, the list and the upload's batch keep their SQL from being
+ * built per request.
  */
 export function perDatabase<Shape, S>(build: (db: Db, shape: Shape) => S, keyOf: (shape: Shape) => string) {
   const built = new WeakMap<Db, Map<string, S>>();
@@ -56,76 +54,10 @@ export function perDatabase<Shape, S>(build: (db: Db, shape: Shape) => S, keyOf:
 export type SessionKind = 'token' | 'key';
 export const kindOf = (session: Session): SessionKind => session.kind ?? 'token';
 
-const imageStatement = perDatabase(
-  (db, kind: SessionKind) =>
-    db
-      .select({ ...sessionColumns(kind), ...withTags })
-      .from(users)
-      .leftJoin(images, and(eq(images.id, sql.placeholder('imageId')), eq(images.ownerId, users.id)))
-      .where(eq(users.id, sql.placeholder('userId')))
-      .limit(1)
-      .prepare(),
-  (kind) => kind,
-);
-
-const usageStatement = perDatabase(
-  (db, kind: SessionKind) =>
-    db
-      .select({
-        ...sessionColumns(kind),
-        imagesCount: userUsage.imagesCount,
-        bytesStored: userUsage.bytesStored,
-        maxImages: userUsage.maxImages,
-        maxBytes: userUsage.maxBytes,
-      })
-      .from(users)
-      .leftJoin(userUsage, eq(userUsage.userId, users.id))
-      .where(eq(users.id, sql.placeholder('userId')))
-      .limit(1)
-      .prepare(),
-  (kind) => kind,
-);
-
 /** What `checkSession` needs to know about the user (and key) a session names. */
 export interface SessionCheckRow {
   tokenVersion: number;
   keyScope: string | null;
-}
-
-/**
- * One statement: the session check's row (none when the user is gone) and the owner's image
- * with its tags (undefined when there is no such image of theirs).
- */
-export async function imageWithSession(
-  db: Db,
-  session: Session,
-  imageId: number,
-): Promise<{ session: SessionCheckRow[]; image: ImageWithTagsRow | undefined }> {
-  const statement = imageStatement(db, kindOf(session));
-  const rows = await guardedCall(db, () => statement.all({ ...placeholders(session), imageId }));
-  const row = rows[0];
-  if (!row) return { session: [], image: undefined };
-  const { sessionTokenVersion, sessionKeyScope, ...image } = row;
-  const check = [{ tokenVersion: sessionTokenVersion, keyScope: sessionKeyScope }];
-  if (image.id === null) return { session: check, image: undefined };
-  // Left-joined, so drizzle types every image column nullable; a matched row has them all.
-  return { session: check, image: image as ImageWithTagsRow };
-}
-
-/** One statement: the session check's row and the user's stored totals and quota overrides. */
-export async function usageWithSession(
-  db: Db,
-  session: Session,
-): Promise<{ session: SessionCheckRow[]; usage: UsageRow | undefined }> {
-  const statement = usageStatement(db, kindOf(session));
-  const rows = await guardedCall(db, () => statement.all(placeholders(session)));
-  const row = rows[0];
-  if (!row) return { session: [], usage: undefined };
-  const { sessionTokenVersion, sessionKeyScope, imagesCount, bytesStored, maxImages, maxBytes } = row;
-  const check = [{ tokenVersion: sessionTokenVersion, keyScope: sessionKeyScope }];
-  // No user_usage row yet: nothing stored, no overrides.
-  if (imagesCount === null || bytesStored === null) return { session: check, usage: undefined };
-  return { session: check, usage: { imagesCount, bytesStored, maxImages, maxBytes } };
 }
 
 /**
@@ -142,7 +74,7 @@ export const slot = <T>(name: string) => sql.placeholder(name) as unknown as T;
 
 /**
  * A session of placeholders named as `placeholders` fills them, for the session-query helpers
- * (session-queries, image-queries) when a statement is built once and bound per request
+ * (session-queries, images/queries) when a statement is built once and bound per request
  * (upload-rows). A key's `write` is not a value in SQL: built for a write, as its users are.
  */
 export function sessionPlaceholders(kind: SessionKind): Session {

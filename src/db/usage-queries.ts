@@ -1,6 +1,9 @@
 import { and, asc, desc, eq, gt, gte, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Session } from '../lib/session';
 import type { Db } from './client';
+import { guardedCall } from './guarded';
 import { insertWhere } from './insert-where';
+import { kindOf, perDatabase, placeholders, type SessionCheckRow, type SessionKind, sessionColumns } from './prepared';
 import { usageDays, usageRequests, users, userUsage } from './schema';
 
 /**
@@ -197,4 +200,40 @@ export function storagePage(
     .where(keyset)
     .orderBy(...(sort === 'id' ? [asc(users.id)] : [desc(measure), asc(users.id)]))
     .limit(limit);
+}
+
+// ---- stored totals with the session check, in one prepared statement ---------------------------
+
+const usageStatement = perDatabase(
+  (db, kind: SessionKind) =>
+    db
+      .select({
+        ...sessionColumns(kind),
+        imagesCount: userUsage.imagesCount,
+        bytesStored: userUsage.bytesStored,
+        maxImages: userUsage.maxImages,
+        maxBytes: userUsage.maxBytes,
+      })
+      .from(users)
+      .leftJoin(userUsage, eq(userUsage.userId, users.id))
+      .where(eq(users.id, sql.placeholder('userId')))
+      .limit(1)
+      .prepare(),
+  (kind) => kind,
+);
+
+/** One statement: the session check's row and the user's stored totals and quota overrides. */
+export async function usageWithSession(
+  db: Db,
+  session: Session,
+): Promise<{ session: SessionCheckRow[]; usage: UsageRow | undefined }> {
+  const statement = usageStatement(db, kindOf(session));
+  const rows = await guardedCall(db, () => statement.all(placeholders(session)));
+  const row = rows[0];
+  if (!row) return { session: [], usage: undefined };
+  const { sessionTokenVersion, sessionKeyScope, imagesCount, bytesStored, maxImages, maxBytes } = row;
+  const check = [{ tokenVersion: sessionTokenVersion, keyScope: sessionKeyScope }];
+  // No user_usage row yet: nothing stored, no overrides.
+  if (imagesCount === null || bytesStored === null) return { session: check, usage: undefined };
+  return { session: check, usage: { imagesCount, bytesStored, maxImages, maxBytes } };
 }

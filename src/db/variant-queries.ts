@@ -1,7 +1,7 @@
 import { and, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Db } from './client';
-import { jsonList } from './image-queries';
 import { insertWhere } from './insert-where';
+import { jsonList } from './json-list';
 import { images, imageVariants, userUsage } from './schema';
 
 /**

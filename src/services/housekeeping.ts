@@ -10,7 +10,7 @@
  * the next run resumes where the last one stopped, and a full pass spans as many runs as needed.
  */
 import { readHousekeeping, writeHousekeeping } from '../db/housekeeping-queries';
-import { referencedKeys } from '../db/image-queries';
+import { referencedKeys } from '../db/images/queries';
 import { deleteStaleReservations, referencedVariantKeys } from '../db/variant-queries';
 import type { ServiceDeps } from './deps';
 import { imageKeyOfVariant } from './variants';

@@ -1,4 +1,5 @@
 import { batchAround } from '../db/batch';
+import { pageWithSession } from '../db/images/list-page';
 import {
   deleteImageRow,
   type ImageRecord,
@@ -7,12 +8,11 @@ import {
   storageKeyOf,
   toRecord,
   unlinkAllTags,
-} from '../db/image-queries';
+} from '../db/images/queries';
+import { uploadRows } from '../db/images/upload-rows';
+import { imageWithSession } from '../db/images/with-session';
 import { deleteLinksOf } from '../db/link-queries';
-import { pageWithSession } from '../db/list-page';
-import { imageWithSession } from '../db/prepared';
 import { sessionRow } from '../db/session-queries';
-import { uploadRows } from '../db/upload-rows';
 import { subtractFromUsage } from '../db/usage-queries';
 import { deleteVariantRows } from '../db/variant-queries';
 import type { Session } from '../lib/session';
@@ -305,7 +305,7 @@ export const LEGACY_LIST_PAGE_ROWS = 250;
  * them, by keyset on (created_at, id) — the v1 list's index and order — so memory stays bounded
  * and a row deleted meanwhile can only be missing, never repeated. Not a snapshot: an image
  * deleted after its page was read is still in the answer, one uploaded meanwhile is not (it is
- * newer than the first page). Each page is one statement (db/list-page).
+ * newer than the first page). Each page is one statement (db/images/list-page).
  */
 export async function listAllImages(
   deps: Pick<ServiceDeps, 'db'>,

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
-import { usageWithSession } from '../db/prepared';
 import type { QuotaDefaults, UsageRow } from '../db/usage-queries';
+import { usageWithSession } from '../db/usage-queries';
 import type { Session } from '../lib/session';
 import type { ServiceDeps } from './deps';
 import { QuotaExceeded } from './errors';

@@ -4,7 +4,7 @@
  * link that is expired, revoked, tampered with or never existed is the same NotFound.
  */
 import { newLinkId } from '../auth/share-token';
-import { type ImageRecord, imageById, imageExists, ownedBy, toRecord } from '../db/image-queries';
+import { type ImageRecord, imageById, imageExists, ownedBy, toRecord } from '../db/images/queries';
 import { deleteLink, expiredLinks, insertLink, linkById, linkCount, liveLinks, sharedImage } from '../db/link-queries';
 import type { ShareLinkRow } from '../db/schema';
 import { sessionRow } from '../db/session-queries';

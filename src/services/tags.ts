@@ -9,7 +9,7 @@ import {
   unlinkAllTags,
   unlinkTag,
   withTagRoom,
-} from '../db/image-queries';
+} from '../db/images/queries';
 import { sessionRow } from '../db/session-queries';
 import type { Session } from '../lib/session';
 import { MAX_TAGS_PER_IMAGE } from '../limits';

@@ -21,7 +21,7 @@
  *   once stored its bytes count in the owner's `bytes_stored`, and when they do not fit the byte
  *   quota the variant is served but not stored.
  */
-import type { ImageRecord } from '../db/image-queries';
+import type { ImageRecord } from '../db/images/queries';
 import {
   finishVariant,
   markUndecodable,

@@ -5,13 +5,13 @@ import { asc, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchAround } from '../../src/db/batch';
 import type { Db } from '../../src/db/client';
+import { type UploadRow, uploadRows } from '../../src/db/images/upload-rows';
 import { openLibsql } from '../../src/db/libsql';
 import { apiKeys, images, imageTags, tags, users, userUsage } from '../../src/db/schema';
-import { type UploadRow, uploadRows } from '../../src/db/upload-rows';
 import type { Session } from '../../src/lib/session';
 
 // The upload's batch is prepared once per database and shape, then bound to each upload's
-// values (src/db/upload-rows.ts). D1 runs it in every upload scenario; here it runs on both local
+// values (src/db/images/upload-rows.ts). D1 runs it in every upload scenario; here it runs on both local
 // drivers (the `@libsql/client` one that remote URLs use, and the synchronous one `file:` URLs
 // serve with), through the same statements several times with different values.
 let dir: string;

@@ -1,5 +1,5 @@
 /**
- * db/list-page `pageWithSession` against a plain select of the same rows (`withTags`, `toRecord`:
+ * db/images/list-page `pageWithSession` against a plain select of the same rows (`withTags`, `toRecord`:
  * drizzle's own column mapping), on whichever driver `db` is: D1, `@libsql/client`, the local
  * synchronous driver. Each image comes back as JSON built by SQLite, so every field must survive
  * that round trip exactly: names and tags with quotes, backslashes, control characters, NUL,
@@ -8,8 +8,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/client';
-import { type ImageRecord, toRecord, withTags } from '../../src/db/image-queries';
-import { type ListFilter, pageWithSession } from '../../src/db/list-page';
+import { type ListFilter, pageWithSession } from '../../src/db/images/list-page';
+import { type ImageRecord, toRecord, withTags } from '../../src/db/images/queries';
 import { apiKeys, images, imageTags, tags, users } from '../../src/db/schema';
 import type { Session } from '../../src/lib/session';
 

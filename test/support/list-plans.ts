@@ -1,6 +1,6 @@
 /**
  * The query plans of the image list, taken from the exact SQL the app issues: each case is the
- * prepared statement db/list-page `listRead` picks for the arguments services/images passes for
+ * prepared statement db/images/list-page `listRead` picks for the arguments services/images passes for
  * that request (v1: `limit + 1`; the legacy list: LEGACY_LIST_PAGE_ROWS-row pages, later ones without the key
  * check), with its placeholder values filled in. SQLite must walk images_owner_created_idx from
  * the caller's newest row (or the cursor, or the time bound) and stop after the page: then a
@@ -11,8 +11,8 @@
 import { fillPlaceholders } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/client';
-import { tagCounts } from '../../src/db/image-queries';
-import { type ListFilter, listRead } from '../../src/db/list-page';
+import { type ListFilter, listRead } from '../../src/db/images/list-page';
+import { tagCounts } from '../../src/db/images/queries';
 import type { Session } from '../../src/lib/session';
 import { LEGACY_LIST_PAGE_ROWS } from '../../src/services/images';
 
@@ -30,7 +30,7 @@ const V1_PAGE = 50 + 1;
 const token: Session = { kind: 'token', userId: 7, tokenVersion: 0 };
 const key: Session = { kind: 'key', userId: 7, keyHash: 'a'.repeat(64), at: 1_700_000_000_000, write: false };
 
-/** name → the session and filter a request hands db/list-page, and whether it is a later legacy page. */
+/** name → the session and filter a request hands db/images/list-page, and whether it is a later legacy page. */
 const CASES: [string, Session, ListFilter, boolean?][] = [
   ['v1 first page', token, { tags: [], limit: V1_PAGE }],
   ['v1 first page, API key', key, { tags: [], limit: V1_PAGE }],
@@ -54,7 +54,7 @@ export const listPlanCases = (db: Db) =>
       name,
       sql: query.sql,
       params: fillPlaceholders(query.params, values),
-      // A tag filter's scan ends at its last candidate (db/list-page tagScanRows): a range too.
+      // A tag filter's scan ends at its last candidate (db/images/list-page tagScanRows): a range too.
       bounded: f.before !== undefined || f.from !== undefined || f.until !== undefined || f.tags.length > 0,
     };
   });
@@ -78,7 +78,7 @@ export function expectIndexedPlan(name: string, rows: PlanRow[], bounded: boolea
   ).toEqual([]);
 }
 
-/** The tag list's read (db/image-queries tagCounts), as its SQL and parameters. */
+/** The tag list's read (db/images/queries tagCounts), as its SQL and parameters. */
 export const tagCountPlanCase = (db: Db) => {
   const query = tagCounts(db, 7).toSQL();
   return { sql: query.sql, params: query.params };

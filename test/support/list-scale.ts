@@ -2,7 +2,7 @@
 import { and, desc, eq, gte, lt } from 'drizzle-orm';
 import { expect } from 'vitest';
 import type { Db } from '../../src/db/client';
-import { toRecord, withTags } from '../../src/db/image-queries';
+import { toRecord, withTags } from '../../src/db/images/queries';
 import { images } from '../../src/db/schema';
 import { legacyImage } from '../../src/routes/images/images.present';
 import type { UploadedLegacy } from './image-api';
@@ -50,7 +50,7 @@ export function expectCompleteList(text: string, count = SCALE_IMAGES): Uploaded
 
 /**
  * The legacy list as rendering every match at once gives it, read another way than the app does
- * (db/list-page builds each image as JSON in SQLite): one plain select of the owner's rows with
+ * (db/images/list-page builds each image as JSON in SQLite): one plain select of the owner's rows with
  * their tags, filtered by tag here.
  */
 export async function renderedAtOnce(

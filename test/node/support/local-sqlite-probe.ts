@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { eq, sql } from 'drizzle-orm';
+import { imageWithSession } from '../../../src/db/images/with-session';
 import { openLibsql } from '../../../src/db/libsql';
-import { imageWithSession } from '../../../src/db/prepared';
 import { images, users } from '../../../src/db/schema';
 
 /** A value and its JavaScript type: a BigInt, or a float where an integer was stored, shows here. */

@@ -1,10 +1,11 @@
 import { fillPlaceholders, sql } from 'drizzle-orm';
-import type { Session } from '../lib/session';
-import type { Db } from './client';
-import { ensureTags, imageIdByStorageKey, insertImage, jsonList, linkTags, type NewImageRow } from './image-queries';
-import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders, slot } from './prepared';
-import { sessionRow } from './session-queries';
-import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-queries';
+import type { Session } from '../../lib/session';
+import type { Db } from '../client';
+import { jsonList } from '../json-list';
+import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders, slot } from '../prepared';
+import { sessionRow } from '../session-queries';
+import { addToUsage, imageStored, type QuotaDefaults, usageOf } from '../usage-queries';
+import { ensureTags, imageIdByStorageKey, insertImage, linkTags, type NewImageRow } from './queries';
 
 /**
  * The upload's batch (services/images.ts writeRows), built once per database and shape as drizzle
@@ -13,7 +14,7 @@ import { addToUsage, imageStored, type QuotaDefaults, usageOf } from './usage-qu
  * Node upload's CPU in a profile), for text that only changes with the session's kind and
  * whether there are tags.
  *
- * The statements are the same builders the rest of the app uses (image-queries, usage-queries,
+ * The statements are the same builders the rest of the app uses (images/queries, usage-queries,
  * session-queries), given placeholders where a request gives values, so there is one definition
  * of each rule (quota, live session, tag order).
  */

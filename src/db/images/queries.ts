@@ -1,10 +1,11 @@
 import { and, eq, getTableColumns, gt, is, Placeholder, type SQL, sql } from 'drizzle-orm';
-import type { Session } from '../lib/session';
-import type { Db } from './client';
-import { insertWhere } from './insert-where';
-import { images, imageTags, tags } from './schema';
-import { mayWrite } from './session-queries';
-import { type QuotaDefaults, withinQuota } from './usage-queries';
+import type { Session } from '../../lib/session';
+import type { Db } from '../client';
+import { insertWhere } from '../insert-where';
+import { jsonList } from '../json-list';
+import { images, imageTags, tags } from '../schema';
+import { mayWrite } from '../session-queries';
+import { type QuotaDefaults, withinQuota } from '../usage-queries';
 
 /**
  * Queries over images and their tags. Subqueries name tables and columns by hand, with
@@ -83,13 +84,6 @@ export const storageKeyOf = (db: Db, imageId: number, guard: SQL) =>
 
 export const deleteImageRow = (db: Db, imageId: number, guard: SQL) =>
   db.delete(images).where(and(eq(images.id, imageId), guard));
-
-/**
- * One bound JSON array for `json_each`. Lone surrogates become U+FFFD here as a last line of
- * defence: JSON.stringify writes them as `\udXXX` escapes, which SQLite decodes into invalid
- * UTF-8 that libsql panics on when the row is read (the services refuse such text earlier).
- */
-export const jsonList = (values: readonly string[]) => JSON.stringify(values.map((v) => v.toWellFormed()));
 
 /** A list given now, or a placeholder bound to a jsonList when the statement runs (db/upload-rows). */
 const listParam = (names: readonly string[] | Placeholder) =>

@@ -1,11 +1,12 @@
 import { and, desc, eq, getTableColumns, gte, lt, type SQL, sql } from 'drizzle-orm';
-import type { Session } from '../lib/session';
-import { MAX_TAGS_PER_IMAGE } from '../limits';
-import type { Db } from './client';
-import { guardedCall } from './guarded';
-import { type ImageRecord, jsonList, tagsJson } from './image-queries';
-import { kindOf, perDatabase, placeholders, type SessionCheckRow, type SessionKind, sessionColumns } from './prepared';
-import { images, users } from './schema';
+import type { Session } from '../../lib/session';
+import { MAX_TAGS_PER_IMAGE } from '../../limits';
+import type { Db } from '../client';
+import { guardedCall } from '../guarded';
+import { jsonList } from '../json-list';
+import { kindOf, perDatabase, placeholders, type SessionCheckRow, type SessionKind, sessionColumns } from '../prepared';
+import { images, users } from '../schema';
+import { type ImageRecord, tagsJson } from './queries';
 
 /**
  * The image list's read: one prepared statement per filter shape and session kind, built once
@@ -104,7 +105,7 @@ function build(db: Db, shape: Shape) {
   }
   // The user's row, then its page: no row when the user is gone, one with a NULL item when the
   // page is empty. The page (LIMIT, so never flattened into the join) comes out in its ORDER BY,
-  // as the tags of an image do (image-queries tagsJson); test/support/list-plans.ts checks that
+  // as the tags of an image do (images/queries tagsJson); test/support/list-plans.ts checks that
   // SQLite reads it from the list index, without a sort.
   return db
     .select({ ...sessionColumns(shape.kind), item: page.item, scanEnd: scanEnd.as('scan_end') })
