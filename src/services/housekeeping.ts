@@ -13,7 +13,7 @@ import { readHousekeeping, writeHousekeeping } from '../db/housekeeping-queries'
 import { referencedKeys } from '../db/images/queries';
 import { deleteStaleReservations, referencedVariantKeys } from '../db/variant-queries';
 import type { ServiceDeps } from './deps';
-import { imageKeyOfVariant } from './variants';
+import { imageKeyOfVariant } from './variants/identity';
 
 /** Where the current pass over the store stopped (a store list cursor). */
 export const SWEEP_CURSOR_KEY = 'sweep.cursor';

@@ -27,7 +27,7 @@ import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
 import type { TimeRange } from './time-filters';
 import type { ReceivedImage } from './upload-stream';
-import { storedVariantKeys } from './variants';
+import { storedVariantKeys } from './variants/identity';
 
 export type { ImageRecord };
 

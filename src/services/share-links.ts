@@ -14,7 +14,8 @@ import type { ServiceDeps } from './deps';
 import { CannotProcess, Conflict, NotFound } from './errors';
 import { getImage, noSuchImage } from './images';
 import { checkSession } from './session';
-import { isVariantRequest, UNDECODABLE, type VariantRequest, variantRefusal } from './variants';
+import { UNDECODABLE, variantRefusal } from './variants/refusals';
+import { isVariantRequest, type VariantRequest } from './variants/request';
 
 export const MIN_EXPIRES_IN = 60;
 export const MAX_EXPIRES_IN = 30 * 24 * 60 * 60;

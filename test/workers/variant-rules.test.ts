@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { jpegOrientation } from '../../src/formats/orientation';
 import { acceptedFormats, variantName } from '../../src/routes/images/variant-response';
-import { imageKeyOfVariant, normalise, planGeometry, variantKey, variantPrefix } from '../../src/services/variants';
+import { imageKeyOfVariant, variantKey, variantPrefix } from '../../src/services/variants/identity';
+import { planGeometry } from '../../src/services/variants/plan';
+import { normalise } from '../../src/services/variants/request';
 import { jpeg, jpegWithExif, png } from '../support/images';
 
 describe('EXIF orientation of a JPEG head', () => {

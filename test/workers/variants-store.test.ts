@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { images, imageVariants } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
-import { variantPrefix } from '../../src/services/variants';
+import { variantPrefix } from '../../src/services/variants/identity';
 import type { ImageStore } from '../../src/storage/image-store';
 import { type ImageTransformer, UntransformableImage } from '../../src/transform/transformer';
 import { bearer, newUser, problem, type TestUser } from '../support/client';
