@@ -14,7 +14,7 @@ import { openLibsql } from '../src/db/libsql';
 import { consoleLogger } from '../src/lib/logger';
 import { loadSettings } from '../src/runtime/settings';
 import { type SweepResult, sweepOrphanBytes } from '../src/services/housekeeping';
-import { fsStore } from '../src/storage/fs';
+import { fsStore } from '../src/storage/fs/fs-store';
 
 const all = process.argv.includes('--all');
 // Bun reads .env itself; Node does here, as the server does (never overriding the environment).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { link, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { fileSliceOf } from '../storage/fs';
+import { fileSliceOf } from '../storage/fs/file-slices';
 
 /** How long a served file's extra name lives: far longer than Bun takes to open it. */
 const SERVING_LINK_MS = 10_000;

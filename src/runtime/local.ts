@@ -17,7 +17,7 @@ import { ADMIN_EMAILS_IGNORED } from '../services/admin';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
-import { fsStore } from '../storage/fs';
+import { fsStore } from '../storage/fs/fs-store';
 import { sharpTransformer } from '../transform/sharp';
 import { stdoutLogger } from './batched-logger';
 import { type EnvVars, type LocalSettings, loadSettings, SettingsError } from './settings';

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { openLibsql } from '../../src/db/libsql';
 import { images } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
-import { fsStore } from '../../src/storage/fs';
+import { fsStore } from '../../src/storage/fs/fs-store';
 import { bearer, json, newUser, type TestUser } from '../support/client';
 import { noisePng } from '../support/images';
 import type { Target } from '../support/target';

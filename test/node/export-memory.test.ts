@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fsStore } from '../../src/storage/fs';
+import { fsStore } from '../../src/storage/fs/fs-store';
 import { bearer, newUser, type TestUser } from '../support/client';
 import { dataDir, httpTarget, startInProcess } from './support/servers';
 

@@ -6,7 +6,9 @@ import { join, relative } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertValidKey, type FsImageStore, fileSliceOf, fsStore, InvalidKeyError } from '../../src/storage/fs';
+import { fileSliceOf } from '../../src/storage/fs/file-slices';
+import { type FsImageStore, fsStore } from '../../src/storage/fs/fs-store';
+import { assertValidKey, InvalidKeyError } from '../../src/storage/fs/keys';
 import type { StoredObject } from '../../src/storage/image-store';
 import { filesUnder } from './support/files';
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BUSY_TIMEOUT_MS, localDatabasePath, MIGRATIONS_FOLDER, openLibsql } from '../../src/db/libsql';
 import { images, users } from '../../src/db/schema';
 import { sweepOrphanBytes } from '../../src/services/housekeeping';
-import { fsStore } from '../../src/storage/fs';
+import { fsStore } from '../../src/storage/fs/fs-store';
 import { memoryLogger } from './support/servers';
 
 let dir: string;
