@@ -3,9 +3,9 @@
  * SQLite driver behind the same drizzle `Db` as D1 and remote libsql. On Node that is libsql's
  * native driver (the better-sqlite3 API, in the `libsql` package that `@libsql/client` itself
  * runs on) under drizzle's better-sqlite3 session; on Bun it is `bun:sqlite` under drizzle's
- * bun-sqlite session. Measured on this project's one-statement image read, statement prepared
- * once: ~74 µs vs ~941 µs through `@libsql/client` on Node, ~168 µs vs ~554 µs on Bun (README,
- * "Local SQLite drivers").
+ * bun-sqlite session. On this project's one-statement image read, with the statement prepared
+ * once, each is several times faster than `@libsql/client` (docs/performance-notes.md has the
+ * measurements).
  *
  * drizzle's synchronous drivers have no `batch()`, and every write here relies on one, so
  * `batch` runs its statements in one synchronous transaction (shared with the other write
@@ -120,10 +120,10 @@ interface WaitingBatch {
  * Group commit. A write batch is not committed on its own: those that arrive in the same turn of
  * the event loop (under load, the uploads whose files finished meanwhile) run in one `BEGIN
  * IMMEDIATE … COMMIT`, each inside its own savepoint, so each is still all or nothing and fails
- * alone. With `synchronous = FULL` every commit waits for an fsync of the WAL on this thread;
- * sharing it was ~20% of the wall time of 8 concurrent uploads (in-process, measured against
- * `synchronous = NORMAL`). No batch is answered before the commit that holds it: durability is
- * unchanged, and a batch that waits gives up at most one turn of the loop.
+ * alone. With `synchronous = FULL` every commit waits for an fsync of the WAL on this thread, so
+ * concurrent uploads committing alone would each wait for their own; sharing one cuts that
+ * wait (docs/performance-notes.md). No batch is answered before the commit that holds it:
+ * durability is unchanged, and a batch that waits gives up at most one turn of the loop.
  */
 function groupCommits(database: NativeDatabase<unknown>) {
   const waiting: WaitingBatch[] = [];
@@ -209,10 +209,10 @@ export async function openLocalSqlite(file: string, busyTimeoutMs: number): Prom
     const batch = async (items: readonly BatchItem<'sqlite'>[]) => {
       const prepared = items.map((item) => (item as unknown as PreparableItem)._prepare());
       const run = () => prepared.map((query) => query.execute().sync());
-      // One that only reads (a session check, then what it guards) runs at once without BEGIN …
-      // COMMIT (two statements, ~10% of a small read): nothing in this process can run between
-      // its statements, and a write from another process in between is indistinguishable from
-      // one just before the request.
+      // One that only reads (a session check, then what it guards) runs at once: BEGIN … COMMIT
+      // would be two more statements, a visible share of a small read. Nothing in this process
+      // can run between its statements, and a write from another process in between is
+      // indistinguishable from one just before the request.
       const writes = prepared.some((query) => !READ_ONLY.test(query.query.sql));
       return writes ? commits.add(run) : run();
     };

@@ -3,8 +3,8 @@ import { consoleLogger, type Logger, logLine } from '../lib/logger';
 /**
  * The Node/Bun logger: the same JSON lines as `consoleLogger`, but info lines (one per request,
  * from the access log) are gathered and written once per turn of the event loop. A write to a
- * pipe or file is a synchronous system call here, and one per request was ~6% of a small
- * request's CPU. Warnings and errors go out at once, after any info lines waiting. Whatever is
+ * pipe or file is a synchronous system call here, and one per request was a visible share of a
+ * small request's CPU. Warnings and errors go out at once, after any info lines waiting. Whatever is
  * waiting is written before the process exits, on an uncaught error too.
  */
 function batchedLogger(out: { write(chunk: string): unknown }): Logger {

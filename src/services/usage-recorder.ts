@@ -25,8 +25,8 @@ export interface UsageRecorderOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-// Each write is a transaction (on a local file, a WAL sync): every 100 requests it was ~4% of a
-// busy Node server's CPU; the age bound (USAGE_FLUSH_SECONDS) still caps what a crash can lose.
+// Each write is a transaction (on a local file, a WAL sync), so frequent writes show up in a busy
+// server's CPU profile; the age bound (USAGE_FLUSH_SECONDS) still caps what a crash can lose.
 export const FLUSH_AT_REQUESTS = 1000;
 
 /**

@@ -9,7 +9,7 @@
  * The binding applies EXIF orientation itself (Cloudflare: "EXIF rotation [is] applied to the
  * image even if the metadata is discarded"), so `plan.orientation` is not passed on.
  *
- * Local emulation (`wrangler dev`, the vitest pool, wrangler 4.86.0) runs sharp with only
+ * Local emulation (`wrangler dev` and the vitest pool, at the pinned wrangler) runs sharp with only
  * width, height and rotate: it always fits with sharp's `contain`, ignores `fit`, `quality`
  * and `background`, and does not apply EXIF orientation. Because the sizes are exact, its
  * output has the planned dimensions and format; cropping, quality and orientation of the

@@ -10,9 +10,8 @@ import { ensureTags, imageIdByStorageKey, insertImage, linkTags, type NewImageRo
 /**
  * The upload's batch (services/images.ts writeRows), built once per database and shape as drizzle
  * prepared statements with placeholders, then bound to each upload's values. Building the six
- * statements' SQL again per upload took ~0.3–0.4 ms of drizzle's time (measured alone; ~10% of a
- * Node upload's CPU in a profile), for text that only changes with the session's kind and
- * whether there are tags.
+ * statements' SQL again per upload was a visible share of a Node upload's CPU, for text that
+ * only changes with the session's kind and whether there are tags.
  *
  * The statements are the same builders the rest of the app uses (images/queries, usage-queries,
  * session-queries), given placeholders where a request gives values, so there is one definition

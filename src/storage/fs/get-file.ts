@@ -22,9 +22,9 @@ export async function getFile(
   // Opened here, before the caller commits to a status: a file deleted a moment later stays
   // readable through this descriptor, and one already gone is a clean `null` (a 404), never a
   // 200 whose body then fails. Whoever does not read the body must cancel it to close it.
-  // Opened, described and (when small) read synchronously: each is a few microseconds on a
-  // local disk, where the promise API costs ~70 µs a file in thread-pool round trips (and the
-  // database is read synchronously on this thread anyway). Large bodies stream asynchronously.
+  // Opened, described and (when small) read synchronously: on a local disk each is far cheaper
+  // than the promise API's thread-pool round trips (and the database is read synchronously on
+  // this thread anyway). Large bodies stream asynchronously.
   let fd: number | undefined;
   let s: BigStats;
   try {
