@@ -4,8 +4,7 @@ import type { AppEnv } from '../../http/app-env';
 import { inlineDisposition } from '../../http/content-disposition';
 import { etagMatches } from '../../http/range';
 import type { ImageRecord } from '../../services/images';
-import { type AcceptedFormats, openVariant, type VariantRequest } from '../../services/variants';
-import { VARIANT_FORMATS } from '../../transform/transformer';
+import { type AcceptedFormats, openVariant, VARIANT_FORMATS, type VariantRequest } from '../../services/variants';
 
 /**
  * What `format=auto` may answer: AVIF or WebP only when `Accept` names them with q > 0, as

@@ -26,6 +26,9 @@
  * identity.ts (hash, ETag, storage key), reservations.ts (the `image_variants` slot and the
  * stored copy), make-variant.ts (the engine run) and open-variant.ts (the whole request).
  */
+
+/** The content type and file extension of each output format (a variant's response headers). */
+export { VARIANT_FORMATS } from '../../transform/transformer';
 export { openVariant, type VariantFile } from './open-variant';
 export {
   type AcceptedFormats,
