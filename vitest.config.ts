@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 import { prepareDocsAssets } from './scripts/docs-assets.mjs';
+import { buildWebApp } from './scripts/web-build.mjs';
 import { scenarioFilesRunOnWorkers } from './test/workers/support/scenario-files.ts';
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./drizzle');
   // wrangler.toml's `[assets]` directory must exist before the Workers pool reads the config.
   prepareDocsAssets();
+  // The web app's build goes in the same directory; the Node servers in tests serve it too.
+  buildWebApp();
   return {
     test: {
       projects: [

@@ -9,6 +9,7 @@ declare namespace Cloudflare {
 		IMAGES: R2Bucket;
 		DB: D1Database;
 		IMAGES_TRANSFORM: ImagesBinding;
+		ASSETS: Fetcher;
 		SESSION_TTL_SECONDS: "86400";
 		SECURE_COOKIES: "auto";
 		CORS_ORIGINS: "";

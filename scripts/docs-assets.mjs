@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildWebApp, WEB_ASSET_PREFIX, WEB_MANIFEST_PATH } from './web-build.mjs';
 
 /** Must equal `[assets] directory` in wrangler.toml. */
 export const STATIC_ASSETS_DIR = 'build/static';
@@ -40,12 +41,25 @@ export const SECURITY_HEADERS = {
 };
 export const HEADERS_FILE = '_headers';
 
+const headerRule = (pattern, extra = {}) => [
+  pattern,
+  ...Object.entries({ ...SECURITY_HEADERS, ...extra }).map(([name, value]) => `  ${name}: ${value}`),
+];
+
+// The web app's files (scripts/web-build.mjs) are named by their content, so they never change
+// under a name; the manifest naming them does.
 const headersFile = () =>
   [
-    `${DOCS_ASSET_PREFIX}/*`,
-    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `  ${name}: ${value}`),
+    ...headerRule(`${DOCS_ASSET_PREFIX}/*`),
+    '',
+    ...headerRule(`${WEB_ASSET_PREFIX}/*`, { 'Cache-Control': 'public, max-age=31536000, immutable' }),
+    '',
+    ...headerRule(WEB_MANIFEST_PATH, { 'Cache-Control': 'no-cache' }),
     '',
   ].join('\n');
+
+/** The web app's directory belongs to scripts/web-build.mjs, which cleans it itself. */
+const WEB_APP_DIR = 'app';
 
 /** Writes `path` only if its content differs, never leaving a half-written file in the served directory. */
 function writeIfChanged(from, to, root) {
@@ -65,10 +79,13 @@ export function prepareDocsAssets(root = STATIC_ASSETS_DIR) {
   for (const name of DOCS_ASSET_FILES) writeIfChanged(readFileSync(join(source, name)), join(target, name), root);
   const headers = join(root, HEADERS_FILE);
   writeIfChanged(Buffer.from(headersFile()), headers, root);
+  const web = join(root, WEB_APP_DIR);
+  const isWeb = (file) => file.startsWith(`${web}/`);
   for (const file of listFiles(root)) {
+    if (isWeb(file)) continue;
     if (file !== headers && (dirname(file) !== target || !DOCS_ASSET_FILES.includes(basename(file)))) rmSync(file);
   }
-  return listFiles(root);
+  return listFiles(root).filter((file) => !isWeb(file));
 }
 
 function listFiles(dir) {
@@ -80,4 +97,7 @@ function listFiles(dir) {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   for (const file of prepareDocsAssets()) console.log(`docs asset: ${file}`);
+  // The same directory serves the web app: wrangler runs only this one `[build]` command.
+  const { manifest, scriptGzipBytes } = buildWebApp(STATIC_ASSETS_DIR);
+  console.log(`web app: ${manifest.script} (${(scriptGzipBytes / 1024).toFixed(1)} KiB gzip), ${manifest.style}`);
 }

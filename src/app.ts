@@ -17,6 +17,7 @@ import { v1KeyRouter } from './routes/keys';
 import { v1LinkRouter } from './routes/links';
 import { v1UsageRouter } from './routes/usage';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
+import { mountWebApp } from './routes/web';
 import { UsageRecorder } from './services/usage-recorder';
 import { guardedStore } from './storage/guarded';
 
@@ -61,6 +62,7 @@ export function createApp(given: GivenDeps) {
   app.route('/api', legacyImageRouter());
   app.route('/', healthRouter());
   mountDocs(app);
+  mountWebApp(app);
   mountIndex(app);
 
   app.notFound(notFound);

@@ -9,6 +9,7 @@ import { cfConnectingIp } from './http/client-address';
 import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { consoleLogger } from './lib/logger';
+import { workersWebAssets } from './routes/web/assets';
 import { finishAccountDeletions } from './services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
@@ -43,6 +44,7 @@ function build(env: Env): Built {
       clock: () => new Date(),
       logger: consoleLogger,
       clientAddress: cfConnectingIp,
+      webAssets: workersWebAssets(env.ASSETS),
     };
     // Once per isolate (and env): the retired setting is an operator's mistake worth a line.
     if (deps.config.adminEmailsIgnored) consoleLogger.warn(ADMIN_EMAILS_IGNORED);

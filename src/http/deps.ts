@@ -1,6 +1,7 @@
 import type { DbSessions } from '../db/d1-session';
 import type { ServiceDeps } from '../services/deps';
 import type { DocsAssetSource } from './docs-assets';
+import type { WebAssetSource } from '../routes/web/assets';
 
 /** Everything the app needs from its runtime, built once by the entry point. */
 export interface Deps extends ServiceDeps {
@@ -20,6 +21,11 @@ export interface Deps extends ServiceDeps {
    * (src/routes/docs/assets-node.ts); Workers leave it out: static assets serve them.
    */
   docsAssets?: DocsAssetSource;
+  /**
+   * The web app's built files (scripts/web-build.mjs): Node/Bun pass `nodeWebAssets()`, Workers
+   * the static-assets binding. Without it `/app` answers 503.
+   */
+  webAssets?: WebAssetSource;
   /** One JSON access-log line per request (src/http/access-log.ts): on for Node/Bun, off on Workers, whose own logs have it. */
   accessLog?: boolean;
 }

@@ -12,6 +12,7 @@ import type { Deps } from '../http/deps';
 import type { Logger } from '../lib/logger';
 import { MULTIPART_OVERHEAD_BYTES } from '../limits';
 import { nodeDocsAssets } from '../routes/docs/assets-node';
+import { nodeWebAssets } from '../routes/web/assets-node';
 import { finishAccountDeletions } from '../services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from '../services/admin';
 import { sweepOrphanBytes } from '../services/housekeeping';
@@ -126,6 +127,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       clock: () => new Date(),
       logger,
       docsAssets: nodeDocsAssets(),
+      webAssets: nodeWebAssets(),
       clientAddress: localClientAddress(settings.trustProxy),
       accessLog: true,
       usage,
