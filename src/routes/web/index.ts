@@ -7,6 +7,7 @@ import { ProblemError } from '../../http/problem';
 import { type ContentSecurityPolicy, securityHeaders } from '../../http/security-headers';
 import { openSharedLink } from '../../services/share-links';
 import { isVariantRequest } from '../../services/variants';
+import { DOCS_CSP } from '../docs';
 import { isoTime } from '../time-format';
 import { WEB_ASSET_PREFIX, WEB_MANIFEST_FILE, type WebManifest, webAssetType } from './assets';
 import { appShell, sharedGonePage, sharedPage } from './pages';
@@ -18,30 +19,11 @@ export const APP_PATH = '/app';
 export const SHARED_PAGE_PREFIX = '/s';
 
 /**
- * The app's pages: scripts and styles of this origin only, as files (no inline script or
- * style); images also as blob: (previews of files being uploaded) and data: (the icon);
- * requests only to this origin's API.
+ * Every page of the site has one policy, the docs page's: scripts, styles, images, fonts and
+ * connections of this origin only, as files (no inline script or style); images also as blob:
+ * and data: (the icon). The shared page runs no script, and the policy lets none in from elsewhere.
  */
-export const APP_CSP: ContentSecurityPolicy = {
-  defaultSrc: ["'none'"],
-  scriptSrc: ["'self'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'blob:', 'data:'],
-  connectSrc: ["'self'"],
-  baseUri: ["'none'"],
-  formAction: ["'self'"],
-  frameAncestors: ["'none'"],
-};
-
-/** The shared page runs no script at all. */
-export const SHARED_PAGE_CSP: ContentSecurityPolicy = {
-  defaultSrc: ["'none'"],
-  styleSrc: ["'self'"],
-  imgSrc: ["'self'", 'data:'],
-  baseUri: ["'none'"],
-  formAction: ["'none'"],
-  frameAncestors: ["'none'"],
-};
+export const PAGE_CSP: ContentSecurityPolicy = DOCS_CSP;
 
 /** A browser navigating: it asks for HTML and not for JSON. API clients keep getting the JSON index. */
 export function wantsHtml(accept: string | undefined): boolean {
@@ -90,14 +72,14 @@ export function mountWebApp(app: OpenAPIHono<AppEnv>): void {
 
   // The app routes in the browser (/app/images/42, /app/account): every such address is the page.
   for (const path of [APP_PATH, `${APP_PATH}/*`]) {
-    app.use(path, securityHeaders(APP_CSP));
+    app.use(path, securityHeaders(PAGE_CSP));
     app.get(path, async (c) => {
       c.header('Cache-Control', 'no-cache');
       return c.html(appShell(await manifest(c)), 200);
     });
   }
 
-  app.use(`${SHARED_PAGE_PREFIX}/:token`, securityHeaders(SHARED_PAGE_CSP));
+  app.use(`${SHARED_PAGE_PREFIX}/:token`, securityHeaders(PAGE_CSP));
   app.get(`${SHARED_PAGE_PREFIX}/:token`, async (c) => {
     const deps = c.get('deps');
     const token = c.req.param('token');
