@@ -255,8 +255,19 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
     await page.getByLabel('Tags for these uploads').fill(`trip, ${tag}`);
     await page.getByLabel('Choose images').setInputFiles(await files(['beach.png', 'harbour.png']));
     await expect.poll(() => page.locator('.upload[data-state="done"]').count(), { timeout: 60_000 }).toBe(2);
+    // A larger one, cancelled on the way and then retried.
     await page.getByLabel('Tags for these uploads').fill('home');
-    await page.getByLabel('Choose images').setInputFiles(await files(['kitchen.png']));
+    await page.getByLabel('Choose images').setInputFiles({
+      name: 'kitchen.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(await noisePng(1000, 700)),
+    });
+    const kitchen = page.locator('.upload').filter({ hasText: 'kitchen.png' });
+    await expect.poll(() => kitchen.getAttribute('data-state')).toBe('uploading');
+    await page.getByRole('button', { name: 'Cancel kitchen.png' }).click();
+    await expect.poll(() => kitchen.getAttribute('data-state')).toBe('cancelled');
+    expect(await kitchen.locator('.upload-figures').textContent()).toBe('Cancelled.');
+    await page.getByRole('button', { name: 'Retry kitchen.png' }).click();
     await expect.poll(() => page.locator('.upload[data-state="done"]').count(), { timeout: 60_000 }).toBe(3);
     await cdp.send('Network.emulateNetworkConditions', {
       offline: false,
@@ -278,9 +289,27 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
       ).toBe(true);
     }
 
+    // Not an image: refused with a message saying what is accepted.
+    expectedConsole = ['415'];
+    await page.getByLabel('Choose images').setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('not an image'),
+    });
+    const notes = page.locator('.upload').filter({ hasText: 'notes.txt' });
+    await expect.poll(() => notes.getAttribute('data-state')).toBe('failed');
+    expect(await notes.locator('.upload-figures').textContent()).toBe(
+      'Not an image this service accepts: use PNG, JPEG, GIF, WebP, AVIF, BMP or TIFF.',
+    );
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+    expect(await page.locator('.upload').count()).toBe(0);
+
     const grid = page.getByRole('list', { name: 'Images, newest first' });
     await expect.poll(() => grid.locator('img').count()).toBe(3);
-    await expect.poll(async () => (await shown(page, '.grid img')).filter((w) => w > 0).length).toBe(3);
+    // Variants of noise are slow to make, more so through the emulated Images binding.
+    await expect
+      .poll(async () => (await shown(page, '.grid img')).filter((w) => w > 0).length, { timeout: 60_000 })
+      .toBe(3);
     expect(await grid.locator('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')))).toEqual([
       'kitchen.png',
       'harbour.png',
@@ -376,7 +405,7 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
     await page.getByRole('link', { name: 'Account' }).click();
     await page.getByRole('heading', { name: 'Account' }).waitFor();
     await expect.poll(() => page.locator('meter').count()).toBe(2);
-    expect(await page.locator('.meter-row').first().textContent()).toMatch(/^Storage: [\d.]+ KiB of 10 GiB/);
+    expect(await page.locator('.meter-row').first().textContent()).toMatch(/^Storage: [\d.]+ [KM]iB of 10 GiB/);
     await page.getByLabel('Name').fill('backup script');
     await page.getByLabel('Scope').selectOption('read');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -393,6 +422,20 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
   });
 
   it('fits a phone and a desktop screen, with no serious accessibility problem; screenshots', async () => {
+    // A few more images, with something to look at, for the pictures.
+    for (const [w, h, name] of [
+      [640, 480, 'meadow.png'],
+      [480, 640, 'tower.png'],
+      [900, 300, 'panorama.png'],
+      [512, 512, 'tile.png'],
+      [1200, 800, 'dunes.png'],
+      [300, 900, 'banner.png'],
+    ] as const) {
+      const res = await page.request.post(`${base}/api/v1/images`, {
+        multipart: { image: { name, mimeType: 'image/png', buffer: Buffer.from(await png(w, h)) }, tags: 'sample' },
+      });
+      expect(res.status()).toBe(201);
+    }
     mkdirSync('artifacts', { recursive: true });
     for (const [name, viewport] of [
       ['1440', DESKTOP],
@@ -400,7 +443,10 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
     ] as const) {
       await page.setViewportSize(viewport);
       await page.goto(`${base}/app`);
-      await expect.poll(async () => (await shown(page, '.grid img')).filter((w) => w > 0).length).toBe(2);
+      // Lazy loading: Chromium loads what is within its distance of the viewport, here all of them.
+      await expect
+        .poll(async () => (await shown(page, '.grid img')).filter((w) => w > 0).length, { timeout: 60_000 })
+        .toBe(8);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(viewport.width);
       const path = `artifacts/web-app-${tag}-${name}.png`;
       await page.screenshot({ path, fullPage: true });
