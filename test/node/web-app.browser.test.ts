@@ -195,6 +195,19 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
     const index = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
     expect(index.status).toBe(200);
     expect(((await index.json()) as { name: string }).name).toBe('ImageAPI');
+    // The page's files (static assets under wrangler dev, the app on Node) are cached for good;
+    // the docs' files are still served beside the API (`run_worker_first` leaves them to the assets).
+    const files = responses.filter((r) => r.url.startsWith('/app/assets/')).map((r) => r.url);
+    expect(files.sort()).toEqual([
+      expect.stringMatching(/\/app-\w{8}\.css$/),
+      expect.stringMatching(/\/main-\w{8}\.js$/),
+    ]);
+    for (const file of files) {
+      const res = await fetch(`${base}${file}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control'), file).toBe('public, max-age=31536000, immutable');
+    }
+    expect((await fetch(`${base}/api/apidoc/swagger-ui-dist/swagger-ui.css`)).status).toBe(200);
     expect(await axeScan('/app', DESKTOP, false)).toEqual([]);
   });
 
