@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOCS_ASSET_FILES, DOCS_ASSET_PREFIX } from '../../scripts/docs-assets.mjs';
 import { stubDeps } from '../../scripts/openapi';
 import { buildWebApp, WEB_SCRIPT_BUDGET_BYTES } from '../../scripts/web-build.mjs';
 import { createApp } from '../../src/app';
@@ -49,6 +50,16 @@ describe('the web app build', () => {
       expect(res.headers.get('content-type')).toBe('application/problem+json');
     },
   );
+});
+
+describe('wrangler.toml', () => {
+  it('runs the worker first for the API, except for exactly the static files the docs load', () => {
+    const toml = readFileSync('wrangler.toml', 'utf8');
+    const list = /^run_worker_first = \[([^\]]*)\]/m.exec(toml)?.[1] ?? '';
+    const patterns = [...list.matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    expect(patterns).toEqual(['/api/*', ...DOCS_ASSET_FILES.map((name) => `!${DOCS_ASSET_PREFIX}/${name}`)]);
+    expect(/^binding = "ASSETS"$/m.test(toml)).toBe(true);
+  });
 });
 
 describe('the web app page', () => {
