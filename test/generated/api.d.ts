@@ -693,7 +693,7 @@ export interface paths {
         };
         /**
          * Where to start
-         * @description Names the service and links the interactive docs, the OpenAPI document and the API base path.
+         * @description Names the service and links the interactive docs, the OpenAPI document and the API base path. A browser (asking for `text/html` and not for `application/json`) is sent to the web app at `/app` instead.
          */
         get: operations["getIndex"];
         put?: never;
@@ -5235,6 +5235,14 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ApiIndex"];
                 };
+            };
+            /** @description To the web app, for a browser */
+            302: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unexpected error; the body quotes the request id */
             500: {

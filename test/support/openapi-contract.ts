@@ -294,8 +294,14 @@ export class Contract {
 export function withContract(
   target: Target,
   documentPath = '/api/openapi.json',
-  /** Paths that are files rather than operations (Swagger UI's assets on Node and Bun). */
-  unchecked: (path: string) => boolean = (path) => new URL(path, BASE).pathname.startsWith(`${DOCS_ASSET_PREFIX}/`),
+  /**
+   * Paths that are files or pages rather than operations: Swagger UI's assets on Node and Bun,
+   * the web app's page and files, and a share link's public page (src/routes/web).
+   */
+  unchecked: (path: string) => boolean = (path) => {
+    const pathname = new URL(path, BASE).pathname;
+    return pathname.startsWith(`${DOCS_ASSET_PREFIX}/`) || /^\/(app|s)(\/|$)/.test(pathname);
+  },
 ): Target & { contract(): Promise<Contract> } {
   let contract: Promise<Contract> | undefined;
   const load = () => {

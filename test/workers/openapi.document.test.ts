@@ -64,6 +64,8 @@ function servedRoutes(): Set<string> {
     // route's own method and path, which the Set folds together.
     if (r.method === 'ALL') continue;
     if (r.path.startsWith(DOCS_ASSET_PREFIX)) continue; // static files, not API operations
+    // Pages for people and their files (src/routes/web), kept out of the document on purpose.
+    if (/^\/(app|s)(\/|$)/.test(r.path)) continue;
     served.add(key(r.method, openApiPath(r.path)));
   }
   return served;

@@ -67,9 +67,16 @@ export const indexRoute = createRoute({
   operationId: 'getIndex',
   tags: ['Docs'],
   summary: 'Where to start',
-  description: 'Names the service and links the interactive docs, the OpenAPI document and the API base path.',
+  description:
+    'Names the service and links the interactive docs, the OpenAPI document and the API base path. ' +
+    'A browser (asking for `text/html` and not for `application/json`) is sent to the web app at `/app` instead.',
   security: [],
   responses: {
     200: { description: 'The index', content: { 'application/json': { schema: indexSchema } } },
+    // Answered by the web app's middleware (src/routes/web) before this route runs.
+    302: {
+      description: 'To the web app, for a browser',
+      headers: { Location: { schema: { type: 'string', example: '/app' } } },
+    },
   },
 });
