@@ -1,7 +1,7 @@
 import type { DbSessions } from '../db/d1-session';
 import type { ServiceDeps } from '../services/deps';
 import type { DocsAssetSource } from './docs-assets';
-import type { WebAssetSource } from '../routes/web/assets';
+import type { WebAssetSource } from './web-assets';
 
 /** Everything the app needs from its runtime, built once by the entry point. */
 export interface Deps extends ServiceDeps {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { WebAssetSource } from './assets';
+import type { WebAssetSource } from '../../http/web-assets';
 
 /** The static-assets directory wrangler.toml names, from this repository's root. */
 const STATIC_DIR = resolve(import.meta.dirname, '../../../build/static');

@@ -1,18 +1,18 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { signingSecret } from '../../auth/middleware';
 import { readLinkToken } from '../../auth/share-token';
 import type { AppEnv } from '../../http/app-env';
+import { signingSecret } from '../../http/auth-middleware';
 import { ProblemError } from '../../http/problem';
 import { type ContentSecurityPolicy, securityHeaders } from '../../http/security-headers';
+import { WEB_ASSET_PREFIX, WEB_MANIFEST_FILE, type WebManifest, webAssetType } from '../../http/web-assets';
 import { openSharedLink } from '../../services/share-links';
 import { isVariantRequest } from '../../services/variants';
 import { DOCS_CSP } from '../docs';
 import { isoTime } from '../time-format';
-import { WEB_ASSET_PREFIX, WEB_MANIFEST_FILE, type WebManifest, webAssetType } from './assets';
 import { appShell, sharedGonePage, sharedPage } from './pages';
 
-export { WEB_ASSET_PREFIX, type WebAssetSource, workersWebAssets } from './assets';
+export { WEB_ASSET_PREFIX, type WebAssetSource, workersWebAssets } from '../../http/web-assets';
 
 export const APP_PATH = '/app';
 /** The public page of a share link: `/s/{token}`, the token of `/api/v1/shared/{token}`. */

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { WebManifest } from './assets';
+import type { WebManifest } from '../../http/web-assets';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 

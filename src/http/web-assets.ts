@@ -4,8 +4,8 @@
  *
  * - Workers: the platform serves `/app/assets/*` before the worker runs; the worker reads the
  *   manifest through the assets binding (`workersWebAssets`).
- * - Node/Bun: `nodeWebAssets()` (./assets-node.ts) reads the same directory, and the routes in
- *   ./index.ts serve the files.
+ * - Node/Bun: `nodeWebAssets()` (src/routes/web/assets-node.ts) reads the same directory, and
+ *   the routes in src/routes/web serve the files.
  */
 
 export const WEB_ASSET_PREFIX = '/app/assets';
