@@ -307,13 +307,14 @@ describe.skipIf(skip).each(suites)('the web app in a browser, served by %s', (la
       ).toBe(true);
     }
 
-    // Not an image: refused with a message saying what is accepted.
+    // Not an image, dropped on the upload area: refused with a message saying what is accepted.
     expectedConsole = ['415'];
-    await page.getByLabel('Choose images').setInputFiles({
-      name: 'notes.txt',
-      mimeType: 'text/plain',
-      buffer: Buffer.from('not an image'),
-    });
+    const dropped = await page.evaluateHandle(`(() => {
+      const files = new DataTransfer();
+      files.items.add(new File(['not an image'], 'notes.txt', { type: 'text/plain' }));
+      return files;
+    })()`);
+    await page.locator('.dropzone').dispatchEvent('drop', { dataTransfer: dropped });
     const notes = page.locator('.upload').filter({ hasText: 'notes.txt' });
     await expect.poll(() => notes.getAttribute('data-state')).toBe('failed');
     expect(await notes.locator('.upload-figures').textContent()).toBe(
