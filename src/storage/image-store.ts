@@ -64,8 +64,11 @@ export interface MultipartStore {
     body: ReadableStream<Uint8Array>,
     options: { uploadId: string; partNumber: number; size: number },
   ): Promise<UploadedPart>;
-  /** Assembles the parts, in number order, into the object at `key`. */
-  completeMultipart(key: string, uploadId: string, parts: UploadedPart[]): Promise<StoredObjectInfo>;
+  /**
+   * Assembles the parts, in number order, into the object at `key`; `size` (their total) only
+   * gives a store that copies the bytes the time to do it.
+   */
+  completeMultipart(key: string, uploadId: string, parts: UploadedPart[], size: number): Promise<StoredObjectInfo>;
   /** Removes every part; nothing to do for an upload already gone. */
   abortMultipart(key: string, uploadId: string): Promise<void>;
   /**
