@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from './client';
 import { images, type UploadPartRow, type UploadSessionRow, uploadParts, uploadSessions } from './schema';
 
@@ -16,6 +16,21 @@ export async function ownUploadSession(db: Db, userId: number, id: string): Prom
     .where(and(eq(uploadSessions.id, id), eq(uploadSessions.userId, userId)))
     .limit(1);
   return row;
+}
+
+/** Bytes the user's sessions still open (or completing) have declared: room they may claim. */
+export async function openSessionBytes(db: Db, userId: number, now: number): Promise<number> {
+  const [row] = await db
+    .select({ bytes: sql<number>`COALESCE(SUM(${uploadSessions.size}), 0)` })
+    .from(uploadSessions)
+    .where(
+      and(
+        eq(uploadSessions.userId, userId),
+        inArray(uploadSessions.state, ['open', 'completing']),
+        gt(uploadSessions.expiresAt, now),
+      ),
+    );
+  return Number(row?.bytes ?? 0);
 }
 
 /** Whoever's it is: a part is authorised by its token, which names the session. */

@@ -19,6 +19,7 @@ import {
   keyHasImage,
   markCompleted,
   markRefused,
+  openSessionBytes,
   ownUploadSession,
   partsOf,
   recordPart,
@@ -123,9 +124,11 @@ export async function createUploadSession(
   }
   const max = deps.config.maxSessionUploadBytes;
   if (input.size > max) throw new TooLarge(`The upload is ${input.size} bytes; the limit is ${max}.`);
-  // Against the declared size now, so a client learns before sending; completion judges the
-  // stored bytes again, exactly. Open sessions are not counted: they hold no image yet.
-  await checkUploadQuota(deps, session, input.size);
+  // Against the declared size now, so a client learns before sending, with the sizes the user's
+  // open sessions declared: parts held for them take room too, and sessions cannot be stacked
+  // past the quota. Completion judges the stored bytes again, exactly (stored images only).
+  const pending = await openSessionBytes(deps.db, session.userId, deps.clock().getTime());
+  await checkUploadQuota(deps, session, input.size + pending);
 
   const partSize = partSizeFor(deps, input.size);
   const partCount = Math.max(1, Math.ceil(input.size / partSize));

@@ -253,7 +253,7 @@ export interface paths {
         put?: never;
         /**
          * Begin a resumable upload: declare the file, get a URL per part
-         * @description Declares the file; the answer says how to cut it (`part_size`: every part but the last has exactly this size) and where to PUT each part. Size (MAX_SESSION_UPLOAD_BYTES) and quota are checked here against the declared size, and again, exactly, at completion; open sessions do not count against the quota. The session expires after UPLOAD_SESSION_TTL_SECONDS.
+         * @description Declares the file; the answer says how to cut it (`part_size`: every part but the last has exactly this size) and where to PUT each part. Size (MAX_SESSION_UPLOAD_BYTES) and quota are checked here against the declared size plus the sizes your other open sessions declared (`quota.requested` counts both), and at completion again, exactly, against the stored bytes. The session expires after UPLOAD_SESSION_TTL_SECONDS.
          */
         post: operations["createUploadSession"];
         delete?: never;

@@ -277,6 +277,22 @@ const uploadSessions: Scenario = (target) => {
       expect(await v1Ids(target(), who)).toEqual([]);
     });
 
+    it('counts the sizes open sessions declared against the quota, until they are aborted', async () => {
+      const who = await newUser(target(), 'sessions-pending');
+      await setQuota(target(), admin, who.id, { max_bytes: 1000 });
+      const decl = { file_name: 'a.png', content_type: 'image/png', size: 600 };
+      const first = await create(who, decl);
+      expect(first.status).toBe(201);
+      const second = await create(who, decl);
+      expect(second.status).toBe(413);
+      expect(((await problem(second)) as { quota?: unknown }).quota).toMatchObject({ used: 0, requested: 1200 });
+      const { id } = (await first.json()) as UploadSession;
+      expect((await target().fetch(`/api/v1/uploads/${id}`, { method: 'DELETE', headers: bearer(who) })).status).toBe(
+        204,
+      );
+      expect((await create(who, decl)).status).toBe(201);
+    });
+
     it('refuses at the start a declared size over the quota, the session limit, or an unaccepted type', async () => {
       const who = await newUser(target(), 'sessions-refused');
       await setQuota(target(), admin, who.id, { max_bytes: 1000 });
