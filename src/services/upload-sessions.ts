@@ -8,7 +8,6 @@
  * same image; housekeeping aborts sessions that expired open and removes their parts.
  */
 import { newId } from '../auth/derived-key';
-import type { Session } from '../auth/token';
 import { partToken } from '../auth/upload-part-token';
 import type { UploadPartRow, UploadSessionRow } from '../db/schema';
 import {
@@ -26,11 +25,12 @@ import {
   reopen,
   uploadSessionById,
 } from '../db/upload-session-queries';
-import type { Deps } from '../deps';
 import { sha256 } from '../formats/digest';
 import { SNIFF_BYTES } from '../formats/sniff';
+import type { Session } from '../lib/session';
 import { COMPLETION_WAIT_MS, MAX_UPLOAD_PARTS, UPLOAD_PART_TOKEN_SECONDS } from '../limits';
 import type { ImageStore, UploadedPart } from '../storage/image-store';
+import type { ServiceDeps as Deps } from './deps';
 import { CannotProcess, Conflict, DomainError, NotFound, TooLarge, UnsupportedFormat } from './errors';
 import { getImage, type ImageRecord, uploadImage } from './images';
 import { checkUploadQuota } from './quota';

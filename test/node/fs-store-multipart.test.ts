@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FsImageStore, fsStore } from '../../src/storage/fs';
+import { type FsImageStore, fsStore } from '../../src/storage/fs/fs-store';
 import { filesUnder } from './support/files';
 
 let dir: string;

@@ -1,26 +1,64 @@
-import type { Context } from 'hono';
-import { signingSecret } from '../../auth/middleware';
 import { opensPart } from '../../auth/upload-part-token';
-import type { AppEnv } from '../../http/app-env';
+import { signingSecret } from '../../http/auth-middleware';
 import { meterLimits } from '../../http/body';
 import { MeteredReader } from '../../http/metered-body';
 import { ProblemError } from '../../http/problem';
-import { partLength, receivePart, sessionForPart } from '../../services/upload-sessions';
+import type { AppRouteHandler } from '../../http/router';
+import * as sessions from '../../services/upload-sessions';
+import { imagePath, v1Image } from '../images/images.present';
+import { uploadPath, uploadSession } from './uploads.present';
+import type * as r from './uploads.routes';
 
-type PartContext = Context<AppEnv, string, { out: { param: { id: string; n: number }; query: { token: string } } }>;
+export const createUpload: AppRouteHandler<typeof r.createUpload> = async (c) => {
+  const deps = c.get('deps');
+  const body = c.req.valid('json');
+  const view = await sessions.createUploadSession(deps, c.get('session'), signingSecret(deps), {
+    fileName: body.file_name,
+    contentType: body.content_type,
+    size: body.size,
+    ...(body.sha256 ? { sha256: body.sha256 } : {}),
+    tags: body.tags,
+  });
+  c.header('Location', uploadPath(view.session.id));
+  return c.json(uploadSession(view), 201);
+};
+
+export const getUpload: AppRouteHandler<typeof r.getUpload> = async (c) => {
+  const deps = c.get('deps');
+  const view = await sessions.getUploadSession(deps, c.get('session'), signingSecret(deps), c.req.valid('param').id);
+  return c.json(uploadSession(view), 200);
+};
+
+export const abortUpload: AppRouteHandler<typeof r.abortUpload> = async (c) => {
+  await sessions.abortUploadSession(c.get('deps'), c.get('session'), c.req.valid('param').id);
+  return c.body(null, 204);
+};
+
+/** 201 when this request made the image; 200 with the same image once it exists (idempotent). */
+export const completeUpload: AppRouteHandler<typeof r.completeUpload> = async (c) => {
+  const { image, created } = await sessions.completeUploadSession(
+    c.get('deps'),
+    c.get('session'),
+    c.req.valid('param').id,
+  );
+  if (!created) return c.json(v1Image(image), 200);
+  c.set('uploadedBytes', image.size);
+  c.header('Location', imagePath(image.id));
+  return c.json(v1Image(image), 201);
+};
 
 /**
  * One part, streamed into the store: the token must open exactly this part of this session
  * before a byte is read, and the body must be exactly the part's length (a Content-Length that
  * says otherwise is refused unread; a body that turns out shorter or longer keeps nothing).
  */
-export async function putPart(c: PartContext) {
+export const putPart: AppRouteHandler<typeof r.putPart> = async (c) => {
   const { id, n } = c.req.valid('param');
   const { token } = c.req.valid('query');
   const deps = c.get('deps');
   const secret = signingSecret(deps);
-  const row = await sessionForPart(deps, id, n);
-  const size = partLength(row, n) as number;
+  const row = await sessions.sessionForPart(deps, id, n);
+  const size = sessions.partLength(row, n) as number;
   if (!(await opensPart(secret, token, { uploadId: id, partNumber: n, size }, deps.clock().getTime()))) {
     throw new ProblemError(403, 'The token does not open this part, or it expired: GET the upload for a fresh URL.');
   }
@@ -52,6 +90,6 @@ export async function putPart(c: PartContext) {
     },
     { highWaterMark: 0 },
   );
-  const part = await receivePart(deps, row, n, body, () => failure);
+  const part = await sessions.receivePart(deps, row, n, body, () => failure);
   return c.json({ number: part.number, size: part.size }, 200);
-}
+};

@@ -1,8 +1,15 @@
 import { createRoute } from '@hono/zod-openapi';
-import { requireAuth } from '../../auth/middleware';
+import { requireAuth } from '../../http/auth-middleware';
 import { bodyReader, readJson } from '../../http/body';
-import { authErrors, authenticated, slowBodyError, unavailableError, validationError } from '../../http/openapi';
-import { problemResponseSpec } from '../../http/problem';
+import {
+  authErrors,
+  authenticated,
+  problemResponseSpec,
+  slowBodyError,
+  unavailableError,
+  validationError,
+} from '../../http/responses';
+
 import { imageSchema } from '../images/images.schemas';
 import {
   newUploadSchema,
