@@ -15,6 +15,7 @@ import { healthRouter } from './routes/health';
 import { legacyImageRouter, v1ImageRouter } from './routes/images';
 import { v1KeyRouter } from './routes/keys';
 import { v1LinkRouter } from './routes/links';
+import { v1UploadRouter } from './routes/uploads';
 import { v1UsageRouter } from './routes/usage';
 import { legacyUserRouter, v1UserRouter } from './routes/users';
 import { mountWebApp } from './routes/web';
@@ -56,6 +57,7 @@ export function createApp(given: GivenDeps) {
   app.route('/api/v1/user/usage', v1UsageRouter());
   app.route('/api/v1/user', v1UserRouter());
   app.route('/api/v1/admin', v1AdminRouter());
+  app.route('/api/v1/uploads', v1UploadRouter());
   app.route('/api/v1', v1ImageRouter());
   app.route('/api/v1', v1LinkRouter());
   app.route('/api/user', legacyUserRouter());

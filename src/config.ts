@@ -41,6 +41,21 @@ const varsSchema = z.object({
     .int()
     .positive()
     .default(100 * 1024 * 1024),
+  // Upload sessions (/api/v1/uploads): the largest declared size, the size of each part but the
+  // last (raised to what the store requires, 5 MiB on R2), and how long a session stays open.
+  MAX_SESSION_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .default(5 * 1024 ** 3),
+  UPLOAD_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(5 * 1024 ** 3)
+    .default(8 * 1024 * 1024),
+  UPLOAD_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
   MAX_VARIANT_PIXELS: z.coerce.number().int().positive().default(50_000_000),
   MAX_VARIANTS_PER_IMAGE: z.coerce.number().int().min(0).max(1000).default(16),
   AUTH_SECRET: z.string().optional(),
@@ -88,6 +103,12 @@ export const configSchema = varsSchema.transform((env) => {
     secureCookies: COOKIE_MODES[env.SECURE_COOKIES],
     corsOrigins: env.CORS_ORIGINS,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
+    /** Largest declared size of an upload session. */
+    maxSessionUploadBytes: env.MAX_SESSION_UPLOAD_BYTES,
+    /** Bytes per part of an upload session (at least what the store requires). */
+    uploadPartBytes: env.UPLOAD_PART_BYTES,
+    /** An upload session not completed within this is aborted by housekeeping. */
+    uploadSessionTtlMs: env.UPLOAD_SESSION_TTL_SECONDS * 1000,
     /** Largest source image (width × height) that variants are made from. */
     maxVariantPixels: env.MAX_VARIANT_PIXELS,
     /** Distinct stored variants per image, besides the list thumbnail. */

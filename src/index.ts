@@ -14,6 +14,7 @@ import { finishAccountDeletions } from './services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
+import { expireUploadSessions } from './services/upload-sessions';
 import { r2Store } from './storage/r2';
 import { imagesBindingTransformer } from './transform/images-binding';
 
@@ -95,16 +96,18 @@ export default {
   // as failed in the dashboard and Workers Logs.
   async scheduled(controller, env) {
     const { deps } = appFor(env);
-    const [result, pruned, deleted] = await Promise.all([
+    const [result, pruned, deleted, uploadsExpired] = await Promise.all([
       sweepOrphanBytes(deps),
       pruneLoginThrottle(deps),
       finishAccountDeletions(deps),
+      expireUploadSessions(deps),
     ]);
     consoleLogger.info('housekeeping sweep', {
       cron: controller.cron,
       ...result,
       throttle_windows_pruned: pruned,
       account_deletions_finished: deleted,
+      upload_sessions_expired: uploadsExpired,
     });
   },
 } satisfies ExportedHandler<Env>;

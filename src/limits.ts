@@ -73,3 +73,15 @@ export const MAX_PAGE = 200;
  * and address (src/services/login-throttle.ts).
  */
 export const PASSWORD_HASHES = { running: 2, queued: 256 };
+
+/**
+ * A part URL the app serves (`PUT /api/v1/uploads/{id}/parts/{n}?token=…`) works for this long,
+ * or until its session expires if sooner; `GET /api/v1/uploads/{id}` hands out fresh ones.
+ */
+export const UPLOAD_PART_TOKEN_SECONDS = 3600;
+
+/** Parts of one upload session, as S3 allows. */
+export const MAX_UPLOAD_PARTS = 10_000;
+
+/** How long a complete waits for a racing complete of the same session before answering 409. */
+export const COMPLETION_WAIT_MS = 20_000;

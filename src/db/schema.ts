@@ -248,3 +248,59 @@ export const housekeeping = sqliteTable('housekeeping', {
 });
 
 export type ShareLinkRow = typeof shareLinks.$inferSelect;
+
+/**
+ * Resumable uploads (services/upload-sessions.ts): declared up front, sent in parts, made an image
+ * by `complete`. The row outlives completion until it expires, so completing twice answers the
+ * same image; housekeeping aborts what expired open and removes the rows.
+ */
+export const uploadSessions = sqliteTable(
+  'upload_sessions',
+  {
+    // Random (128 bits, base64url), never a counter: it names the session in URLs.
+    id: text().primaryKey(),
+    userId: integer()
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    fileName: text().notNull(),
+    contentType: text().notNull(),
+    // The declared size and hash; completion refuses bytes that differ.
+    size: integer().notNull(),
+    sha256: text(),
+    // The tags as a JSON array, already checked.
+    tags: text().notNull(),
+    partSize: integer().notNull(),
+    partCount: integer().notNull(),
+    // Where the bytes go (images/<uuid>), and the store's own id for the multipart upload.
+    storageKey: text().notNull(),
+    multipartId: text(),
+    // open → completing → completed | refused; aborted sessions are deleted.
+    state: text({ enum: ['open', 'completing', 'completed', 'refused'] }).notNull(),
+    // Why completion refused the bytes (said again to a later complete).
+    refusal: text(),
+    imageId: integer(),
+    expiresAt: integer({ mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer({ mode: 'number' }).notNull(),
+  },
+  (t) => [index('upload_sessions_user_idx').on(t.userId), index('upload_sessions_expires_idx').on(t.expiresAt)],
+);
+
+/** The parts the app received itself (parts sent straight to a store are asked of the store). */
+export const uploadParts = sqliteTable(
+  'upload_parts',
+  {
+    uploadId: text()
+      .notNull()
+      .references(() => uploadSessions.id, { onDelete: 'cascade' }),
+    number: integer().notNull(),
+    size: integer().notNull(),
+    // The store's tag for the part, needed to complete the multipart upload.
+    etag: text().notNull(),
+    receivedAt: integer({ mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.number] })],
+);
+
+export type UploadSessionRow = typeof uploadSessions.$inferSelect;
+export type UploadPartRow = typeof uploadParts.$inferSelect;

@@ -17,6 +17,7 @@ import { finishAccountDeletions } from '../services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from '../services/admin';
 import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
+import { expireUploadSessions } from '../services/upload-sessions';
 import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs/fs-store';
 import { sharpTransformer } from '../transform/sharp';
@@ -168,7 +169,12 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
     let sweeping: Promise<unknown> | undefined;
     const sweep = () => {
       if (sweeping) return; // the previous run is still going
-      sweeping = Promise.all([sweepOrphanBytes(deps), pruneLoginThrottle(deps), finishAccountDeletions(deps)])
+      sweeping = Promise.all([
+        sweepOrphanBytes(deps),
+        pruneLoginThrottle(deps),
+        finishAccountDeletions(deps),
+        expireUploadSessions(deps),
+      ])
         .catch((err: unknown) => logger.error('housekeeping sweep failed', { error: String(err) }))
         .finally(() => {
           sweeping = undefined;

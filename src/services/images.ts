@@ -1,4 +1,4 @@
-import { batchAround } from '../db/batch';
+import { batchAround, type Statement } from '../db/batch';
 import { pageWithSession } from '../db/images/list-page';
 import {
   deleteImageRow,
@@ -72,6 +72,10 @@ export interface UploadInput {
   file: ReceivedImage;
   /** Already checked and de-duplicated (tag-rules). */
   tags: string[];
+  /** The largest size allowed: MAX_UPLOAD_BYTES unless said (an upload session has its own). */
+  maxBytes?: number;
+  /** Written in the same batch, only if the image row is (an upload session's completion). */
+  alsoWrite?: Statement[];
 }
 
 /**
@@ -113,13 +117,11 @@ export async function discardReceived(deps: Pick<ServiceDeps, 'store' | 'logger'
 async function writeRows(
   deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'>,
   session: Session,
-  { file, tags }: UploadInput,
+  { file, tags, maxBytes = deps.config.maxUploadBytes, alsoWrite = [] }: UploadInput,
 ): Promise<ImageRecord> {
   // Who is asking and the image count were checked before the bytes streamed in (mayUpload);
   // the batch below judges session and quota again, exactly, with the size now known.
-  if (file.size > deps.config.maxUploadBytes) {
-    throw new TooLarge(`The image is ${file.size} bytes; the limit is ${deps.config.maxUploadBytes}.`);
-  }
+  if (file.size > maxBytes) throw new TooLarge(`The image is ${file.size} bytes; the limit is ${maxBytes}.`);
   if (file.size === 0) throw new InvalidInput('The image file is empty.', [emptyImage]);
   if (file.refusal) throw file.refusal;
   if (!file.stored) throw new Error('upload bytes were neither stored nor refused');
@@ -147,7 +149,8 @@ async function writeRows(
     tags,
     quotaDefaults(deps.config),
   );
-  const [[inserted], [sessionRows, usageRows]] = await batchAround(deps.db, [rows.insert], rows.writes, [
+  const writes = [...rows.writes, ...alsoWrite];
+  const [[inserted], [sessionRows, usageRows]] = await batchAround(deps.db, [rows.insert], writes, [
     rows.session,
     rows.usage,
   ]);

@@ -50,7 +50,12 @@ export function guardedStore(current: () => ImageStore, timeoutMs: number): Imag
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const body = args[1];
-        const size = prop === 'put' ? (args[2] as { size?: number } | undefined)?.size : 0;
+        const size =
+          prop === 'put' || prop === 'putPart'
+            ? (args[2] as { size?: number } | undefined)?.size
+            : prop === 'completeMultipart'
+              ? (args[3] as number | undefined)
+              : 0;
         if (prop === 'put' && size === undefined && body instanceof ReadableStream) {
           return guardStreamingPut(args, (rest) =>
             guard(() => value.apply(store, rest) as Promise<unknown>, undefined),

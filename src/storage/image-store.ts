@@ -34,7 +34,56 @@ export interface PutOptions {
   size?: number;
 }
 
-export interface ImageStore {
+/** A part a multipart upload holds: its number (from 1) and the store's tag for it. */
+export interface UploadedPart {
+  number: number;
+  etag: string;
+}
+
+/** Where a client may send a part itself, when the store can sign such a request. */
+export interface PresignedPart {
+  url: string;
+  method: 'PUT';
+  /** Headers the client must send as they are (the signature covers them). */
+  headers: Record<string, string>;
+}
+
+/**
+ * Multipart uploads, S3-style: begun for a key, parts put by number (any order, again to
+ * replace), then assembled into the object, or aborted leaving nothing. A part is streamed, never
+ * held whole. Stores that want equal parts (R2, S3) say so with `minPartBytes`: every part but
+ * the last must then be the same size and at least that.
+ */
+export interface MultipartStore {
+  /** Smallest size every part but the last may have; 1 when any will do. */
+  readonly minPartBytes: number;
+  createMultipart(key: string, options: { contentType: string }): Promise<{ uploadId: string }>;
+  /** `size` is exact: a body longer or shorter fails and keeps nothing of this part. */
+  putPart(
+    key: string,
+    body: ReadableStream<Uint8Array>,
+    options: { uploadId: string; partNumber: number; size: number },
+  ): Promise<UploadedPart>;
+  /**
+   * Assembles the parts, in number order, into the object at `key`; `size` (their total) only
+   * gives a store that copies the bytes the time to do it.
+   */
+  completeMultipart(key: string, uploadId: string, parts: UploadedPart[], size: number): Promise<StoredObjectInfo>;
+  /** Removes every part; nothing to do for an upload already gone. */
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+  /**
+   * A URL the client may PUT this part to directly, signed for its exact length and valid for
+   * `expiresInSeconds`; absent when the store cannot sign (the app then receives the part).
+   */
+  presignPart?(
+    key: string,
+    options: { uploadId: string; partNumber: number; size: number; expiresInSeconds: number },
+  ): Promise<PresignedPart>;
+  /** The parts the store holds, for a presigned upload (the app never saw them). */
+  listParts?(key: string, uploadId: string): Promise<(UploadedPart & { size: number })[]>;
+}
+
+export interface ImageStore extends MultipartStore {
   put(key: string, body: ReadableStream<Uint8Array> | Blob, options: PutOptions): Promise<StoredObjectInfo>;
   get(key: string, range?: ByteRange): Promise<StoredObject | null>;
   delete(keys: string[]): Promise<void>;

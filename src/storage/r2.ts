@@ -1,4 +1,4 @@
-import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo } from './image-store';
+import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo, UploadedPart } from './image-store';
 
 const info = (o: R2Object): StoredObjectInfo => ({
   key: o.key,
@@ -100,8 +100,31 @@ async function putOfUnknownLength(
   }
 }
 
+/** R2 takes a stream only of known length: this one fails unless exactly `size` bytes pass. */
+function ofLength(body: ReadableStream<Uint8Array>, size: number): ReadableStream<Uint8Array> {
+  const fixed = new FixedLengthStream(size);
+  body.pipeTo(fixed.writable).catch(() => {});
+  return fixed.readable;
+}
+
 export function r2Store(bucket: R2Bucket): ImageStore {
   return {
+    minPartBytes: R2_PART_BYTES,
+    async createMultipart(key, { contentType }) {
+      const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
+      return { uploadId: upload.uploadId };
+    },
+    async putPart(key, body, { uploadId, partNumber, size }): Promise<UploadedPart> {
+      const part = await bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, ofLength(body, size));
+      return { number: part.partNumber, etag: part.etag };
+    },
+    async completeMultipart(key, uploadId, parts) {
+      const upload = bucket.resumeMultipartUpload(key, uploadId);
+      return info(await upload.complete(parts.map((p) => ({ partNumber: p.number, etag: p.etag }))));
+    },
+    async abortMultipart(key, uploadId) {
+      await bucket.resumeMultipartUpload(key, uploadId).abort();
+    },
     async put(key, body: ReadableStream<Uint8Array> | Blob, options: PutOptions) {
       const httpMetadata = { contentType: options.contentType };
       // R2 needs a body of known length: a Blob has one; a stream gets a FixedLengthStream, or,
@@ -109,9 +132,7 @@ export function r2Store(bucket: R2Bucket): ImageStore {
       let value: ReadableStream | Blob = body;
       if (!(body instanceof Blob)) {
         if (options.size === undefined) return info(await putOfUnknownLength(bucket, key, body, httpMetadata));
-        const fixed = new FixedLengthStream(options.size);
-        body.pipeTo(fixed.writable).catch(() => {});
-        value = fixed.readable;
+        value = ofLength(body, options.size);
       }
       const object = await bucket.put(key, value, { httpMetadata });
       if (!object) throw new Error(`R2 put of ${key} returned nothing`);

@@ -121,12 +121,14 @@ describe('the OpenAPI document', () => {
       expect(Object.keys(op.responses ?? {}), `${where}: documents 401`).toContain('401');
     }
     // Only these may be used without logging in (registering and logging in, as on the original service),
-    // plus the share-link fetch: the link is the credential.
+    // plus the share-link fetch (the link is the credential) and an upload session's part (its
+    // URL's token opens that one part only).
     const open = operations.filter((o) => o.op.security?.length === 0).map((o) => key(o.method, o.path));
     const openPath = (o: string) => o.split(' ')[1] ?? '';
     const allowed = (o: string) =>
       /\/user\/(register|login)$/.test(o) ||
       o === 'GET /api/v1/shared/{token}' ||
+      o === 'PUT /api/v1/uploads/{id}/parts/{n}' ||
       isDocs(openPath(o)) ||
       isHealth(openPath(o));
     expect(open.filter((o) => !allowed(o))).toEqual([]);

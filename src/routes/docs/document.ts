@@ -21,6 +21,9 @@ export const info = {
 const TAG_DESCRIPTIONS: Record<string, string> = {
   Users: 'Accounts and sessions: register, log in (cookie and bearer token), log out, current user.',
   Images: 'Upload, fetch, list and delete your images.',
+  Uploads:
+    'Resumable uploads of large files: declare the file, send its parts (each to its own URL, in any order, again ' +
+    'if cut off), then complete it into an image.',
   Tags: 'Tags of your images.',
   'Share links':
     'Links that fetch one image, or one variant of it, without credentials until they expire or are revoked.',

@@ -5,7 +5,8 @@
  *
  * Beside this file: keys.ts (a key's path, the list cursor), put-file.ts (write through a temp
  * file, temp-files.ts), get-file.ts (read whole or stream), list-files.ts (the walk in key
- * order), folders.ts (made once, synced for durability), file-slices.ts (Bun's file bodies).
+ * order), folders.ts (made once, synced for durability), file-slices.ts (Bun's file bodies),
+ * multipart.ts (parts staged as files, assembled by streaming).
  */
 import { constants } from 'node:fs';
 import { access, stat, unlink } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { folders } from './folders';
 import { getFile } from './get-file';
 import { pathUnder } from './keys';
 import { listFiles } from './list-files';
+import { fsMultipart } from './multipart';
 import { putFile } from './put-file';
 import { removeStaleTempFiles } from './temp-files';
 
@@ -62,5 +64,6 @@ export function fsStore(rootDir: string, options: FsStoreOptions = {}): FsImageS
     list: (options) => listFiles(root, options),
     ping,
     removeStaleTempFiles: (olderThanMs) => removeStaleTempFiles(root, olderThanMs),
+    ...fsMultipart(root, at),
   };
 }

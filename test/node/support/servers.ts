@@ -75,6 +75,8 @@ export function serverEnv(dir: string, extra: EnvVars = {}): EnvVars {
     // The scenarios send bodies just over the upload limit; 20 MiB (the default is 100 MiB)
     // keeps that cheap. The same on Workers (vitest.config.ts).
     MAX_UPLOAD_BYTES: String(20 * 1024 * 1024),
+    // Upload sessions cut files into parts of this size (default 8 MiB): several parts stay cheap.
+    UPLOAD_PART_BYTES: String(64 * 1024),
     // The slow-client scenarios wait out this idle timeout (default 30 s). The same on Workers.
     BODY_IDLE_SECONDS: '5',
     ...extra,
