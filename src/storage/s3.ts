@@ -32,6 +32,25 @@ const SMALL_BYTES = 256 * 1024;
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000;
 const LIST_MAX = 1000;
+/**
+ * Bodies up to this size are read whole before returning (as the directory store does): the
+ * runtime then writes them with their headers at once, and Bun keeps their Content-Length, which
+ * it may drop from a stream (oven-sh/bun#10507).
+ */
+const READ_WHOLE_BYTES = 64 * 1024;
+
+/** A stored object whose bytes are already in memory; `body` streams them on demand. */
+function withBytes(info: Omit<StoredObject, 'body' | 'bytes'>, bytes: Uint8Array<ArrayBuffer>): StoredObject {
+  let stream: ReadableStream<Uint8Array> | undefined;
+  return {
+    ...info,
+    bytes,
+    get body() {
+      stream ??= new Blob([bytes]).stream() as ReadableStream<Uint8Array>;
+      return stream;
+    },
+  };
+}
 
 /** A reply from the S3 server that was not the success the call needed. */
 export class S3Error extends Error {
@@ -320,18 +339,15 @@ export function s3Store(settings: S3Settings): S3ImageStore {
           throw new Error(`S3 GetObject of ${key} returned 206 without a Content-Range`);
         }
         const { size, ...sliced } = slice;
-        return { key, size, etag, uploaded, body: response.body, range: sliced };
+        const info = { key, size, etag, uploaded, range: sliced };
+        if (sliced.length <= READ_WHOLE_BYTES) return withBytes(info, new Uint8Array(await response.arrayBuffer()));
+        return { ...info, body: response.body };
       }
       const size = Number(response.headers.get('content-length'));
       // A range the server chose to ignore (200): the whole object, described as such.
-      return {
-        key,
-        size,
-        etag,
-        uploaded,
-        body: response.body,
-        ...(range ? { range: { offset: 0, length: size } } : {}),
-      };
+      const info = { key, size, etag, uploaded, ...(range ? { range: { offset: 0, length: size } } : {}) };
+      if (size <= READ_WHOLE_BYTES) return withBytes(info, new Uint8Array(await response.arrayBuffer()));
+      return { ...info, body: response.body };
     },
 
     async delete(keys) {

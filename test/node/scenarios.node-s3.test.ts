@@ -1,12 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Store } from '../../src/storage/s3';
 import { SecretWitness } from '../support/log-secrets';
 import { allScenarios } from '../support/scenarios';
 import type { Target } from '../support/target';
-import { filesUnder } from './support/files';
-import { type MotoServer, startMoto } from './support/moto';
+import { bucketContents, filesBesideDatabase, type MotoServer, startMoto } from './support/moto';
 import { dataDir, memoryLogger, scenarioTarget, startInProcess } from './support/servers';
 
 // The runtime-neutral HTTP suite against a real Node server whose images live in an
@@ -24,25 +20,13 @@ const witness = new SecretWitness();
 beforeAll(async () => {
   moto = await startMoto();
   const bucket = await moto.bucket();
-  const store = s3Store(bucket.settings);
   const data = await dataDir();
   dataFolder = data.dir;
   const env = { ...data.env, ...bucket.env };
   const server = await startInProcess(env, logger);
-  // What the scenarios see as the store: every object, and every multipart upload still open
-  // (the bucket's counterpart of the directory store's temp files).
-  const storedKeys = async () => {
-    const keys = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await store.list({ cursor });
-      for (const o of page.objects) keys.add(o.key);
-      cursor = page.cursor;
-    } while (cursor);
-    mostObjects = Math.max(mostObjects, keys.size);
-    for (const u of await store.listMultipartUploads()) keys.add(`${u.key} (multipart upload ${u.uploadId})`);
-    return keys;
-  };
+  const storedKeys = bucketContents(bucket.settings, (n) => {
+    mostObjects = Math.max(mostObjects, n);
+  });
   target = scenarioTarget('node-s3', server.origin, { env }, witness, storedKeys);
   stop = async () => {
     await server.shutdown('tests done');
@@ -67,10 +51,7 @@ for (const [name, scenario] of allScenarios()) {
 // Last: vitest runs a file's tests in the order they are declared.
 it('wrote no image bytes to local disk: the data folder holds the database alone [node-s3]', async () => {
   if (!dataFolder) throw new Error('no data folder');
-  const folder = dataFolder;
-  const files = (await filesUnder(folder)).map((p) => relative(folder, p));
-  expect(existsSync(join(folder, 'images'))).toBe(false);
-  expect(files.filter((f) => !/^imageapi\.db(-wal|-shm|-journal)?$/.test(f))).toEqual([]);
+  expect(await filesBesideDatabase(dataFolder)).toEqual([]);
   expect(mostObjects).toBeGreaterThan(0);
 });
 

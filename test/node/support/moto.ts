@@ -6,9 +6,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
+import { relative } from 'node:path';
 import { AwsClient } from 'aws4fetch';
 import type { EnvVars } from '../../../src/runtime/settings';
-import type { S3Settings } from '../../../src/storage/s3';
+import { type S3Settings, s3Store } from '../../../src/storage/s3';
+import { filesUnder } from './files';
 import { freePort } from './servers';
 
 export const MOTO_COMMAND = process.env.MOTO_SERVER ?? 'moto_server';
@@ -94,4 +96,32 @@ export async function startMoto(readyMs = 30_000): Promise<MotoServer> {
       }
     },
   };
+}
+
+/**
+ * Everything in a bucket as the scenarios' `storedKeys` sees a store: every object, and every
+ * multipart upload still open (the bucket's counterpart of the directory store's temp files).
+ * `onObjects` hears how many objects there were.
+ */
+export function bucketContents(settings: S3Settings, onObjects: (count: number) => void = () => {}) {
+  const store = s3Store(settings);
+  return async (): Promise<Set<string>> => {
+    const keys = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await store.list({ cursor });
+      for (const o of page.objects) keys.add(o.key);
+      cursor = page.cursor;
+    } while (cursor);
+    onObjects(keys.size);
+    for (const u of await store.listMultipartUploads()) keys.add(`${u.key} (multipart upload ${u.uploadId})`);
+    return keys;
+  };
+}
+
+/** The data folder's files other than the SQLite database: what an S3-backed server must never write. */
+export async function filesBesideDatabase(folder: string): Promise<string[]> {
+  return (await filesUnder(folder))
+    .map((p) => relative(folder, p))
+    .filter((f) => !/^imageapi\.db(-wal|-shm|-journal)?$/.test(f));
 }
