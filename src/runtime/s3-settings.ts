@@ -3,7 +3,6 @@
  * (shared by every server pointed at it), unset the directory store under IMAGES_DIR.
  */
 import type { S3Settings } from '../storage/s3';
-import type { EnvVars } from './settings';
 
 /** Thrown for a partial or malformed S3 configuration; settings.ts turns it into a SettingsError. */
 export class S3SettingsError extends Error {
@@ -11,7 +10,7 @@ export class S3SettingsError extends Error {
 }
 
 /** The S3 store's settings, or undefined for the directory store; throws on a half-made configuration. */
-export function s3SettingsFrom(env: EnvVars): S3Settings | undefined {
+export function s3SettingsFrom(env: Record<string, string | undefined>): S3Settings | undefined {
   const value = (name: string) => {
     const v = env[name]?.trim();
     return v ? v : undefined;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UnavailableError } from '../../src/services/unavailable';
+import { UnavailableError } from '../../src/lib/unavailable';
 import { guardedStore } from '../../src/storage/guarded';
 import type { StoredObject } from '../../src/storage/image-store';
 import { S3_PART_BYTES, type S3ImageStore, s3Store } from '../../src/storage/s3';
