@@ -102,6 +102,20 @@ async function partTarget(deps: SessionDeps, secret: string, row: UploadSessionR
   };
 }
 
+/**
+ * The parts received so far. Presigned parts went straight to the store, so the store says which
+ * it holds; one of the wrong length counts as missing (the client sends it again, which replaces
+ * it). Parts the app received were recorded as they came.
+ */
+async function receivedParts(deps: SessionDeps, row: UploadSessionRow): Promise<UploadPartRow[]> {
+  if (!(deps.store.presignPart && deps.store.listParts && row.multipartId)) return partsOf(deps.db, row.id);
+  const held = await deps.store.listParts(row.storageKey, row.multipartId);
+  return held
+    .filter((p) => partLength(row, p.number) === p.size)
+    .map((p) => ({ uploadId: row.id, number: p.number, size: p.size, etag: p.etag, receivedAt: p.uploaded.getTime() }))
+    .sort((a, b) => a.number - b.number);
+}
+
 async function missingParts(deps: SessionDeps, secret: string, row: UploadSessionRow, received: Set<number>) {
   if (row.state !== 'open') return [];
   const out: PartTarget[] = [];
@@ -181,7 +195,7 @@ export async function getUploadSession(
   id: string,
 ): Promise<UploadSessionView> {
   const row = await ownOpenable(deps, session, id);
-  const received = await partsOf(deps.db, row.id);
+  const received = row.state === 'open' ? await receivedParts(deps, row) : await partsOf(deps.db, row.id);
   const numbers = new Set(received.map((p) => p.number));
   return { session: row, received, missing: await missingParts(deps, secret, row, numbers) };
 }
@@ -284,7 +298,7 @@ export async function completeUploadSession(
 
 /** The work of completion, for the one request that claimed the session. */
 async function complete(deps: SessionDeps, session: Session, row: UploadSessionRow): Promise<ImageRecord> {
-  const parts = await partsOf(deps.db, row.id);
+  const parts = await receivedParts(deps, row);
   const have = new Set(parts.map((p) => p.number));
   const missing: number[] = [];
   for (let n = 1; n <= row.partCount; n++) if (!have.has(n)) missing.push(n);

@@ -80,7 +80,7 @@ export interface MultipartStore {
     options: { uploadId: string; partNumber: number; size: number; expiresInSeconds: number },
   ): Promise<PresignedPart>;
   /** The parts the store holds, for a presigned upload (the app never saw them). */
-  listParts?(key: string, uploadId: string): Promise<(UploadedPart & { size: number })[]>;
+  listParts?(key: string, uploadId: string): Promise<(UploadedPart & { size: number; uploaded: Date })[]>;
 }
 
 export interface ImageStore extends MultipartStore {

@@ -10,7 +10,15 @@
  * hash it for the signature; the upload path hashes the bytes itself (services/upload-stream.ts).
  */
 import { AwsClient } from 'aws4fetch';
-import type { ByteRange, ImageStore, PutOptions, StoredObject, StoredObjectInfo } from './image-store';
+import type {
+  ByteRange,
+  ImageStore,
+  PresignedPart,
+  PutOptions,
+  StoredObject,
+  StoredObjectInfo,
+  UploadedPart,
+} from './image-store';
 import { escapeXmlText, xmlElements, xmlText } from './s3-xml';
 
 export interface S3Settings {
@@ -29,6 +37,8 @@ export interface S3Settings {
 export const S3_PART_BYTES = 5 * 1024 * 1024;
 /** Bytes read into a small buffer first: a typical image ends within them, with no part allocated. */
 const SMALL_BYTES = 256 * 1024;
+/** The longest a presigned URL may live in S3 (seven days). */
+const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** DeleteObjects takes at most this many keys per request. */
 const DELETE_BATCH = 1000;
 const LIST_MAX = 1000;
@@ -104,6 +114,28 @@ async function fill(
   return at;
 }
 
+/**
+ * Exactly `size` bytes of `body`, or an error (longer, or ended short). A part the app receives
+ * is at most the upload's part size, which the settings bound, so it is held whole: S3 wants its
+ * length before the first byte, and a retried request must send it again.
+ */
+async function exactly(body: ReadableStream<Uint8Array>, size: number): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = body.getReader();
+  const buffer = new Uint8Array(size);
+  const carry: Carry = { rest: undefined, done: false };
+  try {
+    const length = await fill(reader, buffer, carry);
+    if (length < size) throw new Error(`Part ended after ${length} of ${size} bytes`);
+    if (carry.rest?.byteLength || !(await reader.read()).done) throw new Error(`Part is longer than ${size} bytes`);
+    return buffer;
+  } catch (err) {
+    await reader.cancel(err).catch(() => {});
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /** `bytes a-b/total` → the slice and the whole size. */
 function contentRange(header: string | null): { offset: number; length: number; size: number } | undefined {
   const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(header?.trim() ?? '');
@@ -165,7 +197,7 @@ export function s3Store(settings: S3Settings): S3ImageStore {
     return { key, size, etag: quoted(etag), uploaded: new Date() };
   }
 
-  async function createMultipart(key: string, contentType: string): Promise<string> {
+  async function beginMultipart(key: string, contentType: string): Promise<string> {
     const response = await send('CreateMultipartUpload', urlOf(key, { uploads: '' }), {
       method: 'POST',
       headers: { 'content-type': contentType },
@@ -187,9 +219,10 @@ export function s3Store(settings: S3Settings): S3ImageStore {
     return etag;
   }
 
-  async function completeMultipart(key: string, uploadId: string, etags: string[]): Promise<string> {
-    const parts = etags
-      .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${escapeXmlText(etag)}</ETag></Part>`)
+  async function completeParts(key: string, uploadId: string, numbered: UploadedPart[]): Promise<string> {
+    const parts = [...numbered]
+      .sort((a, b) => a.number - b.number)
+      .map((p) => `<Part><PartNumber>${p.number}</PartNumber><ETag>${escapeXmlText(p.etag)}</ETag></Part>`)
       .join('');
     const response = await send('CompleteMultipartUpload', urlOf(key, { uploadId }), {
       method: 'POST',
@@ -206,7 +239,7 @@ export function s3Store(settings: S3Settings): S3ImageStore {
     return quoted(etag);
   }
 
-  async function abortMultipart(key: string, uploadId: string): Promise<void> {
+  async function abortParts(key: string, uploadId: string): Promise<void> {
     const response = await send(
       'AbortMultipartUpload',
       urlOf(key, { uploadId }),
@@ -249,7 +282,7 @@ export function s3Store(settings: S3Settings): S3ImageStore {
       total = length;
       check();
       if (carry.done) return await putOnce(key, part.subarray(0, length), contentType);
-      uploadId = await createMultipart(key, contentType);
+      uploadId = await beginMultipart(key, contentType);
       const etags: string[] = [];
       for (;;) {
         etags.push(await uploadPart(key, uploadId, etags.length + 1, part.subarray(0, length)));
@@ -260,11 +293,15 @@ export function s3Store(settings: S3Settings): S3ImageStore {
         check();
         if (length === 0) break;
       }
-      const etag = await completeMultipart(key, uploadId, etags);
+      const etag = await completeParts(
+        key,
+        uploadId,
+        etags.map((e, i) => ({ number: i + 1, etag: e })),
+      );
       return { key, size: total, etag, uploaded: new Date() };
     } catch (err) {
       await reader.cancel(err).catch(() => {});
-      if (uploadId) await abortMultipart(key, uploadId).catch(() => {});
+      if (uploadId) await abortParts(key, uploadId).catch(() => {});
       throw err;
     } finally {
       reader.releaseLock();
@@ -421,6 +458,68 @@ export function s3Store(settings: S3Settings): S3ImageStore {
       const last = objects.at(-1);
       const truncated = xmlText(xml, 'IsTruncated') === 'true';
       return { objects, ...(truncated && last ? { cursor: last.key } : {}) };
+    },
+
+    minPartBytes: S3_PART_BYTES,
+
+    async createMultipart(key, { contentType }) {
+      return { uploadId: await beginMultipart(key, contentType) };
+    },
+
+    async putPart(key, body, { uploadId, partNumber, size }) {
+      const etag = await uploadPart(key, uploadId, partNumber, await exactly(body, size));
+      return { number: partNumber, etag };
+    },
+
+    async completeMultipart(key, uploadId, parts): Promise<StoredObjectInfo> {
+      await completeParts(key, uploadId, parts);
+      // The assembled object as stored: its size is the parts' real total, which the caller
+      // checks against what was declared (a presigned part's length is the client's to send).
+      const described = await describedEmpty(key, 0);
+      if (!described) throw new Error(`S3 CompleteMultipartUpload of ${key} left no object`);
+      const { body, range, ...info } = described;
+      await body.cancel();
+      return info;
+    },
+
+    abortMultipart: abortParts,
+
+    async presignPart(key, { uploadId, partNumber, size, expiresInSeconds }): Promise<PresignedPart> {
+      const url = urlOf(key, {
+        partNumber: String(partNumber),
+        uploadId,
+        'X-Amz-Expires': String(Math.max(1, Math.min(MAX_PRESIGN_SECONDS, Math.floor(expiresInSeconds)))),
+      });
+      // `allHeaders` puts Content-Length in the signature: a store that checks it refuses a part
+      // of any other length (completion checks every part's size either way).
+      const signed = await client.sign(url, {
+        method: 'PUT',
+        headers: { 'content-length': String(size) },
+        aws: { signQuery: true, allHeaders: true },
+      });
+      return { url: signed.url, method: 'PUT', headers: { 'Content-Length': String(size) } };
+    },
+
+    async listParts(key, uploadId) {
+      const parts: (UploadedPart & { size: number; uploaded: Date })[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        const query: Record<string, string> = { uploadId, 'max-parts': String(LIST_MAX) };
+        if (marker) query['part-number-marker'] = marker;
+        const response = await send('ListParts', urlOf(key, query), { method: 'GET' });
+        const xml = await response.text();
+        for (const p of xmlElements(xml, 'Part')) {
+          const number = Number(xmlText(p, 'PartNumber'));
+          const size = Number(xmlText(p, 'Size'));
+          const etag = xmlText(p, 'ETag');
+          if (!Number.isSafeInteger(number) || !Number.isSafeInteger(size) || !etag) {
+            throw new Error('S3 ListParts returned a part without a number, size or ETag');
+          }
+          parts.push({ number, size, etag, uploaded: new Date(xmlText(p, 'LastModified') ?? Date.now()) });
+        }
+        marker = xmlText(xml, 'NextPartNumberMarker');
+        if (xmlText(xml, 'IsTruncated') !== 'true' || !marker) return parts;
+      }
     },
 
     async listMultipartUploads(prefix) {
