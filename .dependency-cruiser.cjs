@@ -2,7 +2,7 @@
 // → config, limits, lib. A module may import its own layer or any layer below it, never one above.
 // Routes do not skip the services to reach the database: they present what the services return.
 // `npm run lint:deps` (scripts/lint-deps.ts) checks it; .ci/run runs that after lint, and
-// test/node/import-layers.test.ts shows each rule refusing a tree that breaks it.
+// test/tooling/import-layers.node.test.ts shows each rule refusing a tree that breaks it.
 
 /** Layers from the top; each entry is a path regex. */
 const layers = [

@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client';
-import { httpTarget, serverEnv, spawnEntry } from '../test/node/support/servers';
 import { bearer, newUser } from '../test/support/client';
+import { httpTarget, serverEnv, spawnEntry } from '../test/support/node/servers';
 import { RARE_TAG, seedTaggedImagesSql } from '../test/support/tag-seed';
 
 const setting = (name: string, fallback: number) => {

@@ -2,7 +2,7 @@
 // wrangler run the server in a child), CPU used and resident memory.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { processTree } from '../test/node/support/servers';
+import { processTree } from '../test/support/node/servers';
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 

@@ -23,8 +23,8 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { hashPassword } from '../src/auth/password';
-import { freePort } from '../test/node/support/servers';
 import { crc32 } from '../test/support/images';
+import { freePort } from '../test/support/node/servers';
 import { benchLists } from './lists';
 import { cpuSeconds, memMiB, resetPeak } from './proc';
 

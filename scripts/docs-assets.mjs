@@ -6,7 +6,7 @@
 // package. Nothing here is committed: the directory is git-ignored.
 //
 // Plain JavaScript so wrangler and the vitest config can run it without a TypeScript loader.
-// The prefix and file list mirror src/http/docs-assets.ts; test/node/docs.assets.test.ts
+// The prefix and file list mirror src/http/docs-assets.ts; test/docs/swagger-ui-assets.node.test.ts
 // fails if they drift apart.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,7 +22,7 @@ export const DOCS_ASSET_FILES = ['swagger-ui.css', 'swagger-ui-bundle.js'];
 /**
  * The platform answers static files before the worker runs, so the app's security headers
  * (src/http/security-headers.ts, with the API's Content-Security-Policy) are given to them by
- * the assets layer's `_headers` file instead. test/node/docs.assets.test.ts fails if these
+ * the assets layer's `_headers` file instead. test/docs/swagger-ui-assets.node.test.ts fails if these
  * differ from what the app sends.
  */
 export const SECURITY_HEADERS = {

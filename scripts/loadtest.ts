@@ -15,9 +15,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Child, type EntryRuntime, killTree, serverEnv, spawnEntry, treeRss } from '../test/node/support/servers';
-import { startWranglerDev } from '../test/node/support/wrangler-dev';
 import { noisePng } from '../test/support/images';
+import { type Child, type EntryRuntime, killTree, serverEnv, spawnEntry, treeRss } from '../test/support/node/servers';
+import { startWranglerDev } from '../test/support/node/wrangler-dev';
 import { multipart, type Part } from '../test/support/upload';
 
 const { values: flags } = parseArgs({

@@ -13,7 +13,7 @@ import { buildSync } from 'esbuild';
 /** URL prefix of the hashed files; the manifest sits beside it at WEB_MANIFEST_PATH. */
 export const WEB_ASSET_PREFIX = '/app/assets';
 export const WEB_MANIFEST_PATH = '/app/manifest.json';
-/** The budget for the app's JavaScript, gzip-compressed (test/node/web-app.build.test.ts asserts it). */
+/** The budget for the app's JavaScript, gzip-compressed (test/web-app/web-app-routes.node.test.ts asserts it). */
 export const WEB_SCRIPT_BUDGET_BYTES = 60 * 1024;
 
 const ENTRY_SCRIPT = 'web/app/main.tsx';

@@ -6,7 +6,7 @@ export const OPERATOR_EMAIL = 'operator@example.com';
 export const OPERATOR_PASSWORD = 'operator test password';
 
 /**
- * The address every test server lists in the retired ADMIN_EMAILS (test/node/support/servers.ts
+ * The address every test server lists in the retired ADMIN_EMAILS (test/support/node/servers.ts
  * and, spelled out because the config file loads before the test sources, vitest.config.ts):
  * whoever registers it must get nothing.
  */

@@ -50,7 +50,7 @@ export const DOCS_CSP: ContentSecurityPolicy = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],
   // No 'unsafe-inline': Swagger UI sets styles through the DOM, which this does not restrict
-  // (test/node/docs.browser.test.ts fails on any violation the page reports).
+  // (test/docs/swagger-ui-in-browser.node.test.ts fails on any violation the page reports).
   styleSrc: ["'self'"],
   // Icons in the stylesheet are data: URIs; Try-it-out shows returned images as blob: URLs.
   imgSrc: ["'self'", 'data:', 'blob:'],
