@@ -107,7 +107,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
   for (const warning of settings.warnings) logger.warn(warning);
   if (settings.config.adminEmailsIgnored) logger.warn(ADMIN_EMAILS_IGNORED);
 
-  const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
+  const database = await openLibsql({
+    url: settings.databaseUrl,
+    authToken: settings.databaseAuthToken,
+    primaryUrl: settings.databasePrimaryUrl,
+  });
   const listeners: Listener[] = [];
   try {
     const store = fsStore(settings.imagesDir);
