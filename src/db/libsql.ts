@@ -57,6 +57,9 @@ export interface OpenLibsqlOptions {
   migrationsFolder?: string;
 }
 
+/** The same sqld over HTTP (`libsql://` already is, on Node and Bun). */
+const overHttp = (url: string) => url.replace(/^wss:/i, 'https:').replace(/^ws:/i, 'http:');
+
 /** Opens the database, switches a local file to WAL and applies pending migrations. */
 export async function openLibsql({
   url,
@@ -68,7 +71,8 @@ export async function openLibsql({
   const file = localDatabasePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
   const client = createClient({
-    url,
+    // The replica's reads are amended in `fetch`, which only the HTTP protocol goes through.
+    url: primaryUrl ? overHttp(url) : url,
     ...(authToken ? { authToken } : {}),
     ...(primaryUrl ? { fetch: replicaFetch({ primaryUrl, ...(authToken ? { authToken } : {}) }) } : {}),
     // For local files `timeout` is SQLite's busy timeout, set on every pooled connection.

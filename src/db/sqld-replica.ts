@@ -19,15 +19,14 @@ interface PipelineBody {
 }
 
 export interface ReplicaFetchOptions {
-  /** The primary's HTTP URL (`http://…`, `https://…` or `libsql://…`). */
+  /** The primary's HTTP URL (`http://…` or `https://…`). */
   primaryUrl: string;
   authToken?: string;
   fetch?: Fetch;
 }
 
-/** `libsql://` is HTTPS for the HTTP protocol, as `@libsql/client` reads it. */
 function httpBase(url: string): URL {
-  const base = new URL(url.replace(/^libsql:/i, 'https:').replace(/^ws(s?):/i, 'http$1:'));
+  const base = new URL(url);
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   return base;
 }

@@ -16,7 +16,7 @@ export const localSchema = z.object({
   DATABASE_PRIMARY_URL: z
     .string()
     .trim()
-    .regex(/^(https?|libsql):\/\//i, 'an http(s):// or libsql:// URL')
+    .regex(/^https?:\/\//i, "the primary's http(s):// URL")
     .optional(),
   IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
   // Only behind a reverse proxy that every request passes through: X-Forwarded-For is then believed.

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openLibsql } from '../../src/db/libsql';
 import { applyMigrations } from '../../src/db/migrate';
 import { users } from '../../src/db/schema';
+import { replicaFetch } from '../../src/db/sqld-replica';
+import { loadSettings, SettingsError } from '../../src/runtime/settings';
 import { json, problem, uniqueEmail } from '../support/client';
 import type { Target } from '../support/target';
 import { dataDir, httpTarget, serverEnv, startInProcess } from './support/servers';
@@ -61,7 +63,7 @@ describe('migrations on a shared sqld', () => {
     clients.push(
       createClient({
         url: pair.replica.url,
-        fetch: (await import('../../src/db/sqld-replica')).replicaFetch({ primaryUrl: pair.primary.url }),
+        fetch: replicaFetch({ primaryUrl: pair.primary.url }),
       }),
     );
     try {
@@ -168,5 +170,95 @@ describe('app servers on a primary and on its replica', () => {
       done += flows.length;
     }
     expect(done).toBe(48);
+  });
+});
+
+describe('replicaFetch (the client side of current reads through a replica)', () => {
+  /** A primary whose index probes answer only when released, and a replica that records what it got. */
+  function fakes() {
+    const probes: { release(index: number): void }[] = [];
+    const sent: { url: string; body: unknown }[] = [];
+    const fetch = async (request: Request): Promise<Response> => {
+      if (request.url.startsWith('http://primary/')) {
+        return new Promise((resolve) => {
+          probes.push({
+            release: (index) =>
+              resolve(
+                Response.json({
+                  results: [
+                    { type: 'ok', response: { type: 'execute', result: { replication_index: String(index) } } },
+                  ],
+                }),
+              ),
+          });
+        });
+      }
+      sent.push({ url: request.url, body: await request.json() });
+      return Response.json({ results: [] });
+    };
+    return { probes, sent, fetch: replicaFetch({ primaryUrl: 'http://primary', fetch }) };
+  }
+  const pipeline = (sql: string) =>
+    new Request('http://replica/v2/pipeline', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        requests: [
+          { type: 'execute', stmt: { sql } },
+          { type: 'batch', batch: { steps: [{ stmt: { sql } }] } },
+          { type: 'close' },
+        ],
+      }),
+    });
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+
+  it('keeps the client on JSON, and sends every statement and batch with the index the primary had', async () => {
+    const { probes, sent, fetch } = fakes();
+    expect((await fetch(new Request('http://replica/v3-protobuf', { method: 'GET' }))).status).toBe(404);
+    const answer = fetch(pipeline('SELECT 1'));
+    await tick();
+    probes[0]?.release(41);
+    await answer;
+    expect(sent[0]?.body).toMatchObject({
+      requests: [
+        { type: 'execute', stmt: { replication_index: 41 } },
+        { type: 'batch', batch: { replication_index: 41 } },
+        { type: 'close' },
+      ],
+    });
+  });
+
+  it('a read that arrives while a probe is out waits for the next probe, shared with the others that arrived', async () => {
+    const { probes, sent, fetch } = fakes();
+    const first = fetch(pipeline('SELECT "first"'));
+    await tick();
+    const later = [fetch(pipeline('SELECT "second"')), fetch(pipeline('SELECT "third"'))];
+    await tick();
+    expect(probes).toHaveLength(1);
+    probes[0]?.release(7);
+    await first;
+    await tick();
+    // The probe that was out may predate the later reads' writes: they get a new one, together.
+    expect(probes).toHaveLength(2);
+    probes[1]?.release(9);
+    await Promise.all(later);
+    const indexOf = (i: number) =>
+      (sent[i]?.body as { requests: { stmt?: { replication_index?: number } }[] } | undefined)?.requests[0]?.stmt
+        ?.replication_index;
+    expect([indexOf(0), indexOf(1), indexOf(2)]).toEqual([7, 9, 9]);
+  });
+});
+
+describe('DATABASE_PRIMARY_URL', () => {
+  const base = { AUTH_SECRET: 'x'.repeat(64) };
+  it('goes with a replica URL, and must be an http(s) URL', () => {
+    expect(
+      loadSettings({ ...base, DATABASE_URL: 'http://replica:8080', DATABASE_PRIMARY_URL: 'http://primary:8080' })
+        .databasePrimaryUrl,
+    ).toBe('http://primary:8080');
+    expect(() => loadSettings({ ...base, DATABASE_PRIMARY_URL: 'http://primary:8080' })).toThrow(SettingsError);
+    expect(() =>
+      loadSettings({ ...base, DATABASE_URL: 'http://replica:8080', DATABASE_PRIMARY_URL: 'primary:8080' }),
+    ).toThrow(/DATABASE_PRIMARY_URL/);
   });
 });
