@@ -372,6 +372,8 @@ describe('bursts, housekeeping and a rolling restart', () => {
     const answers: Record<string, Record<string, number>> = {};
     let stopping: Promise<unknown> | undefined;
     let sent = 0;
+    let late: Promise<Acked[]> | undefined;
+    const lateAnswers: (number | 'connection')[] = [];
     const stopped = member('node-replica');
     const during = await burst(
       // The load balancer stops sending to a server once it is stopping.
@@ -383,11 +385,28 @@ describe('bursts, housekeeping and a rolling restart', () => {
         answers[on] ??= {};
         const tally = answers[on] as Record<string, number>;
         tally[status] = (tally[status] ?? 0) + 1;
-        if (++sent === 9) stopping = stopped.server.stop();
+        if (++sent === 9) {
+          stopping = stopped.server.stop();
+          // A load balancer that has not noticed yet still sends it a few.
+          late = burst(
+            () => [stopped.target],
+            users,
+            3,
+            3,
+            (lateStatus) => {
+              lateAnswers.push(lateStatus);
+            },
+          );
+        }
       },
     );
+    const lateAcked = await late;
+    during.push(...(lateAcked ?? []));
+    // Sent after SIGTERM: stored and acknowledged, or refused cleanly (503, or no connection).
+    expect(lateAnswers).toHaveLength(3);
+    for (const status of lateAnswers) expect([201, 503, 'connection']).toContain(status);
     const exit = await stopping;
-    console.info('SIGTERM mid-burst, answers by server:', JSON.stringify(answers));
+    console.info('SIGTERM mid-burst, answers by server:', JSON.stringify(answers), 'sent after SIGTERM:', lateAnswers);
     expect(exit).toMatchObject({ code: 0 });
     // On the stopped server: each request answered 201, or refused cleanly (503, or a connection
     // refused before a byte was accepted); nothing else.
