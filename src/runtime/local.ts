@@ -18,6 +18,7 @@ import { sweepOrphanBytes } from '../services/housekeeping';
 import { pruneLoginThrottle } from '../services/login-throttle';
 import { UsageRecorder } from '../services/usage-recorder';
 import { fsStore } from '../storage/fs/fs-store';
+import { s3Store } from '../storage/s3';
 import { sharpTransformer } from '../transform/sharp';
 import { stdoutLogger } from './batched-logger';
 import { type EnvVars, type LocalSettings, loadSettings, SettingsError } from './settings';
@@ -114,12 +115,15 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
   });
   const listeners: Listener[] = [];
   try {
-    const store = fsStore(settings.imagesDir);
-    await mkdir(store.root, { recursive: true });
-    store.removeStaleTempFiles(STALE_TEMP_MS).then(
-      (n) => n > 0 && logger.info('removed temp files left by an interrupted upload', { count: n }),
-      (err) => logger.warn('could not sweep temp files', { error: String(err) }),
-    );
+    // With S3_BUCKET the bytes live in the bucket and nothing is written under IMAGES_DIR.
+    const store = settings.s3 ? s3Store(settings.s3) : fsStore(settings.imagesDir);
+    if ('root' in store) {
+      await mkdir(store.root, { recursive: true });
+      store.removeStaleTempFiles(STALE_TEMP_MS).then(
+        (n) => n > 0 && logger.info('removed temp files left by an interrupted upload', { count: n }),
+        (err) => logger.warn('could not sweep temp files', { error: String(err) }),
+      );
+    }
 
     const usage = new UsageRecorder({ flushAfterMs: settings.config.usageFlushMs, logger });
     const deps: Deps = {
@@ -161,7 +165,7 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
       urls,
       port,
       database: database.file ?? (settings.databaseUrl.startsWith('file:') ? 'in-memory' : 'remote libsql'),
-      images_dir: store.root,
+      ...('root' in store ? { images_dir: store.root } : { images_bucket: store.bucket }),
     });
 
     // Bytes whose rows never got written (or whose delete failed half-way) are swept as on Workers,

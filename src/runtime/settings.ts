@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from '@hono/zod-openapi';
 import { type Config, parseConfig } from '../config';
+import type { S3Settings } from '../storage/s3';
+import { S3SettingsError, s3SettingsFrom } from './s3-settings';
 
 export const localSchema = z.object({
   HOST: z.string().trim().min(1).default('localhost'),
@@ -39,6 +41,8 @@ const serverSchema = localSchema.transform((env) => ({
 
 export type LocalSettings = z.output<typeof serverSchema> & {
   config: Config;
+  /** Images in this S3-compatible bucket instead of `imagesDir` (S3_BUCKET and its keys). */
+  s3?: S3Settings;
   /** Things the operator should know, logged at start. */
   warnings: string[];
 };
@@ -114,5 +118,13 @@ export function loadSettings(env: EnvVars, readDevVars: () => string | undefined
     }
   }
 
-  return { ...server, config, warnings };
+  let s3: S3Settings | undefined;
+  try {
+    s3 = s3SettingsFrom(env);
+  } catch (err) {
+    if (err instanceof S3SettingsError) throw new SettingsError(err.message);
+    throw err;
+  }
+
+  return { ...server, config, warnings, ...(s3 ? { s3 } : {}) };
 }

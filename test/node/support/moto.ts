@@ -1,80 +1,97 @@
 /**
- * moto_server (Python moto) as an S3-compatible store on loopback, with one empty bucket. A
- * machine without it fails the test that asked, with what to install, never skips it.
+ * A real S3-compatible server for tests: `moto_server` (Python `moto`) on a free loopback port,
+ * started per test file and killed after. It is part of the test machines' image; where it is
+ * missing the tests fail with how to get it, never skip.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { AwsClient } from 'aws4fetch';
-import { launchProcess } from './processes';
-import { type Child, freePort } from './servers';
+import type { EnvVars } from '../../../src/runtime/settings';
+import type { S3Settings } from '../../../src/storage/s3';
+import { freePort } from './servers';
 
-export interface Moto {
+export const MOTO_COMMAND = process.env.MOTO_SERVER ?? 'moto_server';
+
+export interface MotoServer {
   endpoint: string;
-  bucket: string;
-  /** The settings a server is started with to use the bucket. */
-  env: Record<string, string>;
-  /** Signed requests to the bucket, for what the test checks behind the servers' backs. */
-  s3: AwsClient;
-  process: Child;
+  /** Makes a fresh, empty bucket and returns the store settings (and server env) for it. */
+  bucket(): Promise<{ settings: S3Settings; env: EnvVars }>;
   stop(): Promise<void>;
 }
 
-const CREDENTIALS = { accessKeyId: 'moto-test-key', secretAccessKey: 'moto-test-secret', region: 'us-east-1' };
+/** Test credentials: moto accepts any, and these are not secrets anywhere. */
+const CREDENTIALS = { accessKeyId: 'test-access-key', secretAccessKey: 'test-secret-key' };
 
-export function requireMotoServer(): void {
-  try {
-    execFileSync('moto_server', ['--help'], { stdio: 'ignore' });
-  } catch (err) {
-    throw new Error(
-      `moto_server is needed for this test and could not be run (${String(err)}): install Python moto with its server extra, pip install 'moto[server]'`,
-    );
-  }
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
-export async function startMoto(): Promise<Moto> {
-  requireMotoServer();
-  const dir = await mkdtemp(join(tmpdir(), 'imageapi-moto-'));
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const proc = launchProcess('moto_server', ['-H', '127.0.0.1', '-p', String(port)], dir);
-  const s3 = new AwsClient({ ...CREDENTIALS, service: 's3' });
-  const bucket = `imageapi-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (proc.child.exitCode !== null) throw new Error(`moto_server exited before answering:\n${proc.output()}`);
-      try {
-        if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`moto_server did not answer within 30 s:\n${proc.output()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const created = await s3.fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
-    if (!created.ok) throw new Error(`creating the bucket: ${created.status} ${await created.text()}`);
-  } catch (err) {
-    proc.child.kill('SIGKILL');
-    await rm(dir, { recursive: true, force: true });
-    throw err;
+export async function startMoto(readyMs = 30_000): Promise<MotoServer> {
+  const probe = spawnSync(MOTO_COMMAND, ['--help'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new Error(
+      `${MOTO_COMMAND} (Python moto's S3 server) is needed for the S3 store tests and was not found ` +
+        `(${probe.error?.message ?? `exit ${probe.status}`}). Install it with \`pip install 'moto[server]'\`, ` +
+        'or point MOTO_SERVER at its executable.',
+    );
   }
+  const port = await freePort();
+  const child: ChildProcess = spawn(MOTO_COMMAND, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+    output = (output + c).slice(-4000);
+  });
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+    output = (output + c).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const deadline = Date.now() + readyMs;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null) throw new Error(`${MOTO_COMMAND} exited before listening:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${MOTO_COMMAND} did not listen on 127.0.0.1:${port} within ${readyMs} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new AwsClient({ ...CREDENTIALS, region: 'us-east-1', service: 's3', retries: 0 });
+
   return {
     endpoint,
-    bucket,
-    env: {
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: endpoint,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_REGION: CREDENTIALS.region,
+    async bucket() {
+      const bucket = `imageapi-${randomBytes(6).toString('hex')}`;
+      const response = await client.fetch(`${endpoint}/${bucket}`, { method: 'PUT' });
+      if (!response.ok)
+        throw new Error(`could not create bucket ${bucket}: ${response.status} ${await response.text()}`);
+      const settings: S3Settings = { bucket, endpoint, region: 'auto', ...CREDENTIALS };
+      return {
+        settings,
+        env: {
+          S3_BUCKET: bucket,
+          S3_ENDPOINT: endpoint,
+          AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        },
+      };
     },
-    s3,
-    process: proc,
-    stop: async () => {
-      await proc.stop(5_000);
-      await rm(dir, { recursive: true, force: true });
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
     },
   };
 }

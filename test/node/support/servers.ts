@@ -116,14 +116,21 @@ export async function storeFilesUnder(root: string): Promise<Set<string>> {
  * The scenarios' target for a real server on `data`: every response held to the OpenAPI
  * document and the security headers, the log watched for the run's secrets, the store listable.
  */
-export function scenarioTarget(name: string, origin: string, data: { env: EnvVars }, witness: SecretWitness): Target {
+export function scenarioTarget(
+  name: string,
+  origin: string,
+  data: { env: EnvVars },
+  witness: SecretWitness,
+  /** What the store holds, when it is not the directory IMAGES_DIR names (an S3 bucket). */
+  storedKeys: () => Promise<Set<string>> = () => storeFilesUnder(data.env.IMAGES_DIR as string),
+): Target {
   witness.add(data.env.AUTH_SECRET);
   return withContract(
     withSecurityHeaders(
       witness.watch(
         httpTarget(name, origin, {
           authSecret: data.env.AUTH_SECRET,
-          storedKeys: () => storeFilesUnder(data.env.IMAGES_DIR as string),
+          storedKeys,
           setOperator: (email, operator) => operatorAction(data.env, email, operator),
         }),
       ),
