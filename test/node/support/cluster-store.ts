@@ -1,17 +1,19 @@
 /**
- * The byte store every server of the cluster test shares.
- * TODO(s3 merge): moto_server and the S3 store; until then one directory on this machine.
+ * The byte store every server of the cluster test shares: a bucket on moto_server, reached by
+ * the servers through their S3 store (S3_BUCKET, S3_ENDPOINT, …) and by the test through the
+ * same store, behind the servers' backs.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fsStore } from '../../../src/storage/fs';
 import type { ImageStore } from '../../../src/storage/image-store';
+import { s3Store } from '../../../src/storage/s3';
+import { startMoto } from './moto';
 
 export interface ClusterStore {
   /** What each server is started with to use the store. */
   env: Record<string, string>;
-  /** A scratch directory the servers run in (no .env there). */
+  /** A scratch directory the servers run in (no .env there, nothing stored there). */
   workDir: string;
   imageStore(): ImageStore;
   allKeys(): Promise<Set<string>>;
@@ -22,25 +24,38 @@ export interface ClusterStore {
 }
 
 export async function startClusterStore(): Promise<ClusterStore> {
-  const workDir = await mkdtemp(join(tmpdir(), 'imageapi-cluster-'));
-  const imagesDir = join(workDir, 'images');
-  const store = () => fsStore(imagesDir);
-  return {
-    env: { IMAGES_DIR: imagesDir },
-    workDir,
-    imageStore: store,
-    allKeys: () => listAll(store()),
-    putOrphan: async () => {
-      const key = `orphan-${crypto.randomUUID()}`;
-      await store().put(key, new Blob([crypto.getRandomValues(new Uint8Array(64))]), {
-        contentType: 'application/octet-stream',
-        size: 64,
-      });
-      return key;
-    },
-    exists: async (key) => (await store().get(key)) !== null,
-    stop: () => rm(workDir, { recursive: true, force: true }),
-  };
+  const moto = await startMoto();
+  try {
+    const { settings, env } = await moto.bucket();
+    const workDir = await mkdtemp(join(tmpdir(), 'imageapi-cluster-'));
+    const store = s3Store(settings);
+    return {
+      env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+      workDir,
+      imageStore: () => store,
+      allKeys: () => listAll(store),
+      putOrphan: async () => {
+        const key = `orphan-${crypto.randomUUID()}`;
+        await store.put(key, new Blob([crypto.getRandomValues(new Uint8Array(64))]), {
+          contentType: 'application/octet-stream',
+          size: 64,
+        });
+        return key;
+      },
+      exists: async (key) => {
+        const found = await store.get(key);
+        await found?.body.cancel();
+        return found !== null;
+      },
+      stop: async () => {
+        await moto.stop();
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await moto.stop();
+    throw err;
+  }
 }
 
 export async function listAll(store: ImageStore): Promise<Set<string>> {
