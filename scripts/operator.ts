@@ -86,7 +86,11 @@ async function onLibsql() {
   if (!('Bun' in globalThis) && existsSync('.env')) process.loadEnvFile('.env');
   // Nothing is signed here: a placeholder stands in when AUTH_SECRET is not set.
   const settings = loadSettings({ AUTH_SECRET: 'operator-needs-no-secret-'.padEnd(32, '-'), ...process.env });
-  const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
+  const database = await openLibsql({
+    url: settings.databaseUrl,
+    authToken: settings.databaseAuthToken,
+    primaryUrl: settings.databasePrimaryUrl,
+  });
   const deps = { db: database.db, clock: () => new Date() };
   try {
     if (command === 'list') {

@@ -21,7 +21,11 @@ const all = process.argv.includes('--all');
 if (!('Bun' in globalThis) && existsSync('.env')) process.loadEnvFile('.env');
 // The sweep signs nothing: a placeholder stands in when AUTH_SECRET is not set.
 const settings = loadSettings({ AUTH_SECRET: 'sweep-needs-no-secret-'.padEnd(32, '-'), ...process.env });
-const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
+const database = await openLibsql({
+  url: settings.databaseUrl,
+  authToken: settings.databaseAuthToken,
+  primaryUrl: settings.databasePrimaryUrl,
+});
 try {
   const deps = { db: database.db, store: fsStore(settings.imagesDir), clock: () => new Date(), logger: consoleLogger };
   const total: SweepResult = { scanned: 0, deleted: 0, pages: 0, passComplete: false };

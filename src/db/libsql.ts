@@ -3,17 +3,19 @@
  * the same `drizzle/` migrations as D1. `batch()` is all-or-nothing on both, so services are
  * identical. A `file:` URL is a local database (migrated through `@libsql/client`, then served
  * through the runtime's synchronous driver, local-sqlite.ts); a `libsql:`/`http(s):`/`ws(s):`
- * URL a remote sqld.
+ * URL a remote sqld, or a sqld replica when `primaryUrl` names its primary (sqld-replica.ts).
+ * Migrations are applied so that several servers may start at once (migrate.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Client, createClient } from '@libsql/client';
 import { drizzle } from 'drizzle-orm/libsql';
-import { migrate } from 'drizzle-orm/libsql/migrator';
 import { type Db, drizzleOptions } from './client';
 import { openLocalSqlite } from './local-sqlite';
+import { applyMigrations } from './migrate';
 import { repairMalformedText } from './repair-text';
+import { replicaFetch } from './sqld-replica';
 
 /** How long a writer waits for another process's lock before failing with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
@@ -50,21 +52,29 @@ export interface OpenLibsqlOptions {
    */
   serveSynchronously?: boolean;
   authToken?: string;
+  /** When `url` is a sqld replica: its primary, asked before each read so reads are current. */
+  primaryUrl?: string;
   migrationsFolder?: string;
 }
+
+/** The same sqld over HTTP (`libsql://` already is, on Node and Bun). */
+const overHttp = (url: string) => url.replace(/^wss:/i, 'https:').replace(/^ws:/i, 'http:');
 
 /** Opens the database, switches a local file to WAL and applies pending migrations. */
 export async function openLibsql({
   url,
   authToken,
+  primaryUrl,
   migrationsFolder = MIGRATIONS_FOLDER,
   serveSynchronously = true,
 }: OpenLibsqlOptions): Promise<LibsqlDatabase> {
   const file = localDatabasePath(url);
   if (file) mkdirSync(dirname(file), { recursive: true });
   const client = createClient({
-    url,
+    // The replica's reads are amended in `fetch`, which only the HTTP protocol goes through.
+    url: primaryUrl ? overHttp(url) : url,
     ...(authToken ? { authToken } : {}),
+    ...(primaryUrl ? { fetch: replicaFetch({ primaryUrl, ...(authToken ? { authToken } : {}) }) } : {}),
     // For local files `timeout` is SQLite's busy timeout, set on every pooled connection.
     ...(file !== undefined ? { timeout: BUSY_TIMEOUT_MS } : {}),
   });
@@ -76,7 +86,7 @@ export async function openLibsql({
       if (journal !== 'wal') throw new Error(`Could not switch ${file} to WAL mode (got ${journal || 'nothing'})`);
     }
     const db = drizzle(client, drizzleOptions);
-    await migrate(db, { migrationsFolder });
+    await applyMigrations(client, migrationsFolder);
     await repairMalformedText(client);
     if (file && serveSynchronously) {
       // Migrated and repaired through the client; served through the faster synchronous driver.

@@ -110,7 +110,11 @@ export async function startLocal({ runtime, listen, env = process.env, logger = 
   for (const warning of settings.warnings) logger.warn(warning);
   if (settings.config.adminEmailsIgnored) logger.warn(ADMIN_EMAILS_IGNORED);
 
-  const database = await openLibsql({ url: settings.databaseUrl, authToken: settings.databaseAuthToken });
+  const database = await openLibsql({
+    url: settings.databaseUrl,
+    authToken: settings.databaseAuthToken,
+    primaryUrl: settings.databasePrimaryUrl,
+  });
   const listeners: Listener[] = [];
   try {
     // With S3_BUCKET the bytes live in the bucket and nothing is written under IMAGES_DIR.

@@ -14,6 +14,12 @@ export const localSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8000),
   DATABASE_URL: z.string().trim().min(1).default('file:./data/imageapi.db'),
   DATABASE_AUTH_TOKEN: z.string().optional(),
+  // When DATABASE_URL is a sqld replica: its primary, so that reads through the replica are current.
+  DATABASE_PRIMARY_URL: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\//i, "the primary's http(s):// URL")
+    .optional(),
   IMAGES_DIR: z.string().trim().min(1).default('./data/images'),
   // Only behind a reverse proxy that every request passes through: X-Forwarded-For is then believed.
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
@@ -26,6 +32,7 @@ const serverSchema = localSchema.transform((env) => ({
   port: env.PORT,
   databaseUrl: env.DATABASE_URL,
   databaseAuthToken: env.DATABASE_AUTH_TOKEN,
+  databasePrimaryUrl: env.DATABASE_PRIMARY_URL,
   imagesDir: env.IMAGES_DIR,
   /** Take the client's address from X-Forwarded-For (its last entry) instead of the socket. */
   trustProxy: env.TRUST_PROXY === 'true',
@@ -75,6 +82,11 @@ export function loadSettings(env: EnvVars, readDevVars: () => string | undefined
     throw new SettingsError(`Invalid configuration: ${fields}`);
   }
   const server = parsed.data;
+  if (server.databasePrimaryUrl && /^file:/i.test(server.databaseUrl)) {
+    throw new SettingsError(
+      'DATABASE_PRIMARY_URL names the primary of a sqld replica: DATABASE_URL must then be the replica, not a file',
+    );
+  }
   const { development } = server;
   const warnings: string[] = [];
 
