@@ -10,12 +10,15 @@ import { problemResponse } from './http/problem';
 import { API_CSP, securityHeaders } from './http/security-headers';
 import { workersWebAssets } from './http/web-assets';
 import { consoleLogger } from './lib/logger';
+import { s3SettingsFrom } from './runtime/s3-settings';
 import { finishAccountDeletions } from './services/account-lifecycle';
 import { ADMIN_EMAILS_IGNORED } from './services/admin';
 import { sweepOrphanBytes } from './services/housekeeping';
 import { pruneLoginThrottle } from './services/login-throttle';
 import { expireUploadSessions } from './services/upload-sessions';
 import { r2Store } from './storage/r2';
+import { s3Store } from './storage/s3';
+import { withS3Multipart } from './storage/s3-multipart';
 import { imagesBindingTransformer } from './transform/images-binding';
 
 type Built = { env: Env; app: App; deps: GivenDeps } | { env: Env; error: unknown };
@@ -32,6 +35,16 @@ function readReplication(env: Env): boolean {
   return value === 'on';
 }
 
+/**
+ * R2 through its binding; with S3 credentials for the same bucket (S3_BUCKET, S3_ENDPOINT = R2's
+ * S3 endpoint, and the R2 token's keys as secrets), upload sessions presign their parts there.
+ */
+function imageStore(env: Env) {
+  const s3 = s3SettingsFrom(env as unknown as Record<string, string | undefined>);
+  const store = r2Store(env.IMAGES);
+  return s3 ? withS3Multipart(store, s3Store(s3)) : store;
+}
+
 function build(env: Env): Built {
   try {
     const deps: GivenDeps = {
@@ -39,7 +52,7 @@ function build(env: Env): Built {
       // Off, every request shares one drizzle instance and its prepared statements; on, each
       // builds its own over its session (a per-request cost worth paying only with replicas).
       ...(readReplication(env) ? { dbSessions: d1Sessions(env.DB) } : {}),
-      store: r2Store(env.IMAGES),
+      store: imageStore(env),
       transformer: imagesBindingTransformer(env.IMAGES_TRANSFORM),
       config: parseConfig(env as unknown as Record<string, unknown>),
       clock: () => new Date(),

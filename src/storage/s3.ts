@@ -146,6 +146,8 @@ function contentRange(header: string | null): { offset: number; length: number; 
 
 export interface S3ImageStore extends ImageStore {
   readonly bucket: string;
+  presignPart: NonNullable<ImageStore['presignPart']>;
+  listParts: NonNullable<ImageStore['listParts']>;
   /** The multipart uploads begun and neither completed nor aborted (for tests and operators). */
   listMultipartUploads(prefix?: string): Promise<{ key: string; uploadId: string }[]>;
 }

@@ -48,8 +48,9 @@ describe('the deploy bundle (wrangler deploy --dry-run)', () => {
     const run = wrangler(['deploy', '--dry-run', '--outdir', out]);
     expect(run.status, run.stdout + run.stderr).toBe(0);
     const bundle = readFileSync(join(out, 'index.js'), 'utf8');
-    // Before: 1,243 KiB with every locale, 685 KiB minified. With upload sessions about 560 KiB.
-    expect(statSync(join(out, 'index.js')).size).toBeLessThan(580 * 1024);
+    // Before: 1,243 KiB with every locale, 685 KiB minified. With upload sessions and the S3
+    // client that presigns R2 parts about 590 KiB: every locale back would pass the bound.
+    expect(statSync(join(out, 'index.js')).size).toBeLessThan(620 * 1024);
     // Phrases from zod's English locale (kept) and its German and Spanish ones (dropped; esbuild
     // writes non-ASCII as escapes, so only ASCII parts are searched for).
     expect(bundle).toContain('Invalid input');
