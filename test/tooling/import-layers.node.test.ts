@@ -24,7 +24,7 @@ function tree(files: Record<string, string>): string {
 describe('import layering (.dependency-cruiser.cjs)', () => {
   it('passes imports that run down the layers', async () => {
     const dir = tree({
-      'src/app.ts': "import { handler } from '../node/routes/things';\nexport const app = handler;\n",
+      'src/app.ts': "import { handler } from './routes/things';\nexport const app = handler;\n",
       'src/routes/things.ts': "import { things } from '../services/things';\nexport const handler = things;\n",
       'src/services/things.ts': "import { rows } from '../db/things';\nexport const things = rows;\n",
       'src/db/things.ts': "import { LIMIT } from '../limits';\nexport const rows = LIMIT;\n",
@@ -45,8 +45,8 @@ describe('import layering (.dependency-cruiser.cjs)', () => {
     [
       'no-circular',
       {
-        'src/services/a.ts': "import { b } from '../node/b';\nexport const a = () => b;\n",
-        'src/services/b.ts': "import { a } from '../node/a';\nexport const b = () => a;\n",
+        'src/services/a.ts': "import { b } from './b';\nexport const a = () => b;\n",
+        'src/services/b.ts': "import { a } from './a';\nexport const b = () => a;\n",
       },
     ],
   ])('refuses %s', async (rule, files) => {
