@@ -1,0 +1,99 @@
+import { rgbaToThumbHash } from 'thumbhash';
+import type { ImageRecord } from '../db/images/queries';
+import { jpegOrientation, swapsAxes } from '../formats/orientation';
+import { decodePng } from '../formats/png-pixels';
+import { SNIFF_BYTES } from '../formats/sniff';
+import { peek } from '../lib/peek-stream';
+import type { TransformPlan } from '../transform/transformer';
+import type { ServiceDeps } from './deps';
+import { variantRefusal } from './variants/refusals';
+
+/**
+ * ThumbHash placeholders (a blurred preview in ~25 bytes) for verified images an engine decodes.
+ * Every runtime takes the same path, so the same bytes give the same hash: the engine (sharp on
+ * Node and Bun, the Images binding on Workers, which gives PNG but never raw pixels) makes a PNG
+ * of at most THUMBHASH_SIDE per side, upright, through its own decode gate and bounds (the
+ * variant rules: MAX_VARIANT_PIXELS, the stored size checked against the decoder's); the PNG
+ * is decoded here (formats/png-pixels) and hashed.
+ */
+
+/** ThumbHash encodes images of at most 100×100. */
+export const THUMBHASH_SIDE = 100;
+
+export type ThumbhashSource = Pick<ImageRecord, 'storageKey' | 'contentType' | 'width' | 'height' | 'verified'>;
+
+/**
+ * The image's ThumbHash as base64, or null when it gets none (unverified, a type the engine does
+ * not decode, too large, unknown size) or it could not be made: a placeholder is never worth
+ * failing an upload over, so every failure is logged and answered null.
+ */
+export async function computeThumbhash(
+  deps: Pick<ServiceDeps, 'store' | 'transformer' | 'config' | 'logger'>,
+  source: ThumbhashSource,
+): Promise<string | null> {
+  if (variantRefusal(source, deps) !== undefined) return null;
+  try {
+    return await makeThumbhash(deps, source);
+  } catch (err) {
+    deps.logger.warn('no thumbhash: the image could not be reduced', {
+      key: source.storageKey,
+      engine: deps.transformer.name,
+      error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+    return null;
+  }
+}
+
+async function makeThumbhash(
+  deps: Pick<ServiceDeps, 'store' | 'transformer' | 'config'>,
+  source: ThumbhashSource,
+): Promise<string | null> {
+  const openOriginal = async () => {
+    const original = await deps.store.get(source.storageKey);
+    if (!original) throw new Error('the stored bytes are missing');
+    return original.body;
+  };
+  const { head, body } = await peek(await openOriginal(), SNIFF_BYTES);
+  let first: ReadableStream<Uint8Array> | undefined = body;
+  const open = async () => {
+    const stream = first ?? (await openOriginal());
+    first = undefined;
+    return stream;
+  };
+  try {
+    const plan = thumbhashPlan(source, source.contentType === 'image/jpeg' ? jpegOrientation(head) : 1, deps);
+    const made = await deps.transformer.transform(open, plan);
+    const pixels = await decodePng(made.bytes, THUMBHASH_SIDE * THUMBHASH_SIDE);
+    return toBase64(rgbaToThumbHash(pixels.width, pixels.height, pixels.rgba));
+  } finally {
+    if (first) await first.cancel().catch(() => {});
+  }
+}
+
+/** The upright image scaled to fit THUMBHASH_SIDE (never enlarged), as PNG. */
+export function thumbhashPlan(
+  source: ThumbhashSource,
+  orientation: number,
+  deps: Pick<ServiceDeps, 'config'>,
+): TransformPlan {
+  const width = source.width as number;
+  const height = source.height as number;
+  const [uw, uh] = swapsAxes(orientation) ? [height, width] : [width, height];
+  const scale = Math.min(1, THUMBHASH_SIDE / Math.max(uw, uh));
+  return {
+    source: { width, height },
+    maxInputPixels: deps.config.maxVariantPixels,
+    orientation,
+    width: Math.max(1, Math.round(uw * scale)),
+    height: Math.max(1, Math.round(uh * scale)),
+    mode: 'scale',
+    format: 'png',
+    quality: undefined,
+  };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
