@@ -1,5 +1,5 @@
 import { rgbaToThumbHash } from 'thumbhash';
-import type { ImageRecord } from '../db/images/queries';
+import { type ImageRecord, imagesWithoutThumbhash, setThumbhash } from '../db/images/queries';
 import { jpegOrientation, swapsAxes } from '../formats/orientation';
 import { decodePng } from '../formats/png-pixels';
 import { SNIFF_BYTES } from '../formats/sniff';
@@ -96,4 +96,34 @@ function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
+}
+
+export interface BackfillProgress {
+  /** Images examined. */
+  scanned: number;
+  /** Images given a ThumbHash. */
+  set: number;
+  /** The last image id examined: pass it as `afterId` to go on; null when none remain. */
+  lastId: number | null;
+}
+
+/**
+ * One slice of the backfill: the next `limit` verified images after `afterId` that have no
+ * ThumbHash, each made as an upload makes it (computeThumbhash) and written only where it is
+ * still missing. An image that gets none stays null and is passed over, so a run walking the ids
+ * tries each image once (scripts/backfill-thumbhash.ts).
+ */
+export async function backfillThumbhashes(
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'transformer' | 'config' | 'logger'>,
+  { afterId, limit }: { afterId: number; limit: number },
+): Promise<BackfillProgress> {
+  const rows = await imagesWithoutThumbhash(deps.db, afterId, limit);
+  let set = 0;
+  for (const row of rows) {
+    const hash = await computeThumbhash(deps, { ...row, verified: true });
+    if (hash === null) continue;
+    await setThumbhash(deps.db, row.id, hash);
+    set++;
+  }
+  return { scanned: rows.length, set, lastId: rows.at(-1)?.id ?? null };
 }
