@@ -101,6 +101,8 @@ export function uploadRows(
 ) {
   const s = statements(db, { kind: kindOf(session), withTags: tags.length > 0, unique });
   const values: Record<string, unknown> = {
+    // A row given without one has no placeholder yet (NULL), like a column left out of an insert.
+    thumbhash: null,
     ...row,
     ...placeholders(session),
     maxBytes: quota.maxBytes,
