@@ -25,7 +25,7 @@ import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quot
 import { checkSession } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
-import { computeThumbhash } from './thumbhash';
+import { computeThumbhash, THUMBHASH_UPLOAD_MAX_BYTES } from './thumbhash';
 import type { TimeRange } from './time-filters';
 import type { ReceivedImage } from './upload-stream';
 import { storedVariantKeys } from './variants/identity';
@@ -176,13 +176,11 @@ async function writeRows(
   }
   const width = verdict.verified ? (verdict.width ?? null) : null;
   const height = verdict.verified ? (verdict.height ?? null) : null;
-  const thumbhash = await computeThumbhash(deps, {
-    storageKey,
-    contentType: verdict.contentType,
-    width,
-    height,
-    verified: verdict.verified,
-  });
+  const thumbhash = await computeThumbhash(
+    deps,
+    { storageKey, contentType: verdict.contentType, width, height, verified: verdict.verified, size: file.size },
+    { maxBytes: THUMBHASH_UPLOAD_MAX_BYTES },
+  );
 
   const now = deps.clock().getTime();
   // Quota: the row is written only while the session may write and the image still fits

@@ -20,7 +20,17 @@ import { variantRefusal } from './variants/refusals';
 /** ThumbHash encodes images of at most 100×100. */
 export const THUMBHASH_SIDE = 100;
 
-export type ThumbhashSource = Pick<ImageRecord, 'storageKey' | 'contentType' | 'width' | 'height' | 'verified'>;
+/**
+ * Largest original an upload makes its ThumbHash of. sharp holds the whole original while it
+ * decodes, so a larger one would break the streaming upload's memory bound; those get theirs from
+ * the backfill (scripts/backfill-thumbhash.ts), which runs apart from the server.
+ */
+export const THUMBHASH_UPLOAD_MAX_BYTES = 16 * 2 ** 20;
+
+export type ThumbhashSource = Pick<ImageRecord, 'storageKey' | 'contentType' | 'width' | 'height' | 'verified'> & {
+  /** The original's bytes, where known (see `maxBytes`). */
+  size?: number;
+};
 
 /**
  * The image's ThumbHash as base64, or null when it gets none (unverified, a type the engine does
@@ -30,8 +40,10 @@ export type ThumbhashSource = Pick<ImageRecord, 'storageKey' | 'contentType' | '
 export async function computeThumbhash(
   deps: Pick<ServiceDeps, 'store' | 'transformer' | 'config' | 'logger'>,
   source: ThumbhashSource,
+  { maxBytes = Number.POSITIVE_INFINITY }: { maxBytes?: number } = {},
 ): Promise<string | null> {
   if (variantRefusal(source, deps) !== undefined) return null;
+  if ((source.size ?? 0) > maxBytes) return null;
   try {
     return await makeThumbhash(deps, source);
   } catch (err) {
