@@ -41,7 +41,8 @@ it('gives verified decodable images their ThumbHash, leaves the rest and any alr
     ['images/c', await png(40, 30), 'image/png'],
     ['images/d', await png(20, 10), 'image/png'],
   ];
-  for (const [key, bytes, contentType] of files) await store.put(key, new Blob([Uint8Array.from(bytes)]), { contentType });
+  for (const [key, bytes, contentType] of files)
+    await store.put(key, new Blob([Uint8Array.from(bytes)]), { contentType });
   const db = await openLibsql({ url });
   await db.client.executeMultiple(`
     INSERT INTO users (id, email, password_hash) VALUES (1, 'a@example.com', 'x');
