@@ -49,10 +49,16 @@ export const images = sqliteTable(
     // When an engine first failed or refused to decode it (services/variants.ts): from then on
     // variants are refused at once, without reading the bytes again.
     decodeFailedAt: integer({ mode: 'number' }),
+    // A ThumbHash (base64) of a verified image an engine decoded (services/thumbhash.ts); NULL
+    // when none was made: unverified, AVIF/BMP/TIFF, a failed decode, or not backfilled yet.
+    thumbhash: text(),
   },
   (t) => [
     index('images_owner_created_idx').on(t.ownerId, t.createdAt, t.id),
     uniqueIndex('images_storage_key_unique').on(t.storageKey),
+    // The duplicate check and the `sha256` list filter: one owner's images with these bytes.
+    // Not unique: `on_duplicate=allow` keeps storing copies.
+    index('images_owner_sha256_idx').on(t.ownerId, t.sha256),
   ],
 );
 

@@ -4,6 +4,7 @@ import {
   CannotProcess,
   Conflict,
   type DomainError,
+  DuplicateImage,
   type FieldIssue,
   Forbidden,
   Inconsistent,
@@ -17,6 +18,7 @@ import {
   Unauthenticated,
   UnsupportedFormat,
 } from '../services/errors';
+import type { ExistingImage } from './problem';
 
 /** Every 401 names the scheme it expects (RFC 9110 §11.6.1). */
 export const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="imageapi"' } as const;
@@ -27,6 +29,7 @@ export interface ProblemParts {
   errors?: FieldIssue[];
   headers?: Record<string, string>;
   quota?: QuotaStanding;
+  existingImage?: ExistingImage;
 }
 
 /** The one mapping from what a service says went wrong to the problem response that says it. */
@@ -40,6 +43,9 @@ export function problemFor(err: DomainError): ProblemParts {
   }
   if (err instanceof Forbidden) return { status: 403, detail };
   if (err instanceof NotFound) return { status: 404, detail };
+  if (err instanceof DuplicateImage) {
+    return { status: 409, detail, existingImage: { id: err.imageId, url: `/api/v1/images/${err.imageId}` } };
+  }
   if (err instanceof Conflict) return { status: 409, detail };
   if (err instanceof TooLarge) return { status: 413, detail };
   if (err instanceof UnsupportedFormat) return { status: 415, detail };

@@ -26,6 +26,16 @@ export const quotaProblemSchema = z
   })
   .openapi('QuotaProblem') satisfies z.ZodType<QuotaStanding>;
 
+/** On an upload refused as a duplicate (`on_duplicate=reject`): the image already holding its bytes. */
+export const existingImageSchema = z
+  .object({
+    id: z.number().int().openapi({ example: 42 }),
+    url: z.string().openapi({ description: 'Its metadata', example: '/api/v1/images/42' }),
+  })
+  .openapi('ExistingImage');
+
+export type ExistingImage = z.infer<typeof existingImageSchema>;
+
 export const problemSchema = z
   .object({
     type: z.string().openapi({ example: 'about:blank' }),
@@ -36,6 +46,7 @@ export const problemSchema = z
     request_id: z.string().optional(),
     errors: z.array(fieldErrorSchema).optional(),
     quota: quotaProblemSchema.optional(),
+    existing_image: existingImageSchema.optional(),
   })
   .openapi('Problem', { description: 'RFC 9457 problem details' });
 
@@ -86,7 +97,12 @@ export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
   detail?: string,
-  extra: { errors?: FieldIssue[]; headers?: Record<string, string>; quota?: QuotaStanding } = {},
+  extra: {
+    errors?: FieldIssue[];
+    headers?: Record<string, string>;
+    quota?: QuotaStanding;
+    existingImage?: ExistingImage;
+  } = {},
 ): Response {
   const body: Problem = {
     type: 'about:blank',
@@ -97,6 +113,7 @@ export function problemResponse(
     ...(c.get('requestId') ? { request_id: c.get('requestId') } : {}),
     ...(extra.errors ? { errors: extra.errors } : {}),
     ...(extra.quota ? { quota: extra.quota } : {}),
+    ...(extra.existingImage ? { existing_image: extra.existingImage } : {}),
   };
   return c.newResponse(JSON.stringify(body), status, {
     'Content-Type': PROBLEM_CONTENT_TYPE,

@@ -62,6 +62,14 @@ export class Conflict extends DomainError {
   override name = 'Conflict';
 }
 
+/** An upload with `on_duplicate=reject` whose bytes the owner already has, as `imageId`. */
+export class DuplicateImage extends Conflict {
+  override name = 'DuplicateImage';
+  constructor(readonly imageId: number) {
+    super(`You already have an image with these bytes: ${imageId}.`);
+  }
+}
+
 /** The content is larger than this server accepts. */
 export class TooLarge extends DomainError {
   override name = 'TooLarge';

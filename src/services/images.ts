@@ -20,11 +20,12 @@ import { UnavailableError } from '../lib/unavailable';
 import type { ByteRange, StoredObject } from '../storage/image-store';
 import { decodePageCursor, encodePageCursor } from './cursor';
 import type { ServiceDeps } from './deps';
-import { Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
+import { DuplicateImage, Inconsistent, InvalidInput, NotFound, TooLarge } from './errors';
 import { assertFits, checkUploadQuota, quotaDefaults, storedUsage } from './quota';
 import { checkSession } from './session';
 import { isControl } from './tag-rules';
 import { isWellFormed, NOT_WELL_FORMED } from './text';
+import { computeThumbhash, THUMBHASH_UPLOAD_MAX_BYTES } from './thumbhash';
 import type { TimeRange } from './time-filters';
 import type { ReceivedImage } from './upload-stream';
 import { storedVariantKeys } from './variants/identity';
@@ -67,6 +68,14 @@ function shorten(name: string): string {
   );
 }
 
+/**
+ * What an upload does when its owner already has an image with the same bytes (SHA-256):
+ * `allow` stores another copy, `reject` refuses it (DuplicateImage, naming the existing one),
+ * `return` answers the existing image and stores nothing. Only the uploader's own images count.
+ */
+export type OnDuplicate = 'allow' | 'reject' | 'return';
+export const ON_DUPLICATE = ['allow', 'reject', 'return'] as const satisfies readonly OnDuplicate[];
+
 export interface UploadInput {
   /** The image part, its bytes already streamed into the store (receiveImage). */
   file: ReceivedImage;
@@ -76,6 +85,14 @@ export interface UploadInput {
   maxBytes?: number;
   /** Written in the same batch, only if the image row is (an upload session's completion). */
   alsoWrite?: Statement[];
+  /** Default `allow`. */
+  onDuplicate?: OnDuplicate;
+}
+
+/** A new image, or (`on_duplicate=return`) the owner's existing one with the same bytes. */
+export interface UploadOutcome {
+  image: ImageRecord;
+  created: boolean;
 }
 
 /**
@@ -84,14 +101,17 @@ export interface UploadInput {
  * and a 201 means both are stored.
  */
 export async function uploadImage(
-  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger' | 'config'>,
+  deps: Pick<ServiceDeps, 'db' | 'store' | 'clock' | 'logger' | 'config' | 'transformer'>,
   session: Session,
   input: UploadInput,
-): Promise<ImageRecord> {
+): Promise<UploadOutcome> {
   const { file } = input;
   file.claimed = true;
   try {
-    return await writeRows(deps, session, input);
+    const outcome = await writeRows(deps, session, input);
+    // An existing image answered instead: these bytes were never recorded, nor counted.
+    if (!outcome.created && file.stored) await deleteBytesQuietly(deps, [file.stored.key], 'duplicate upload');
+    return outcome;
   } catch (err) {
     // A batch that timed out may still commit: then its row needs these bytes. Housekeeping
     // removes them later if it did not.
@@ -114,11 +134,31 @@ export async function discardReceived(deps: Pick<ServiceDeps, 'store' | 'logger'
   if (file.stored && !file.claimed) await deleteBytesQuietly(deps, [file.stored.key], 'upload form refused');
 }
 
-async function writeRows(
-  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config'>,
+/**
+ * The owner's image with these bytes (the oldest, when there are several), or null; never
+ * another user's. With the session check, in one statement.
+ */
+export async function findDuplicate(
+  deps: Pick<ServiceDeps, 'db'>,
   session: Session,
-  { file, tags, maxBytes = deps.config.maxUploadBytes, alsoWrite = [] }: UploadInput,
-): Promise<ImageRecord> {
+  sha256: string,
+): Promise<ImageRecord | null> {
+  const page = await pageWithSession(deps.db, session, { tags: [], sha256, limit: 1 });
+  checkSession(page.session, session);
+  return page.items[0] ?? null;
+}
+
+/** `reject` refuses, `return` answers the existing image. */
+function answerDuplicate(existing: ImageRecord, onDuplicate: OnDuplicate): UploadOutcome {
+  if (onDuplicate === 'reject') throw new DuplicateImage(existing.id);
+  return { image: existing, created: false };
+}
+
+async function writeRows(
+  deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'store' | 'transformer' | 'logger'>,
+  session: Session,
+  { file, tags, maxBytes = deps.config.maxUploadBytes, alsoWrite = [], onDuplicate = 'allow' }: UploadInput,
+): Promise<UploadOutcome> {
   // Who is asking and the image count were checked before the bytes streamed in (mayUpload);
   // the batch below judges session and quota again, exactly, with the size now known.
   if (file.size > maxBytes) throw new TooLarge(`The image is ${file.size} bytes; the limit is ${maxBytes}.`);
@@ -127,6 +167,20 @@ async function writeRows(
   if (!file.stored) throw new Error('upload bytes were neither stored nor refused');
   const { key: storageKey, sha256, verdict } = file.stored;
   const name = displayName(file.filename, verdict.extension);
+  const unique = onDuplicate !== 'allow';
+  // Checked before the placeholder is made, so a duplicate costs no decode; a racing upload
+  // of the same bytes is caught by the insert itself (insertImage `unique`).
+  if (unique) {
+    const existing = await findDuplicate(deps, session, sha256);
+    if (existing) return answerDuplicate(existing, onDuplicate);
+  }
+  const width = verdict.verified ? (verdict.width ?? null) : null;
+  const height = verdict.verified ? (verdict.height ?? null) : null;
+  const thumbhash = await computeThumbhash(
+    deps,
+    { storageKey, contentType: verdict.contentType, width, height, verified: verdict.verified, size: file.size },
+    { maxBytes: THUMBHASH_UPLOAD_MAX_BYTES },
+  );
 
   const now = deps.clock().getTime();
   // Quota: the row is written only while the session may write and the image still fits
@@ -141,27 +195,33 @@ async function writeRows(
       size: file.size,
       storageKey,
       sha256,
-      width: verdict.verified ? (verdict.width ?? null) : null,
-      height: verdict.verified ? (verdict.height ?? null) : null,
+      width,
+      height,
       verified: verdict.verified,
       createdAt: now,
+      thumbhash,
     },
     tags,
     quotaDefaults(deps.config),
+    unique,
   );
   const writes = [...rows.writes, ...alsoWrite];
-  const [[inserted], [sessionRows, usageRows]] = await batchAround(deps.db, [rows.insert], writes, [
+  const [[inserted], [sessionRows, usageRows, duplicates]] = await batchAround(deps.db, [rows.insert], writes, [
     rows.session,
     rows.usage,
+    ...(rows.duplicate ? [rows.duplicate] : []),
   ]);
   const [row] = inserted;
   if (!row) {
-    // Not written: the session ended meanwhile (401/403), or a racing upload took the room.
+    // Not written: the session ended meanwhile (401/403), a racing upload of the same bytes won
+    // (`unique`), or a racing upload took the room.
     checkSession(sessionRows, session);
+    const existing = duplicates?.[0];
+    if (existing) return answerDuplicate(toRecord(existing), onDuplicate);
     assertFits(storedUsage(usageRows[0], deps.config), file.size);
     throw new Error('image insert returned no row');
   }
-  return { ...row, tags };
+  return { image: { ...row, tags }, created: true };
 }
 
 const emptyImage = { name: 'image', in: 'body' as const, message: 'The image file is empty' };
@@ -259,6 +319,8 @@ async function deleteVariantsQuietly(deps: Pick<ServiceDeps, 'store' | 'logger'>
 
 export interface ListInput extends TimeRange {
   tags: string[];
+  /** Only images with these bytes (lowercase hex). */
+  sha256?: string;
   limit: number;
   cursor?: string;
 }
@@ -284,6 +346,7 @@ export async function listImages(
     tags: [...new Set(input.tags)],
     from: input.from,
     until: input.until,
+    ...(input.sha256 !== undefined ? { sha256: input.sha256 } : {}),
     before,
     // One more than asked: whether there is a next page.
     limit: input.limit + 1,

@@ -37,7 +37,7 @@ import { checkUploadQuota } from './quota';
 import { verifySession } from './session';
 import { classifyUpload, declaredRasterType } from './upload-policy';
 
-type SessionDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config'>;
+type SessionDeps = Pick<Deps, 'db' | 'store' | 'clock' | 'logger' | 'config' | 'transformer'>;
 
 export interface NewUpload {
   fileName: string;
@@ -327,7 +327,7 @@ async function complete(deps: SessionDeps, session: Session, row: UploadSessionR
     if (row.sha256 !== null && digest !== row.sha256) {
       throw new CannotProcess(`The bytes' SHA-256 is ${digest}; the upload declared ${row.sha256}.`);
     }
-    return await uploadImage(deps, session, {
+    const { image } = await uploadImage(deps, session, {
       file: {
         filename: row.fileName,
         size: stored.size,
@@ -338,6 +338,7 @@ async function complete(deps: SessionDeps, session: Session, row: UploadSessionR
       maxBytes: deps.config.maxSessionUploadBytes,
       alsoWrite: [markCompleted(deps.db, row.id, row.storageKey, deps.clock().getTime())],
     });
+    return image;
   } catch (err) {
     const now = deps.clock().getTime();
     if (!assembled && !(err instanceof DomainError)) {

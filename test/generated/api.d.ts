@@ -801,6 +801,7 @@ export interface components {
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
             quota?: components["schemas"]["QuotaProblem"];
+            existing_image?: components["schemas"]["ExistingImage"];
         };
         FieldError: {
             /** @example email */
@@ -834,6 +835,15 @@ export interface components {
              * @example 500000
              */
             requested: number;
+        };
+        ExistingImage: {
+            /** @example 42 */
+            id: number;
+            /**
+             * @description Its metadata
+             * @example /api/v1/images/42
+             */
+            url: string;
         };
         CreatedApiKey: {
             /** @example 7 */
@@ -1222,6 +1232,11 @@ export interface components {
              * @example true
              */
             verified: boolean;
+            /**
+             * @description A [ThumbHash](https://evanw.github.io/thumbhash/) of the image, base64: a blurred placeholder to paint before the thumbnail arrives, the same on every runtime for the same bytes. Null for images no engine decodes here (AVIF, BMP, TIFF, unverified), when it could not be made, or before it was backfilled
+             * @example 1QcSHQRnh493V4dIh4eXh1h4kJUI
+             */
+            thumbhash: string | null;
             /** @example /api/v1/images/42/file */
             file_url: string;
             /**
@@ -3248,6 +3263,8 @@ export interface operations {
                 limit?: number;
                 /** @description `next_cursor` from the previous page */
                 cursor?: string;
+                /** @description Only your images with these bytes: their SHA-256 as 64 hex characters (the `sha256` field) */
+                sha256?: string;
             };
             header?: never;
             path?: never;
@@ -3306,7 +3323,10 @@ export interface operations {
     };
     uploadImage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description When you already have an image with the same bytes (SHA-256; only your own images count): `allow` (default) stores another copy, `reject` answers 409 naming the existing image, `return` answers 200 with it and stores nothing. Exact under concurrent uploads: with `reject` or `return`, of two identical uploads only one is stored. */
+                on_duplicate?: "allow" | "reject" | "return";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3317,6 +3337,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description `on_duplicate=return` and you already have an image with these bytes: that image; nothing new is stored. `Location` points at it. */
+            200: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
             /** @description Stored. `Location` points at the metadata. */
             201: {
                 headers: {
@@ -3356,6 +3386,15 @@ export interface operations {
             };
             /** @description The body stalled for BODY_IDLE_SECONDS, or arrived slower than BODY_MIN_BYTES_PER_SECOND on average */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `on_duplicate=reject` and you already have an image with these bytes: `existing_image` names it; nothing is stored */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

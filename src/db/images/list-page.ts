@@ -29,6 +29,8 @@ export interface ListFilter {
   until?: number;
   /** Newest-first keyset position: items strictly older than this. */
   before?: { createdAt: number; id: number };
+  /** Only images with these bytes (images_owner_sha256_idx). */
+  sha256?: string;
   limit: number;
 }
 
@@ -38,6 +40,7 @@ interface Shape {
   from: boolean;
   until: boolean;
   before: boolean;
+  sha256: boolean;
 }
 
 /** An image as one JSON object, with the keys of ImageRecord (columns by their drizzle keys). */
@@ -69,6 +72,7 @@ function build(db: Db, shape: Shape) {
   const conditions: SQL[] = [eq(images.ownerId, sql.placeholder('userId'))];
   if (shape.from) conditions.push(gte(images.createdAt, sql.placeholder('from')));
   if (shape.until) conditions.push(lt(images.createdAt, sql.placeholder('until')));
+  if (shape.sha256) conditions.push(eq(images.sha256, sql.placeholder('sha256')));
   if (shape.before) {
     // A row value, not `a < x OR (a = x AND id < y)`: SQLite turns it into a range on
     // images_owner_created_idx, so a page deep in the list starts at the cursor instead of
@@ -131,10 +135,14 @@ const shapeOf = (kind: SessionKind, f: ListFilter): Shape => ({
   from: f.from !== undefined,
   until: f.until !== undefined,
   before: f.before !== undefined,
+  sha256: f.sha256 !== undefined,
 });
 
 /** The statement for a shape, built the first time it is asked for on a database. */
-const listStatement = perDatabase(build, (s: Shape) => `${s.kind}:${+s.tags}${+s.from}${+s.until}${+s.before}`);
+const listStatement = perDatabase(
+  build,
+  (s: Shape) => `${s.kind}:${+s.tags}${+s.from}${+s.until}${+s.before}${+s.sha256}`,
+);
 
 /**
  * The statement a list read runs and its placeholder values (test/support/list-plans.ts explains
@@ -155,6 +163,7 @@ export function listRead(db: Db, session: Session, filter: ListFilter, checked =
     ...(f.from !== undefined ? { from: f.from } : {}),
     ...(f.until !== undefined ? { until: f.until } : {}),
     ...(f.before ? { beforeAt: f.before.createdAt, beforeId: f.before.id } : {}),
+    ...(f.sha256 !== undefined ? { sha256: f.sha256 } : {}),
   };
   return { statement: listStatement(db, shapeOf(kind, f)), values };
 }

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, gt, is, Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, is, isNull, Placeholder, type SQL, sql } from 'drizzle-orm';
 import type { Session } from '../../lib/session';
 import type { Db } from '../client';
 import { insertWhere } from '../insert-where';
@@ -37,6 +37,8 @@ export interface ImageRecord {
   createdAt: number;
   /** Set when an engine could not or would not decode it: no variants from then on. */
   decodeFailedAt: number | null;
+  /** ThumbHash (base64) of a decoded verified image, or null (services/thumbhash.ts). */
+  thumbhash: string | null;
   tags: string[];
 }
 
@@ -67,13 +69,58 @@ export type NewImageRow = typeof images.$inferInsert;
  * quota (racing uploads are judged one at a time inside their batches). Returns the row, or
  * nothing when it was not written.
  */
-export const insertImage = (db: Db, session: Session, row: NewImageRow, quota: QuotaDefaults) =>
+export const insertImage = (
+  db: Db,
+  session: Session,
+  row: NewImageRow,
+  quota: QuotaDefaults,
+  { unique = false }: { unique?: boolean } = {},
+) =>
   insertWhere(
     db,
     images,
     row,
-    sql`${mayWrite(session)} AND ${withinQuota(session.userId, row.size, quota)}`,
+    sql`${mayWrite(session)} AND ${withinQuota(session.userId, row.size, quota)}${unique ? sql` AND NOT EXISTS ${sameBytes(row.ownerId, row.sha256)}` : sql``}`,
   ).returning();
+
+/**
+ * The owner's images with these bytes. Inside the insert's own condition it makes
+ * `on_duplicate=reject|return` exact under racing uploads: the batches are judged one at a time,
+ * so of two identical uploads only the first writes a row (images_owner_sha256_idx).
+ */
+const sameBytes = (ownerId: number | SQL | Placeholder, sha256: string | SQL | Placeholder) =>
+  sql`(SELECT 1 FROM images AS di WHERE di.owner_id = ${ownerId} AND di.sha256 = ${sha256})`;
+
+/** The owner's oldest image with these bytes, with its tags (a duplicate check's answer). */
+export const imageBySha256 = (db: Db, ownerId: number | Placeholder, sha256: string | Placeholder) =>
+  db
+    .select(withTags)
+    .from(images)
+    .where(and(eq(images.ownerId, ownerId), eq(images.sha256, sha256)))
+    .orderBy(asc(images.id))
+    .limit(1);
+
+/** Sets the ThumbHash of an image that has none yet (the backfill). */
+export const setThumbhash = (db: Db, imageId: number, thumbhash: string) =>
+  db
+    .update(images)
+    .set({ thumbhash })
+    .where(and(eq(images.id, imageId), isNull(images.thumbhash)));
+
+/** Verified images with no ThumbHash, by id after `afterId` (the backfill's slice). */
+export const imagesWithoutThumbhash = (db: Db, afterId: number, limit: number) =>
+  db
+    .select({
+      id: images.id,
+      storageKey: images.storageKey,
+      contentType: images.contentType,
+      width: images.width,
+      height: images.height,
+    })
+    .from(images)
+    .where(and(gt(images.id, afterId), isNull(images.thumbhash), eq(images.verified, true)))
+    .orderBy(asc(images.id))
+    .limit(limit);
 
 /** The storage key of an image the guard allows, read inside a delete's batch before the row goes. */
 export const storageKeyOf = (db: Db, imageId: number, guard: SQL) =>

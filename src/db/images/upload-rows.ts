@@ -5,7 +5,7 @@ import { jsonList } from '../json-list';
 import { kindOf, perDatabase, placeholders, type SessionKind, sessionPlaceholders, slot } from '../prepared';
 import { sessionRow } from '../session-queries';
 import { addToUsage, imageStored, type QuotaDefaults, usageOf } from '../usage-queries';
-import { ensureTags, imageIdByStorageKey, insertImage, linkTags, type NewImageRow } from './queries';
+import { ensureTags, imageBySha256, imageIdByStorageKey, insertImage, linkTags, type NewImageRow } from './queries';
 
 /**
  * The upload's batch (services/images.ts writeRows), built once per database and shape as drizzle
@@ -25,6 +25,8 @@ export type UploadRow = Omit<NewImageRow, 'id' | 'ownerId'> & { size: number; st
 interface Shape {
   kind: SessionKind;
   withTags: boolean;
+  /** `on_duplicate=reject|return`: no row when the owner already has these bytes. */
+  unique: boolean;
 }
 
 const ROW_KEYS = [
@@ -37,9 +39,10 @@ const ROW_KEYS = [
   'height',
   'verified',
   'createdAt',
+  'thumbhash',
 ] as const satisfies readonly (keyof UploadRow)[];
 
-function build(db: Db, { kind, withTags }: Shape) {
+function build(db: Db, { kind, withTags, unique }: Shape) {
   const session = sessionPlaceholders(kind);
   const userId = slot<number>('userId');
   const storageKey = slot<string>('storageKey');
@@ -48,7 +51,7 @@ function build(db: Db, { kind, withTags }: Shape) {
   const stored = imageStored(storageKey);
   const tags = sql.placeholder('tags');
   return {
-    insert: insertImage(db, session, { ...row, ownerId: userId }, quota).prepare(),
+    insert: insertImage(db, session, { ...row, ownerId: userId }, quota, { unique }).prepare(),
     tags: withTags
       ? [
           ensureTags(db, userId, tags, stored).prepare(),
@@ -58,11 +61,12 @@ function build(db: Db, { kind, withTags }: Shape) {
     usage: addToUsage(db, userId, slot<number>('size'), storageKey).prepare(),
     session: sessionRow(db, session).prepare(),
     usageRow: usageOf(db, userId).prepare(),
+    duplicate: unique ? imageBySha256(db, userId, sql.placeholder('sha256')).prepare() : undefined,
   };
 }
 
 /** The statements, built the first time a shape is asked for on a database. */
-const statements = perDatabase(build, (s: Shape) => `${s.kind}:${+s.withTags}`);
+const statements = perDatabase(build, (s: Shape) => `${s.kind}:${+s.withTags}${+s.unique}`);
 
 /** What every driver's batch asks of an item: drizzle's prepared query for it. */
 interface PreparedLike {
@@ -87,9 +91,18 @@ function bound<B>(prepared: PreparedLike, values: Record<string, unknown>): B {
  * the image fits), the tag and usage writes that follow it only if it was written, and the
  * session and usage rows that explain a refusal.
  */
-export function uploadRows(db: Db, session: Session, row: UploadRow, tags: readonly string[], quota: QuotaDefaults) {
-  const s = statements(db, { kind: kindOf(session), withTags: tags.length > 0 });
+export function uploadRows(
+  db: Db,
+  session: Session,
+  row: UploadRow,
+  tags: readonly string[],
+  quota: QuotaDefaults,
+  unique = false,
+) {
+  const s = statements(db, { kind: kindOf(session), withTags: tags.length > 0, unique });
   const values: Record<string, unknown> = {
+    // A row given without one has no placeholder yet (NULL), like a column left out of an insert.
+    thumbhash: null,
     ...row,
     ...placeholders(session),
     maxBytes: quota.maxBytes,
@@ -104,5 +117,7 @@ export function uploadRows(db: Db, session: Session, row: UploadRow, tags: reado
     ],
     session: bound<ReturnType<typeof sessionRow>>(s.session, values),
     usage: bound<ReturnType<typeof usageOf>>(s.usageRow, values),
+    /** With `unique`: the owner's image with these bytes, which explains an insert that wrote nothing. */
+    duplicate: s.duplicate && bound<ReturnType<typeof imageBySha256>>(s.duplicate, values),
   };
 }

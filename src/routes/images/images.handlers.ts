@@ -32,16 +32,16 @@ interface TagsShape<K extends string, B> extends Named<K> {
   tags: (tags: string[]) => B;
 }
 
-const uploadImageAs =
-  <B extends object>(p: { image: (record: images.ImageRecord) => B; location: (id: number) => string }) =>
-  async (c: Context<AppEnv, string, { out: { form: { tags: string[] } } }>) => {
-    // The bytes already streamed into the store under the route's upload rule (upload-body.ts).
-    const { tags } = c.req.valid('form');
-    const record = await images.uploadImage(c.get('deps'), c.get('session'), { file: receivedImage(c), tags });
-    c.set('uploadedBytes', record.size);
-    c.header('Location', p.location(record.id));
-    return c.json(p.image(record), 201);
-  };
+/** The upload whose bytes already streamed into the store under the route's rule (upload-body.ts). */
+const storeUpload = (
+  c: Context<AppEnv, string, { out: { form: { tags: string[] } } }>,
+  onDuplicate: images.OnDuplicate = 'allow',
+) =>
+  images.uploadImage(c.get('deps'), c.get('session'), {
+    file: receivedImage(c),
+    tags: c.req.valid('form').tags,
+    onDuplicate,
+  });
 
 /** Originals on both surfaces; v1 also takes variant parameters (the legacy route has no query). */
 const getImageFileAs =
@@ -93,7 +93,14 @@ const addImageTagAs =
 
 // ---- v1 ---------------------------------------------------------------------------------------
 
-export const uploadImage: AppRouteHandler<typeof r.uploadImage> = uploadImageAs(v1);
+/** 201 with a new image; 200 with the existing one when `on_duplicate=return` found it. */
+export const uploadImage: AppRouteHandler<typeof r.uploadImage> = async (c) => {
+  const { image, created } = await storeUpload(c, c.req.valid('query').on_duplicate);
+  c.header('Location', v1.location(image.id));
+  if (!created) return c.json(v1Image(image), 200);
+  c.set('uploadedBytes', image.size);
+  return c.json(v1Image(image), 201);
+};
 
 export const listImages: AppRouteHandler<typeof r.listImages> = async (c) => {
   const page = await images.listImages(c.get('deps'), c.get('session'), c.req.valid('query'));
@@ -120,7 +127,13 @@ export const listTags: AppRouteHandler<typeof r.listTags> = async (c) => {
 
 // ---- legacy -----------------------------------------------------------------------------------
 
-export const legacyUploadImage: AppRouteHandler<typeof legacyRoutes.legacyUploadImage> = uploadImageAs(legacy);
+/** Always stores (no `on_duplicate` on the original service's path). */
+export const legacyUploadImage: AppRouteHandler<typeof legacyRoutes.legacyUploadImage> = async (c) => {
+  const { image } = await storeUpload(c);
+  c.set('uploadedBytes', image.size);
+  c.header('Location', legacy.location(image.id));
+  return c.json(legacyImage(image), 201);
+};
 
 /**
  * Not v1's list: every image by contract, no cursor, filters of its own; past one page it is

@@ -49,6 +49,9 @@ export const legacyUploadImage = legacyOf(uploadImage, {
   path: '/images',
   note: LEGACY_UPLOAD,
   middleware: [requireAuth, readUploadBody('legacy')] as const,
+  // The original service stored every upload: no `on_duplicate`, so no 200 or 409.
+  request: { query: undefined },
+  without: [200, 409],
   responses: {
     201: {
       description: 'Stored (`content_type` is the recognised type, or the declared one for unverified bytes)',

@@ -32,6 +32,7 @@ export const v1Image = (i: ImageRecord) => ({
   width: i.width,
   height: i.height,
   verified: i.verified,
+  thumbhash: i.thumbhash ?? null,
   file_url: `${imagePath(i.id)}/file`,
   thumbnail_url: `${imagePath(i.id)}/file?${THUMBNAIL_QUERY}`,
 });

@@ -24,6 +24,7 @@ import {
   tagCountsSchema,
   tagsBody,
   uploadForm,
+  uploadQuery,
   variantQuery,
   variantQueryHelp,
 } from './images.schemas';
@@ -77,6 +78,7 @@ export const uploadImage = createRoute({
   ...auth,
   middleware: [requireAuth, readUploadBody('strict')] as const,
   request: {
+    query: uploadQuery,
     body: { required: true, content: { 'multipart/form-data': { schema: uploadForm } } },
   },
   responses: {
@@ -85,6 +87,15 @@ export const uploadImage = createRoute({
       headers: { Location: { schema: { type: 'string' } } },
       content: { 'application/json': { schema: imageSchema } },
     },
+    200: {
+      description:
+        '`on_duplicate=return` and you already have an image with these bytes: that image; nothing new is stored. `Location` points at it.',
+      headers: { Location: { schema: { type: 'string' } } },
+      content: { 'application/json': { schema: imageSchema } },
+    },
+    409: problemResponseSpec(
+      '`on_duplicate=reject` and you already have an image with these bytes: `existing_image` names it; nothing is stored',
+    ),
     ...uploadErrors('Not a supported image (sniffed from the bytes; SVG is refused), or not multipart'),
   },
 });

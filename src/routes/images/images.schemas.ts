@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_AVIF_SIDE, MAX_PAGE, MAX_REQUEST_SIDE } from '../../limits';
+import { ON_DUPLICATE } from '../../services/images';
 import { checkTag, checkTagList, splitTagField } from '../../services/tag-rules';
 import {
   intersect,
@@ -138,6 +139,21 @@ function toRange(q: DateQuery, ctx: z.RefinementCtx): TimeRange {
   return range;
 }
 
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export const uploadQuery = z.object({
+  on_duplicate: z
+    .enum(ON_DUPLICATE)
+    .optional()
+    .openapi({
+      description:
+        'When you already have an image with the same bytes (SHA-256; only your own images count): `allow` (default) ' +
+        'stores another copy, `reject` answers 409 naming the existing image, `return` answers 200 with it and stores nothing. ' +
+        'Exact under concurrent uploads: with `reject` or `return`, of two identical uploads only one is stored.',
+      example: 'reject',
+    }),
+});
+
 export const legacyListQuery = z
   .object({ tag: tagFilter, ...dateParams })
   .superRefine((q, ctx) => {
@@ -155,8 +171,23 @@ export const listQuery = z
     ...dateParams,
     limit: pageLimit(MAX_PAGE),
     cursor: z.string().optional().openapi({ description: '`next_cursor` from the previous page' }),
+    sha256: z
+      .string()
+      .transform((s) => s.toLowerCase())
+      .pipe(z.string().regex(SHA256_HEX, 'Expected 64 hexadecimal characters'))
+      .optional()
+      .openapi({
+        description: 'Only your images with these bytes: their SHA-256 as 64 hex characters (the `sha256` field)',
+        example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      }),
   })
-  .transform((q, ctx) => ({ tags: q.tag, limit: q.limit, cursor: q.cursor, ...toRange(q, ctx) }));
+  .transform((q, ctx) => ({
+    tags: q.tag,
+    limit: q.limit,
+    cursor: q.cursor,
+    ...(q.sha256 !== undefined ? { sha256: q.sha256 } : {}),
+    ...toRange(q, ctx),
+  }));
 
 // ---- variants -------------------------------------------------------------------------------
 
@@ -266,6 +297,16 @@ export const imageSchema = z
         '(`Content-Disposition: attachment`, `Content-Security-Policy: sandbox`) and never transformed.',
       example: true,
     }),
+    thumbhash: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          'A [ThumbHash](https://evanw.github.io/thumbhash/) of the image, base64: a blurred placeholder to paint before ' +
+          'the thumbnail arrives, the same on every runtime for the same bytes. Null for images no engine decodes here ' +
+          '(AVIF, BMP, TIFF, unverified), when it could not be made, or before it was backfilled',
+        example: '1QcSHQRnh493V4dIh4eXh1h4kJUI',
+      }),
     file_url: z.string().openapi({ example: '/api/v1/images/42/file' }),
     thumbnail_url: z.string().openapi({
       description: 'A small variant for lists: at most 256×256, in the best format the client accepts',

@@ -9,7 +9,7 @@ export const UNDECODABLE = 'This image cannot be decoded to make a variant. Fetc
 
 /** Why this image gets no variants (CannotProcess; its original stays available), or undefined. */
 export function variantRefusal(
-  image: ImageRecord,
+  image: Pick<ImageRecord, 'verified' | 'contentType' | 'width' | 'height'>,
   deps: Pick<ServiceDeps, 'transformer' | 'config'>,
 ): string | undefined {
   // Bytes no sniffer recognised (a legacy upload) are never handed to an image engine.
