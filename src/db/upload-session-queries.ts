@@ -105,6 +105,10 @@ export const markCompleted = (db: Db, id: string, storageKey: string, now: numbe
       and(eq(uploadSessions.id, id), sql`EXISTS (SELECT 1 FROM ${images} WHERE ${images.storageKey} = ${storageKey})`),
     );
 
+/** Completed as an image that already existed (`on_duplicate=return`): the session answers it. */
+export const markCompletedAs = (db: Db, id: string, imageId: number, now: number) =>
+  db.update(uploadSessions).set({ state: 'completed', imageId, updatedAt: now }).where(eq(uploadSessions.id, id));
+
 export const deleteUploadSession = (db: Db, id: string) =>
   db.batch([
     db.delete(uploadParts).where(eq(uploadParts.uploadId, id)),

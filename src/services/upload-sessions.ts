@@ -17,6 +17,7 @@ import {
   insertUploadSession,
   keyHasImage,
   markCompleted,
+  markCompletedAs,
   markRefused,
   openSessionBytes,
   ownUploadSession,
@@ -32,7 +33,7 @@ import { COMPLETION_WAIT_MS, MAX_UPLOAD_PARTS, UPLOAD_PART_TOKEN_SECONDS } from 
 import type { ImageStore, UploadedPart } from '../storage/image-store';
 import type { ServiceDeps as Deps } from './deps';
 import { CannotProcess, Conflict, DomainError, NotFound, TooLarge, UnsupportedFormat } from './errors';
-import { getImage, type ImageRecord, uploadImage } from './images';
+import { getImage, type ImageRecord, type OnDuplicate, uploadImage } from './images';
 import { checkUploadQuota } from './quota';
 import { verifySession } from './session';
 import { classifyUpload, declaredRasterType } from './upload-policy';
@@ -277,6 +278,7 @@ export async function completeUploadSession(
   deps: SessionDeps,
   session: Session,
   id: string,
+  onDuplicate: OnDuplicate = 'allow',
 ): Promise<{ image: ImageRecord; created: boolean }> {
   const waitUntil = Date.now() + COMPLETION_WAIT_MS;
   for (;;) {
@@ -288,7 +290,7 @@ export async function completeUploadSession(
     if (row.state === 'open') {
       const now = deps.clock().getTime();
       const [claimed] = await claimForCompletion(deps.db, session.userId, row.id, now);
-      if (claimed) return { image: await complete(deps, session, row), created: true };
+      if (claimed) return complete(deps, session, row, onDuplicate);
       continue;
     }
     if (Date.now() >= waitUntil) throw new Conflict('The upload is still being completed: ask again shortly.');
@@ -297,7 +299,12 @@ export async function completeUploadSession(
 }
 
 /** The work of completion, for the one request that claimed the session. */
-async function complete(deps: SessionDeps, session: Session, row: UploadSessionRow): Promise<ImageRecord> {
+async function complete(
+  deps: SessionDeps,
+  session: Session,
+  row: UploadSessionRow,
+  onDuplicate: OnDuplicate,
+): Promise<{ image: ImageRecord; created: boolean }> {
   const parts = await receivedParts(deps, row);
   const have = new Set(parts.map((p) => p.number));
   const missing: number[] = [];
@@ -327,7 +334,7 @@ async function complete(deps: SessionDeps, session: Session, row: UploadSessionR
     if (row.sha256 !== null && digest !== row.sha256) {
       throw new CannotProcess(`The bytes' SHA-256 is ${digest}; the upload declared ${row.sha256}.`);
     }
-    const { image } = await uploadImage(deps, session, {
+    const outcome = await uploadImage(deps, session, {
       file: {
         filename: row.fileName,
         size: stored.size,
@@ -337,8 +344,12 @@ async function complete(deps: SessionDeps, session: Session, row: UploadSessionR
       tags: JSON.parse(row.tags) as string[],
       maxBytes: deps.config.maxSessionUploadBytes,
       alsoWrite: [markCompleted(deps.db, row.id, row.storageKey, deps.clock().getTime())],
+      onDuplicate,
     });
-    return image;
+    // `return` found the user's image with these bytes: uploadImage removed the new copy, and the
+    // session stands for the image it answered, so a repeated complete answers it again.
+    if (!outcome.created) await markCompletedAs(deps.db, row.id, outcome.image.id, deps.clock().getTime());
+    return outcome;
   } catch (err) {
     const now = deps.clock().getTime();
     if (!assembled && !(err instanceof DomainError)) {

@@ -311,7 +311,7 @@ export interface paths {
         put?: never;
         /**
          * Make the uploaded parts an image
-         * @description Checks that every part arrived and the total size, reads the type and dimensions from the stored head (as the v1 upload does), the SHA-256 of the stored bytes (a declared one must match), and the quota, then writes the image. Any refusal removes the bytes (the session is then `refused`), except missing parts: send them and complete again. Idempotent: once completed, a complete answers 200 with the same image; racing completes make one image.
+         * @description Checks that every part arrived and the total size, reads the type and dimensions from the stored head (as the v1 upload does), the SHA-256 of the stored bytes (a declared one must match), and the quota, then writes the image. Any refusal removes the bytes (the session is then `refused`), except missing parts: send them and complete again. Idempotent: once completed, a complete answers 200 with the same image; racing completes make one image. `on_duplicate` as on `POST /api/v1/images`: with `reject` or `return`, bytes you already have as an image are refused (409) or answered by that image (200), and the new copy is removed.
          */
         post: operations["completeUploadSession"];
         delete?: never;
@@ -3126,7 +3126,10 @@ export interface operations {
     };
     completeUploadSession: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description When you already have an image with the same bytes (SHA-256; only your own images count): `allow` (default) stores another copy, `reject` answers 409 naming the existing image, `return` answers 200 with it and stores nothing. Exact under concurrent uploads: with `reject` or `return`, of two identical uploads only one is stored. */
+                on_duplicate?: "allow" | "reject" | "return";
+            };
             header?: never;
             path: {
                 id: string;
@@ -3135,7 +3138,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The image this session already made */
+            /** @description The image this session already made, or (`on_duplicate=return`) your image with the same bytes */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3190,7 +3193,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Parts missing (the detail lists them; nothing removed), the session was refused before, or a racing complete is still at work */
+            /** @description Parts missing (the detail lists them; nothing removed), the session was refused before, a racing complete is still at work, or (`on_duplicate=reject`) you already have these bytes: `existing_image` names the image */
             409: {
                 headers: {
                     [name: string]: unknown;

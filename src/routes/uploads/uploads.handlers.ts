@@ -40,6 +40,7 @@ export const completeUpload: AppRouteHandler<typeof r.completeUpload> = async (c
     c.get('deps'),
     c.get('session'),
     c.req.valid('param').id,
+    c.req.valid('query').on_duplicate,
   );
   if (!created) return c.json(v1Image(image), 200);
   c.set('uploadedBytes', image.size);

@@ -10,7 +10,7 @@ import {
   validationError,
 } from '../../http/responses';
 
-import { imageSchema } from '../images/images.schemas';
+import { imageSchema, uploadQuery } from '../images/images.schemas';
 import {
   newUploadSchema,
   partParams,
@@ -146,22 +146,27 @@ export const completeUpload = createRoute({
     'head (as the v1 upload does), the SHA-256 of the stored bytes (a declared one must match), and the ' +
     'quota, then writes the image. Any refusal removes the bytes (the session is then `refused`), except ' +
     'missing parts: send them and complete again. Idempotent: once completed, a complete answers 200 with ' +
-    'the same image; racing completes make one image.',
+    'the same image; racing completes make one image. `on_duplicate` as on `POST /api/v1/images`: with ' +
+    '`reject` or `return`, bytes you already have as an image are refused (409) or answered by that image ' +
+    '(200), and the new copy is removed.',
   ...auth,
   middleware: [requireAuth] as const,
-  request: { params: uploadParams },
+  request: { params: uploadParams, query: uploadQuery },
   responses: {
     201: {
       description: 'The image, made now. `Location` points at its metadata.',
       headers: { Location: { schema: { type: 'string' } } },
       content: json(imageSchema),
     },
-    200: { description: 'The image this session already made', content: json(imageSchema) },
+    200: {
+      description: 'The image this session already made, or (`on_duplicate=return`) your image with the same bytes',
+      content: json(imageSchema),
+    },
     ...validationError,
     403: problemResponseSpec('Image quota reached, a `read` API key, or a cross-site browser request'),
     ...notFound,
     409: problemResponseSpec(
-      'Parts missing (the detail lists them; nothing removed), the session was refused before, or a racing complete is still at work',
+      'Parts missing (the detail lists them; nothing removed), the session was refused before, a racing complete is still at work, or (`on_duplicate=reject`) you already have these bytes: `existing_image` names the image',
     ),
     413: problemResponseSpec('The image would exceed your storage quota (`quota` names it)'),
     415: problemResponseSpec('The bytes are not a supported image (sniffed from the stored head)'),

@@ -363,6 +363,55 @@ const uploadSessions: Scenario = (target) => {
     });
   });
 
+  describe('duplicates', () => {
+    it('on_duplicate=reject refuses bytes the user has as an image (409 naming it); return answers it (200)', async () => {
+      const bytes = await png(13, 7);
+      const first = await begin(user, bytes);
+      await sendAll(first, bytes);
+      const made = await complete(user, first.id);
+      expect(made.status).toBe(201);
+      const original = (await made.json()) as V1Image;
+      const before = await storedKeysOf(target());
+
+      const again = await begin(user, bytes);
+      await sendAll(again, bytes);
+      const rejected = await target().fetch(`/api/v1/uploads/${again.id}/complete?on_duplicate=reject`, {
+        method: 'POST',
+        headers: bearer(user),
+      });
+      expect(rejected.status).toBe(409);
+      expect(await problem(rejected)).toMatchObject({ existing_image: { id: original.id } });
+      expect(await status(user, again.id)).toMatchObject({ state: 'refused' });
+
+      const returned = await begin(user, bytes);
+      await sendAll(returned, bytes);
+      const answer = () =>
+        target().fetch(`/api/v1/uploads/${returned.id}/complete?on_duplicate=return`, {
+          method: 'POST',
+          headers: bearer(user),
+        });
+      const same = await answer();
+      expect(same.status).toBe(200);
+      expect(((await same.json()) as V1Image).id).toBe(original.id);
+      const repeated = await answer();
+      expect(repeated.status).toBe(200);
+      expect(((await repeated.json()) as V1Image).id).toBe(original.id);
+      expect(await status(user, returned.id)).toMatchObject({ state: 'completed', image_id: original.id });
+      // Neither copy stayed in the store.
+      expect(await newKeys(before)).toEqual([]);
+
+      // Only the user's own images count: the other user's same bytes make a new image.
+      const theirs = await begin(other, bytes);
+      await sendAll(theirs, bytes);
+      const made2 = await target().fetch(`/api/v1/uploads/${theirs.id}/complete?on_duplicate=reject`, {
+        method: 'POST',
+        headers: bearer(other),
+      });
+      expect(made2.status).toBe(201);
+      expect(((await made2.json()) as V1Image).id).not.toBe(original.id);
+    }, 60_000);
+  });
+
   describe('ownership and abort', () => {
     it('answers another user’s session id with 404, whatever is asked', async () => {
       const bytes = await png(2, 2);
