@@ -18,7 +18,8 @@ stop_server() {
   fi
 }
 trap 'stop_server; rm -rf "$work"' EXIT
-for f in node_modules src drizzle docs package.json tsconfig.json .env.example; do ln -s "$root/$f" "$work/$f"; done
+# scripts and web: `start:node` builds the web app first (scripts/web-build.mjs from web/).
+for f in node_modules src drizzle docs scripts web package.json tsconfig.json .env.example; do ln -s "$root/$f" "$work/$f"; done
 cd "$work"
 
 page_block() {
