@@ -24,6 +24,9 @@ describe('parseConfig', () => {
       bodyMaxMs: 3_600_000,
       concurrentUploadsPerUser: 8,
       concurrentUploadsPerAddress: 16,
+      maxSessionUploadBytes: 5 * 1024 ** 3,
+      uploadPartBytes: 8 * 1024 ** 2,
+      uploadSessionTtlMs: 86_400_000,
     });
   });
 
@@ -52,6 +55,9 @@ describe('parseConfig', () => {
       BODY_MIN_BYTES_PER_SECOND: '0',
       CONCURRENT_UPLOADS_PER_USER: '1',
       CONCURRENT_UPLOADS_PER_ADDRESS: '0',
+      MAX_SESSION_UPLOAD_BYTES: '1048576',
+      UPLOAD_PART_BYTES: '65536',
+      UPLOAD_SESSION_TTL_SECONDS: '600',
       UNRELATED: 'ignored',
     });
     expect(config).toEqual({
@@ -74,6 +80,9 @@ describe('parseConfig', () => {
       bodyMaxMs: 3_600_000,
       concurrentUploadsPerUser: 1,
       concurrentUploadsPerAddress: 0,
+      maxSessionUploadBytes: 1_048_576,
+      uploadPartBytes: 65_536,
+      uploadSessionTtlMs: 600_000,
     });
     expect(parseConfig({ SECURE_COOKIES: 'false' }).secureCookies).toBe('never');
   });

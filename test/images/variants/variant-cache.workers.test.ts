@@ -162,10 +162,13 @@ describe('variant cache in the byte store', () => {
   it('answers 422 when the engine cannot read the image, remembers it, and a generic 500 when the engine fails otherwise', async () => {
     let failure: Error = new UntransformableImage('bad bytes');
     let calls = 0;
+    // The engine fails once armed: the uploads' own render (the thumbhash) goes through it first.
+    let armed = false;
     const h = appHarness((d) => ({
       transformer: {
         ...d.transformer,
-        transform: () => {
+        transform: (input, plan) => {
+          if (!armed) return d.transformer.transform(input, plan);
           calls++;
           return Promise.reject(failure);
         },
@@ -173,6 +176,7 @@ describe('variant cache in the byte store', () => {
     }));
     const user = await newUser(h.target);
     const created = await upload(h.target, user, await png(20, 20));
+    armed = true;
     const res = await fetchVariant(h.target, user, created.id, 'width=10');
     expect(res.status).toBe(422);
     expect((await problem(res)).detail).toMatch(/cannot be decoded/);
@@ -184,7 +188,9 @@ describe('variant cache in the byte store', () => {
     expect(await h.base.db.select().from(imageVariants).where(eq(imageVariants.imageId, created.id))).toEqual([]);
 
     failure = new Error('Images service unavailable');
+    armed = false;
     const other = await upload(h.target, user, await png(20, 20));
+    armed = true;
     const crashed = await fetchVariant(h.target, user, other.id, 'width=10');
     expect(crashed.status).toBe(500);
     expect((await problem(crashed)).detail).not.toMatch(/unavailable/);
@@ -199,11 +205,14 @@ describe('variant cache in the byte store', () => {
     const held = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    // Held once armed: the upload's own render (the thumbhash) goes through the engine first.
+    let armed = false;
     const h = appHarness((d) => ({
       transformer: {
         ...d.transformer,
         transform: async (open, plan) => {
           const out = await d.transformer.transform(open, plan);
+          if (!armed) return out;
           started();
           await held;
           return out;
@@ -212,6 +221,7 @@ describe('variant cache in the byte store', () => {
     }));
     const user = await newUser(h.target);
     const created = await upload(h.target, user, await png(30, 30));
+    armed = true;
     const key = await storageKeyOf(created.id);
     const usage = async () =>
       (
